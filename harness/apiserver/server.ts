@@ -1,0 +1,710 @@
+// The embedded Kubernetes API server: HTTP on 127.0.0.1, JSON, the REST layout, discovery,
+// OpenAPI, server-side tables, watch streaming, and the fault seam. Semantics live in api.ts.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parse as parseYaml } from 'yaml';
+import type { Clock } from '../clock.ts';
+import type { Random } from '../random.ts';
+import { KubeApi, type DeleteOptions, type FieldValidation, type ListOptions, type PatchType, type WriteOptions } from './api.ts';
+import { BuiltinControllers } from './controllers.ts';
+import { ApiError, errors } from './errors.ts';
+import { ApiFaults, type RequestInfo } from './faults.ts';
+import { OPENAPI_V2_PROTOBUF, openApiV2, openApiV3Document, openApiV3Root } from './openapi.ts';
+import { apiVersionOf } from './registry.ts';
+import type { Stored } from './storage.ts';
+import { toTable } from './table.ts';
+import type { KubeObject, ResourceInfo } from './types.ts';
+
+export interface ApiServerOptions {
+  clock: Clock;
+  random: Random;
+  /** Port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** Watch events kept per resource; older resourceVersions get 410 Gone. Default 10,000. */
+  historyLimit?: number;
+  /** Largest request body accepted, in bytes. Default 3 MiB, as kube-apiserver. */
+  maxBodyBytes?: number;
+  /** Wall-clock interval between BOOKMARK events on watches that ask for them. Default 60 s. */
+  bookmarkIntervalMs?: number;
+  /** Told when a request starts and ends being worked on (the virtual clock's idleness). */
+  activity?: { begin(): void; end(): void };
+}
+
+/** Kubernetes version the server reports. */
+export const SERVER_VERSION = { major: '1', minor: '31', gitVersion: 'v1.31.0+datamover-bench' };
+
+interface OpenWatch {
+  info: ResourceInfo;
+  userAgent: string;
+  /** Ends the stream; with gone, after an ERROR event carrying 410. */
+  close(gone?: boolean): void;
+}
+
+/** Requests served, by user agent and verb: the API-cost figure. */
+export type RequestCounts = Map<string, Map<string, number>>;
+
+const NOT_FOUND_PATH = new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+
+export class ApiServer {
+  readonly api: KubeApi;
+  readonly controllers: BuiltinControllers;
+  readonly faults: ApiFaults;
+  readonly requestCounts: RequestCounts = new Map();
+  private readonly server: http.Server;
+  private readonly openWatches = new Set<OpenWatch>();
+  private readonly opts: Required<Omit<ApiServerOptions, 'activity'>> & Pick<ApiServerOptions, 'activity'>;
+  private baseUrl = '';
+
+  constructor(opts: ApiServerOptions) {
+    this.opts = { port: 0, historyLimit: 10_000, maxBodyBytes: 3 * 1024 * 1024, bookmarkIntervalMs: 60_000, ...opts };
+    this.api = new KubeApi({ clock: opts.clock, random: opts.random.fork('apiserver'), historyLimit: this.opts.historyLimit });
+    this.controllers = new BuiltinControllers(this.api);
+    this.faults = new ApiFaults(opts.random.fork('api-faults'));
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 60_000;
+    for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      this.api.create(this.api.lookup('', 'v1', 'namespaces')!, undefined, { metadata: { name } });
+    }
+    this.controllers.drain();
+  }
+
+  get url(): string {
+    return this.baseUrl;
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port, '127.0.0.1', () => resolve());
+    });
+    const { port } = this.server.address() as AddressInfo;
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    return this.baseUrl;
+  }
+
+  async stop(): Promise<void> {
+    for (const w of [...this.openWatches]) w.close();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  // ---- fault seam ------------------------------------------------------------------------
+
+  /** Closes open watches (all, or those of one resource such as "pods" or "datauploads.velero.io"). Returns how many. */
+  dropWatches(resource?: string): number {
+    let n = 0;
+    for (const w of [...this.openWatches]) {
+      if (resource && !matchesResource(w.info, resource)) continue;
+      w.close();
+      n++;
+    }
+    return n;
+  }
+
+  /** Forgets a resource's watch history and ends its watches with 410 Gone: clients must relist. */
+  forceGone(resource?: string): number {
+    for (const info of this.api.resources()) {
+      if (resource && !matchesResource(info, resource)) continue;
+      this.api.table(info).compact(this.api.store.currentRv);
+    }
+    let n = 0;
+    for (const w of [...this.openWatches]) {
+      if (resource && !matchesResource(w.info, resource)) continue;
+      w.close(true);
+      n++;
+    }
+    return n;
+  }
+
+  // ---- HTTP ------------------------------------------------------------------------------
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const activity = this.opts.activity;
+    activity?.begin();
+    let active = true;
+    const idle = () => {
+      if (active) {
+        active = false;
+        activity?.end();
+      }
+    };
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const body = await readBody(req, this.opts.maxBodyBytes);
+      await this.route(req, res, url, body, idle, () => {
+        if (!active) {
+          active = true;
+          activity?.begin();
+        }
+      });
+    } catch (e) {
+      const err = e instanceof ApiError ? e : errors.internal(e instanceof Error ? e.message : String(e));
+      if (!(e instanceof ApiError)) console.error('embedded apiserver: unexpected error:', e);
+      if (!res.headersSent) sendJson(res, err.code, err.toStatus());
+      else res.end();
+    } finally {
+      idle();
+    }
+  }
+
+  private async route(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    body: Buffer,
+    idle: () => void,
+    busy: () => void,
+  ): Promise<void> {
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && this.nonResource(path, url, req, res)) return;
+    const r = this.parseResourcePath(path);
+    if (!r) throw NOT_FOUND_PATH;
+    const { info, namespace, name, subresource } = r;
+    const q = url.searchParams;
+    const watch = r.watch || q.get('watch') === 'true' || q.get('watch') === '1';
+    const verb = verbOf(method, name, subresource, watch);
+    if (!verb) throw errors.methodNotAllowed();
+    const userAgent = String(req.headers['user-agent'] ?? 'unknown');
+    this.count(userAgent, verb);
+    const requestInfo: RequestInfo = { verb, group: info.group, resource: info.resource, subresource, namespace, name, userAgent };
+    if (this.faults.active) {
+      const plan = this.faults.plan(requestInfo);
+      if (plan.delayMs > 0) {
+        idle(); // Waiting on the clock is not work: the virtual clock may advance meanwhile.
+        await this.opts.clock.sleep(plan.delayMs);
+        busy();
+      }
+      if (plan.error) throw plan.error;
+    }
+    if (subresource && !info.subresources.includes(subresource)) throw NOT_FOUND_PATH;
+    if (info.namespaced && namespace === undefined && name !== undefined) throw NOT_FOUND_PATH;
+    const write: WriteOptions = {
+      dryRun: dryRunOf(q),
+      fieldValidation: fieldValidationOf(q),
+      warnings: [],
+    };
+    const accept = String(req.headers.accept ?? '');
+    const table = wantsTable(accept);
+    const includeObject = (q.get('includeObject') as 'None' | 'Metadata' | 'Object' | null) ?? 'Metadata';
+    const api = this.api;
+    const sendObject = (code: number, s: Stored) => {
+      setWarnings(res, write.warnings);
+      if (table) sendJson(res, code, toTable(info, [s.obj], new Date(api.clock.now()), { includeObject }));
+      else sendRaw(res, code, s.json);
+    };
+
+    switch (verb) {
+      case 'get': {
+        if (subresource && subresource !== 'status') throw errors.methodNotAllowed();
+        return sendObject(200, api.get(info, namespace, name!));
+      }
+      case 'list': {
+        const result = api.list(info, namespace, listOptions(q));
+        if (table) {
+          return sendJson(
+            res,
+            200,
+            toTable(info, result.items.map((s) => s.obj), new Date(api.clock.now()), {
+              includeObject,
+              listMeta: { resourceVersion: result.resourceVersion, continue: result.continue, remainingItemCount: result.remainingItemCount },
+            }),
+          );
+        }
+        const meta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
+        if (result.continue) meta.continue = result.continue;
+        if (result.remainingItemCount !== undefined) meta.remainingItemCount = result.remainingItemCount;
+        const head = `{"kind":${JSON.stringify(info.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(info))},"metadata":${JSON.stringify(meta)},"items":[`;
+        return sendRaw(res, 200, head + result.items.map((s) => s.json).join(',') + ']}');
+      }
+      case 'watch':
+        return this.watch(req, res, info, namespace, q, table, includeObject, userAgent);
+      case 'create': {
+        const obj = parseBody(req, body);
+        if (subresource === 'binding') return this.bind(res, info, namespace!, name!, obj);
+        if (subresource === 'eviction') return this.evict(res, info, namespace!, name!, obj);
+        if (subresource) throw errors.methodNotAllowed();
+        return sendObject(201, api.create(info, namespace, obj, write));
+      }
+      case 'update':
+        return sendObject(200, api.update(info, namespace, name!, parseBody(req, body), { ...write, subresource }));
+      case 'patch': {
+        const type = patchTypeOf(String(req.headers['content-type'] ?? ''));
+        return sendObject(200, api.patch(info, namespace, name!, type, parseBody(req, body), { ...write, subresource }));
+      }
+      case 'delete': {
+        const { stored, gone } = api.delete(info, namespace, name!, deleteOptions(q, body, write));
+        return sendObject(gone ? 200 : 202, stored);
+      }
+      case 'deletecollection': {
+        const opts = deleteOptions(q, body, write);
+        const { items } = api.list(info, namespace, { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined });
+        const deleted = items.map((s) => {
+          try {
+            return api.delete(info, s.obj.metadata.namespace, s.obj.metadata.name!, opts).stored;
+          } catch (e) {
+            if (e instanceof ApiError && e.code === 404) return undefined;
+            throw e;
+          }
+        });
+        const out = deleted.filter((s): s is Stored => !!s).map((s) => s.json);
+        return sendRaw(res, 200, `{"kind":${JSON.stringify(info.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(info))},"metadata":{"resourceVersion":"${api.store.currentRv}"},"items":[${out.join(',')}]}`);
+      }
+    }
+    throw errors.methodNotAllowed();
+  }
+
+  private count(userAgent: string, verb: string): void {
+    let byVerb = this.requestCounts.get(userAgent);
+    if (!byVerb) this.requestCounts.set(userAgent, (byVerb = new Map()));
+    byVerb.set(verb, (byVerb.get(verb) ?? 0) + 1);
+  }
+
+  /** POST pods/NAME/binding: what the scheduler calls to place a pod. */
+  private bind(res: http.ServerResponse, info: ResourceInfo, namespace: string, name: string, body: unknown): void {
+    const binding = body as { target?: { kind?: string; name?: string } };
+    if (!binding?.target?.name) {
+      throw errors.invalid('', 'Binding', name, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
+    }
+    const api = this.api;
+    const table = api.table(info);
+    const pod = api.get(info, namespace, name);
+    const spec = (pod.obj.spec ?? {}) as Record<string, any>;
+    if (pod.obj.metadata.deletionTimestamp) throw errors.conflict('', 'pods', name, 'pod is being deleted, cannot be assigned to a host');
+    if (spec.nodeName) throw errors.conflict('', 'pods', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+    const next: KubeObject = structuredClone(pod.obj);
+    (next.spec as Record<string, any>).nodeName = binding.target.name;
+    const status = ((next.status as Record<string, any>) ??= {});
+    const conditions: Record<string, any>[] = (status.conditions ?? []).filter((c: { type: string }) => c.type !== 'PodScheduled');
+    conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date(Math.floor(api.clock.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z') });
+    status.conditions = conditions;
+    api.commit(info, table, next, table.get(pod.key));
+    sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+  }
+
+  /** POST pods/NAME/eviction: delete the pod (no PodDisruptionBudgets exist here). */
+  private evict(res: http.ServerResponse, info: ResourceInfo, namespace: string, name: string, body: unknown): void {
+    const opts = ((body as { deleteOptions?: DeleteOptions })?.deleteOptions ?? {}) as DeleteOptions;
+    this.api.delete(info, namespace, name, opts);
+    sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+  }
+
+  private watch(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    info: ResourceInfo,
+    namespace: string | undefined,
+    q: URLSearchParams,
+    table: boolean,
+    includeObject: 'None' | 'Metadata' | 'Object',
+    userAgent: string,
+  ): void {
+    const api = this.api;
+    const sendInitialEvents = q.get('sendInitialEvents') === 'true';
+    const bookmarks = q.get('allowWatchBookmarks') === 'true';
+    let ended = false;
+    let unsubscribe: () => void = () => {};
+    const timers: NodeJS.Timeout[] = [];
+    const line = (type: string, objectJson: string) => {
+      if (!ended) res.write(`{"type":"${type}","object":${objectJson}}\n`);
+    };
+    // As the real server, only the first Table event of a watch carries the column definitions.
+    let headersSent = false;
+    const send = (type: string, s: Stored) => {
+      if (!table) return line(type, s.json);
+      line(type, JSON.stringify(toTable(info, [s.obj], new Date(api.clock.now()), { includeObject, noHeaders: headersSent })));
+      headersSent = true;
+    };
+    const bookmark = (annotations?: Record<string, string>) =>
+      line('BOOKMARK', JSON.stringify({
+        kind: info.kind,
+        apiVersion: apiVersionOf(info),
+        metadata: { resourceVersion: String(api.store.currentRv), ...(annotations ? { annotations } : {}) },
+      }));
+    const end = (gone = false) => {
+      if (ended) return;
+      if (gone) line('ERROR', JSON.stringify(errors.gone('too old resource version: the watch history was compacted').toStatus()));
+      ended = true;
+      unsubscribe();
+      for (const t of timers) clearTimeout(t);
+      this.openWatches.delete(handle);
+      res.end();
+    };
+    const handle: OpenWatch = { info, userAgent, close: end };
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    // Clients wait for the headers before they count the watch as open.
+    res.flushHeaders();
+    try {
+      unsubscribe = api.watch(
+        info,
+        namespace,
+        {
+          labelSelector: q.get('labelSelector') ?? undefined,
+          fieldSelector: q.get('fieldSelector') ?? undefined,
+          resourceVersion: q.get('resourceVersion') ?? undefined,
+          sendInitialEvents,
+        },
+        { send, expire: () => end(true) },
+      );
+    } catch (e) {
+      // Like the watch cache: a too-old resourceVersion is an ERROR event on a 200 stream.
+      if (e instanceof ApiError) {
+        line('ERROR', JSON.stringify(e.toStatus()));
+        ended = true;
+        res.end();
+        return;
+      }
+      throw e;
+    }
+    this.openWatches.add(handle);
+    if (sendInitialEvents && bookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
+    if (bookmarks) {
+      const tick = () => {
+        bookmark();
+        timers[0] = setTimeout(tick, this.opts.bookmarkIntervalMs);
+      };
+      timers[0] = setTimeout(tick, this.opts.bookmarkIntervalMs);
+    }
+    const timeout = Number(q.get('timeoutSeconds') ?? 0);
+    if (timeout > 0) timers.push(setTimeout(() => end(), timeout * 1000));
+    req.on('close', () => end());
+  }
+
+  /** Prometheus text format, with the names kube-apiserver uses for the same figures. */
+  private metrics(): string {
+    const mem = process.memoryUsage();
+    const lines = [
+      '# TYPE process_resident_memory_bytes gauge',
+      `process_resident_memory_bytes ${mem.rss}`,
+      '# TYPE go_memstats_heap_inuse_bytes gauge',
+      `go_memstats_heap_inuse_bytes ${mem.heapUsed}`,
+      '# TYPE apiserver_storage_objects gauge',
+    ];
+    for (const info of this.api.resources()) {
+      lines.push(`apiserver_storage_objects{resource="${info.group ? `${info.resource}.${info.group}` : info.resource}"} ${this.api.table(info).objects.size}`);
+    }
+    lines.push('# TYPE apiserver_request_total counter');
+    for (const [agent, byVerb] of this.requestCounts) {
+      for (const [verb, n] of byVerb) lines.push(`apiserver_request_total{verb="${verb.toUpperCase()}",user_agent=${JSON.stringify(agent)}} ${n}`);
+    }
+    lines.push('# TYPE apiserver_registered_watchers gauge', `apiserver_registered_watchers ${this.openWatches.size}`);
+    return lines.join('\n') + '\n';
+  }
+
+  // ---- paths -----------------------------------------------------------------------------
+
+  private parseResourcePath(path: string):
+    | { info: ResourceInfo; namespace?: string; name?: string; subresource?: string; watch: boolean }
+    | undefined {
+    const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
+    let group: string, version: string, rest: string[];
+    if (segs[0] === 'api' && segs.length >= 3) {
+      [group, version, rest] = ['', segs[1], segs.slice(2)];
+    } else if (segs[0] === 'apis' && segs.length >= 4) {
+      [group, version, rest] = [segs[1], segs[2], segs.slice(3)];
+    } else return undefined;
+    let watch = false;
+    if (rest[0] === 'watch') {
+      watch = true;
+      rest = rest.slice(1);
+    }
+    let namespace: string | undefined;
+    if (rest[0] === 'namespaces' && rest.length >= 3 && !(group === '' && rest.length === 3 && ['status', 'finalize'].includes(rest[2]))) {
+      namespace = rest[1];
+      rest = rest.slice(2);
+    }
+    if (rest.length < 1 || rest.length > 3) return undefined;
+    const info = this.api.lookup(group, version, rest[0]);
+    if (!info) return undefined;
+    if (namespace !== undefined && !info.namespaced) return undefined;
+    return { info, namespace, name: rest[1], subresource: rest[2], watch };
+  }
+
+  /** Discovery, version, health, metrics and OpenAPI documents. Returns false for resource paths. */
+  private nonResource(path: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    const resources = this.api.resources();
+    const text = (body: string) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(body);
+      return true;
+    };
+    const json = (doc: unknown) => {
+      sendJson(res, 200, doc);
+      return true;
+    };
+    switch (path) {
+      case '/version':
+        return json({ ...SERVER_VERSION, gitCommit: '0000000000000000000000000000000000000000', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: 'n/a (datamover-bench embedded)', compiler: 'n/a', platform: 'linux/amd64' });
+      case '/healthz':
+      case '/livez':
+      case '/readyz':
+        return text('ok');
+      case '/metrics':
+        return text(this.metrics());
+      case '/api':
+        return json({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: url.host }] });
+      case '/apis':
+        return json({ kind: 'APIGroupList', apiVersion: 'v1', groups: apiGroups(resources) });
+      case '/openapi/v2': {
+        const doc = openApiV2(resources, String(req.headers.accept ?? ''));
+        if (doc.status !== 200) throw errors.notAcceptable(`only application/json and ${OPENAPI_V2_PROTOBUF} are served for /openapi/v2`);
+        res.writeHead(200, { 'Content-Type': doc.contentType, 'Content-Length': doc.body.length });
+        res.end(doc.body);
+        return true;
+      }
+      case '/openapi/v3':
+        return json(openApiV3Root(resources));
+    }
+    if (path.startsWith('/openapi/v3/')) {
+      const gv = path.slice('/openapi/v3/'.length);
+      const doc = openApiV3Document(resources, gv);
+      if (!doc) throw NOT_FOUND_PATH;
+      const asked = url.searchParams.get('hash');
+      if (asked && asked !== doc.hash) {
+        // As kube-apiserver: a stale hash is redirected to the current document.
+        res.writeHead(301, { Location: `${path}?hash=${doc.hash}` });
+        res.end();
+        return true;
+      }
+      res.writeHead(200, {
+        'Content-Type': doc.contentType,
+        'Content-Length': doc.body.length,
+        Etag: `"${doc.hash}"`,
+        ...(asked ? { 'Cache-Control': 'public, immutable' } : {}),
+      });
+      res.end(doc.body);
+      return true;
+    }
+    const segs = path.split('/').filter(Boolean);
+    if (segs[0] === 'api' && segs.length === 2) {
+      const list = resourceList(resources.filter((r) => r.group === '' && r.version === segs[1]), segs[1]);
+      if (!list) throw NOT_FOUND_PATH;
+      return json(list);
+    }
+    if (segs[0] === 'apis' && segs.length === 2) {
+      const group = apiGroups(resources).find((g) => g.name === segs[1]);
+      if (!group) throw NOT_FOUND_PATH;
+      return json({ kind: 'APIGroup', apiVersion: 'v1', ...group });
+    }
+    if (segs[0] === 'apis' && segs.length === 3) {
+      const list = resourceList(resources.filter((r) => r.group === segs[1] && r.version === segs[2]), `${segs[1]}/${segs[2]}`);
+      if (!list) throw NOT_FOUND_PATH;
+      return json(list);
+    }
+    return false;
+  }
+}
+
+// ---- discovery documents -------------------------------------------------------------------
+
+function apiGroups(resources: ResourceInfo[]): { name: string; versions: { groupVersion: string; version: string }[]; preferredVersion: { groupVersion: string; version: string } }[] {
+  const groups = new Map<string, string[]>();
+  for (const r of resources) {
+    if (!r.group) continue;
+    const versions = groups.get(r.group) ?? [];
+    if (!versions.includes(r.version)) versions.push(r.version);
+    groups.set(r.group, versions);
+  }
+  return [...groups].map(([name, versions]) => {
+    const sorted = versions.sort(compareKubeVersions);
+    const gv = (v: string) => ({ groupVersion: `${name}/${v}`, version: v });
+    return { name, versions: sorted.map(gv), preferredVersion: gv(sorted[0]) };
+  });
+}
+
+function resourceList(resources: ResourceInfo[], groupVersion: string): object | undefined {
+  if (resources.length === 0) return undefined;
+  const out: object[] = [];
+  for (const r of resources) {
+    out.push({
+      name: r.resource,
+      singularName: r.singular,
+      namespaced: r.namespaced,
+      kind: r.kind,
+      verbs: r.verbs,
+      ...(r.shortNames?.length ? { shortNames: r.shortNames } : {}),
+      ...(r.categories?.length ? { categories: r.categories } : {}),
+    });
+    for (const sub of r.subresources) {
+      const base = { name: `${r.resource}/${sub}`, singularName: '', namespaced: r.namespaced };
+      if (sub === 'binding') out.push({ ...base, kind: 'Binding', verbs: ['create'] });
+      else if (sub === 'eviction') out.push({ ...base, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
+      else if (sub === 'finalize') out.push({ ...base, kind: r.kind, verbs: ['update'] });
+      else if (sub === 'scale') out.push({ ...base, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
+      else out.push({ ...base, kind: r.kind, verbs: ['get', 'patch', 'update'] });
+    }
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources: out };
+}
+
+/** Kubernetes version priority: GA > beta > alpha, higher numbers first (v2 > v1 > v1beta2). */
+function compareKubeVersions(a: string, b: string): number {
+  const rank = (v: string) => {
+    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+    if (!m) return [0, 0, 0];
+    return [m[2] === undefined ? 3 : m[2] === 'beta' ? 2 : 1, Number(m[1]), Number(m[3] ?? 0)];
+  };
+  const [x, y] = [rank(a), rank(b)];
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return y[i] - x[i];
+  return a.localeCompare(b);
+}
+
+// ---- request helpers -----------------------------------------------------------------------
+
+function matchesResource(info: ResourceInfo, resource: string): boolean {
+  return resource === info.resource || resource === `${info.resource}.${info.group}`;
+}
+
+function verbOf(method: string, name: string | undefined, subresource: string | undefined, watch: boolean): string | undefined {
+  switch (method) {
+    case 'GET':
+      return name ? 'get' : watch ? 'watch' : 'list';
+    case 'POST':
+      return !name || subresource === 'binding' || subresource === 'eviction' ? 'create' : undefined;
+    case 'PUT':
+      return name ? 'update' : undefined;
+    case 'PATCH':
+      return name ? 'patch' : undefined;
+    case 'DELETE':
+      return name ? 'delete' : 'deletecollection';
+  }
+  return undefined;
+}
+
+function wantsTable(accept: string): boolean {
+  for (const part of accept.split(',')) {
+    const params = part.split(';').map((s) => s.trim());
+    const type = params[0];
+    if (type !== 'application/json' && type !== '*/*') continue;
+    const as = params.find((p) => p.startsWith('as='))?.slice(3);
+    const g = params.find((p) => p.startsWith('g='))?.slice(2);
+    if (as === 'Table' && g === 'meta.k8s.io') return true;
+    if (!as) return false;
+  }
+  return false;
+}
+
+function listOptions(q: URLSearchParams): ListOptions {
+  const limit = q.get('limit');
+  if (limit !== null && !/^\d+$/.test(limit)) throw errors.badRequest(`limit: Invalid value: ${JSON.stringify(limit)}: must be a non-negative integer`);
+  return {
+    labelSelector: q.get('labelSelector') ?? undefined,
+    fieldSelector: q.get('fieldSelector') ?? undefined,
+    limit: limit === null ? undefined : Number(limit),
+    continue: q.get('continue') || undefined,
+    resourceVersion: q.get('resourceVersion') ?? undefined,
+    resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined,
+  };
+}
+
+function dryRunOf(q: URLSearchParams): boolean {
+  const values = q.getAll('dryRun');
+  for (const v of values) {
+    if (v !== 'All') throw errors.badRequest(`dryRun: Unsupported value: ${JSON.stringify(v)}: supported values: "All"`);
+  }
+  return values.length > 0;
+}
+
+function fieldValidationOf(q: URLSearchParams): FieldValidation | undefined {
+  const v = q.get('fieldValidation');
+  if (v === null || v === '') return undefined;
+  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
+  throw errors.badRequest(`fieldValidation: Unsupported value: ${JSON.stringify(v)}: supported values: "Ignore", "Strict", "Warn"`);
+}
+
+function patchTypeOf(contentType: string): PatchType {
+  const type = contentType.split(';')[0].trim();
+  switch (type) {
+    case 'application/json-patch+json':
+      return 'json';
+    case 'application/merge-patch+json':
+      return 'merge';
+    case 'application/strategic-merge-patch+json':
+      return 'strategic';
+    case 'application/apply-patch+yaml':
+    case 'application/apply-patch+cbor':
+      throw new ApiError(415, 'UnsupportedMediaType', 'server-side apply is not supported by the embedded cluster: use client-side `kubectl apply` (the default) or a merge/json/strategic patch');
+  }
+  throw errors.unsupportedMediaType(contentType);
+}
+
+function deleteOptions(q: URLSearchParams, body: Buffer, write: WriteOptions): DeleteOptions {
+  let fromBody: Record<string, any> = {};
+  if (body.length > 0) {
+    try {
+      fromBody = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw errors.badRequest('the DeleteOptions body is not valid JSON');
+    }
+  }
+  const grace = q.get('gracePeriodSeconds') ?? fromBody.gracePeriodSeconds;
+  let policy = q.get('propagationPolicy') ?? fromBody.propagationPolicy;
+  const orphan = q.get('orphanDependents') ?? fromBody.orphanDependents;
+  if (policy === undefined && orphan !== undefined && orphan !== null) policy = String(orphan) === 'true' ? 'Orphan' : 'Background';
+  if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
+    throw errors.badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Background", "Foreground", "Orphan"`);
+  }
+  if (grace !== undefined && grace !== null && !/^-?\d+$/.test(String(grace))) {
+    throw errors.badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(grace)}: must be an integer`);
+  }
+  return {
+    ...write,
+    dryRun: write.dryRun || (Array.isArray(fromBody.dryRun) && fromBody.dryRun.includes('All')),
+    gracePeriodSeconds: grace === undefined || grace === null ? undefined : Number(grace),
+    propagationPolicy: policy,
+    preconditions: fromBody.preconditions,
+  };
+}
+
+function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > max) {
+      req.resume();
+      reject(errors.tooLarge(max));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(errors.tooLarge(max));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function parseBody(req: http.IncomingMessage, body: Buffer): unknown {
+  if (body.length === 0) throw errors.badRequest('the request body is empty');
+  const type = String(req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
+  const text = body.toString('utf8');
+  try {
+    if (type === 'application/yaml' || type === 'application/apply-patch+yaml') return parseYaml(text);
+    if (type.includes('protobuf') || type.includes('cbor')) throw errors.unsupportedMediaType(type);
+    return JSON.parse(text);
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    const why = e instanceof Error ? e.message : String(e);
+    throw errors.badRequest(`the request body could not be decoded: ${why}`);
+  }
+}
+
+function sendJson(res: http.ServerResponse, code: number, obj: unknown): void {
+  sendRaw(res, code, JSON.stringify(obj));
+}
+
+function sendRaw(res: http.ServerResponse, code: number, json: string): void {
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json), 'Cache-Control': 'no-cache, private' });
+  res.end(json);
+}
+
+function setWarnings(res: http.ServerResponse, warnings: string[] | undefined): void {
+  if (warnings?.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+}

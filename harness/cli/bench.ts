@@ -1,0 +1,46 @@
+// npm run bench [-- NAME ...]: benchmarks that print figures beside their targets.
+import { benchApiServer, type Figure } from '../bench/apiserver.ts';
+
+const BENCHMARKS: Record<string, { describe: string; run: () => Promise<Figure[]> }> = {
+  apiserver: { describe: 'embedded API server: GET/s, LIST/s, writes/s with watches, watch latency, memory', run: () => benchApiServer() },
+};
+
+const usage = `Usage: npm run bench [-- NAME ...]
+
+Benchmarks (all when none is named):
+${Object.entries(BENCHMARKS).map(([k, v]) => `  ${k.padEnd(10)} ${v.describe}`).join('\n')}
+`;
+
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(usage);
+  process.exit(0);
+}
+for (const a of args) {
+  if (!(a in BENCHMARKS)) {
+    console.error(`error: unknown benchmark ${JSON.stringify(a)}: accepted: ${Object.keys(BENCHMARKS).join(', ')}\n\n${usage}`);
+    process.exit(2);
+  }
+}
+
+function format(f: Figure): string {
+  const value = f.value >= 100 ? f.value.toFixed(0) : f.value.toFixed(2);
+  let verdict = '';
+  if (f.target) {
+    const ok = f.target.better === 'higher' ? f.value >= f.target.value : f.value <= f.target.value;
+    verdict = `${f.target.better === 'higher' ? '>=' : '<='} ${f.target.value} ${f.unit}  ${ok ? 'PASS' : 'MISS'}`;
+  }
+  return `  ${f.name.padEnd(52)} ${value.padStart(10)} ${f.unit.padEnd(7)} ${verdict}`;
+}
+
+let missed = 0;
+for (const name of args.length ? args : Object.keys(BENCHMARKS)) {
+  console.log(`\n== ${name}`);
+  const figures = await BENCHMARKS[name].run();
+  console.log(`\n${name}: figure, measured, target`);
+  for (const f of figures) {
+    console.log(format(f));
+    if (f.target && !(f.target.better === 'higher' ? f.value >= f.target.value : f.value <= f.target.value)) missed++;
+  }
+}
+console.log(missed ? `\n${missed} figure(s) missed their target.` : '\nAll targets met.');

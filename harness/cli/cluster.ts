@@ -1,0 +1,60 @@
+// npm run cluster: the embedded cluster, standalone, until Ctrl-C or SIGTERM.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startEmbeddedCluster } from '../cluster/embedded.ts';
+
+const usage = `Usage: npm run cluster [-- --port N] [--kubeconfig PATH] [--seed N]
+
+Starts the embedded Kubernetes API server on 127.0.0.1 with the project's CRDs installed,
+writes a kubeconfig, prints the export line, and runs until Ctrl-C or SIGTERM.
+
+  --port N          port on 127.0.0.1 (default: a free one)
+  --kubeconfig PATH where to write the kubeconfig (default: reports/out/cluster/kubeconfig)
+  --seed N          seed for uids and generated names (default: 1)
+`;
+
+function fail(message: string): never {
+  console.error(`error: ${message}\n\n${usage}`);
+  process.exit(2);
+}
+
+let args;
+try {
+  args = parseArgs({
+    options: {
+      port: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      seed: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  }).values;
+} catch (e) {
+  fail((e as Error).message);
+}
+if (args.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const port = args.port === undefined ? 0 : Number(args.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port: ${JSON.stringify(args.port)} is not accepted: use an integer from 0 to 65535`);
+const seed = args.seed === undefined ? 1 : Number(args.seed);
+if (!Number.isInteger(seed) || seed < 0) fail(`--seed: ${JSON.stringify(args.seed)} is not accepted: use a non-negative integer`);
+const kubeconfigPath = resolve(args.kubeconfig ?? 'reports/out/cluster/kubeconfig');
+
+const cluster = await startEmbeddedCluster({ port, seed }).catch((e: Error) => fail(`cannot start the embedded cluster: ${e.message}`));
+await cluster.writeKubeconfig(kubeconfigPath);
+console.log(`embedded cluster listening on ${cluster.url}`);
+console.log(`export KUBECONFIG=${kubeconfigPath}`);
+console.log('Ctrl-C to stop.');
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping the embedded cluster`);
+  await cluster.stop();
+  process.exit(0);
+};
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

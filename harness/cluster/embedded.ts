@@ -1,0 +1,89 @@
+// The embedded cluster: the API server with the project's CRDs installed and a kubeconfig
+// that points kubectl and @kubernetes/client-node at it. The simulated nodes, scheduler,
+// kubelet, CSI and data path join it with the simulated-cluster work.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { ApiServer, type ApiServerOptions } from '../apiserver/server.ts';
+import type { KubeObject } from '../apiserver/types.ts';
+import { WallClock, type Clock } from '../clock.ts';
+import { seededRandom } from '../random.ts';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The CRDs every embedded cluster serves: Velero's DataUpload (with DatamoverDeploying) and the CSI snapshot API. */
+export const PROJECT_CRD_FILES = [
+  join(repoRoot, 'controller', 'api', 'crds', 'velero.io_datauploads.yaml'),
+  join(repoRoot, 'harness', 'crds', 'snapshot.storage.k8s.io.yaml'),
+];
+
+export interface EmbeddedClusterOptions extends Partial<Omit<ApiServerOptions, 'clock' | 'random'>> {
+  clock?: Clock;
+  seed?: number;
+  /** CRD files to install; defaults to PROJECT_CRD_FILES. */
+  crdFiles?: string[];
+}
+
+export interface EmbeddedCluster {
+  server: ApiServer;
+  url: string;
+  /** A kubeconfig document (YAML text) for this cluster. */
+  kubeconfig: string;
+  /** Writes the kubeconfig to a file and returns the path. */
+  writeKubeconfig(path: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function loadManifests(file: string): Promise<KubeObject[]> {
+  const text = await readFile(file, 'utf8');
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as KubeObject | null)
+    .filter((o): o is KubeObject => !!o && typeof o === 'object');
+}
+
+export async function startEmbeddedCluster(opts: EmbeddedClusterOptions = {}): Promise<EmbeddedCluster> {
+  const server = new ApiServer({ ...opts, clock: opts.clock ?? new WallClock(), random: seededRandom(opts.seed ?? 1) });
+  const crdInfo = server.api.lookup('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
+  for (const file of opts.crdFiles ?? PROJECT_CRD_FILES) {
+    for (const crd of await loadManifests(file)) server.api.create(crdInfo, undefined, crd);
+  }
+  server.controllers.drain();
+  const url = await server.start();
+  const kubeconfig = kubeconfigFor(url);
+  return {
+    server,
+    url,
+    kubeconfig,
+    async writeKubeconfig(path) {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, kubeconfig, { mode: 0o600 });
+      return path;
+    },
+    stop: () => server.stop(),
+  };
+}
+
+export function kubeconfigFor(url: string, name = 'datamover-bench'): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `- name: ${name}`,
+    '  cluster:',
+    `    server: ${url}`,
+    // Plain HTTP on loopback; @kubernetes/client-node refuses http:// without this flag.
+    '    insecure-skip-tls-verify: true',
+    'users:',
+    `- name: ${name}`,
+    '  user: {}',
+    'contexts:',
+    `- name: ${name}`,
+    '  context:',
+    `    cluster: ${name}`,
+    `    user: ${name}`,
+    '    namespace: default',
+    `current-context: ${name}`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,176 @@
+// kubectl against `npm run cluster`: the commands a user types, with every kubectl found on
+// this machine (the installed one, and kubectl.1.27 / kubectl.1.33 from the google-cloud-sdk).
+// Skipped, with the reason printed, only when no kubectl is installed at all.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const objectsFile = join(repoRoot, 'harness', 'cluster', 'testdata', 'objects.yaml');
+
+function findKubectls(): string[] {
+  const found: string[] = [];
+  const which = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' });
+  const main = which.stdout.trim();
+  if (main) found.push(main);
+  const sdkBins = ['/usr/lib/google-cloud-sdk/bin', '/usr/share/google-cloud-sdk/bin'];
+  for (const dir of sdkBins) {
+    for (const v of ['kubectl.1.27', 'kubectl.1.33']) {
+      const p = join(dir, v);
+      if (existsSync(p) && !found.includes(p)) found.push(p);
+    }
+  }
+  return found;
+}
+
+const kubectls = findKubectls();
+if (kubectls.length === 0) console.warn('kubectl.test: no kubectl on PATH; the kubectl compatibility tests are skipped');
+
+let cluster: ChildProcess;
+let kubeconfig: string;
+let clusterOutput = '';
+
+beforeAll(async () => {
+  if (kubectls.length === 0) return;
+  const dir = mkdtempSync(join(tmpdir(), 'dmb-kubectl-'));
+  kubeconfig = join(dir, 'kubeconfig');
+  cluster = spawn(join(repoRoot, 'node_modules', '.bin', 'tsx'), ['harness/cli/cluster.ts', '--kubeconfig', kubeconfig], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  cluster.stdout!.on('data', (d) => (clusterOutput += d));
+  cluster.stderr!.on('data', (d) => (clusterOutput += d));
+  const deadline = Date.now() + 30_000;
+  while (!clusterOutput.includes(`export KUBECONFIG=${kubeconfig}`)) {
+    if (Date.now() > deadline || cluster.exitCode !== null) throw new Error(`npm run cluster did not come up:\n${clusterOutput}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+});
+
+afterAll(async () => {
+  if (!cluster) return;
+  const exited = new Promise<number | null>((resolve) => cluster.once('exit', (code) => resolve(code)));
+  cluster.kill('SIGTERM');
+  const code = await exited;
+  expect(code, `cluster exit code, output:\n${clusterOutput}`).toBe(0);
+  expect(clusterOutput).toContain('SIGTERM: stopping the embedded cluster');
+});
+
+function kubectl(bin: string, args: string[], input?: string): string {
+  const r = spawnSync(bin, args, { encoding: 'utf8', input, env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 30_000 });
+  if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+function kubectlFails(bin: string, args: string[], input?: string): string {
+  const r = spawnSync(bin, args, { encoding: 'utf8', input, env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 30_000 });
+  expect(r.status, `${args.join(' ')} should fail`).not.toBe(0);
+  return r.stderr;
+}
+
+describe.skipIf(kubectls.length === 0).each(kubectls.map((k, i) => [k.split('/').pop()!, k, i]))('%s against npm run cluster', (_label, bin, index) => {
+  // Each kubectl works in its own namespace so the versions do not see each other's objects.
+  const ns = `demo-${index}`;
+  const objects = () =>
+    spawnSync('sed', ['-e', `s/namespace: demo$/namespace: ${ns}/`, '-e', `s/^  name: demo$/  name: ${ns}/`, '-e', `s/worker-1/worker-${index}/g`, objectsFile], { encoding: 'utf8' }).stdout;
+
+  it('creates a namespace with create, and applies a namespace, node, PVC, configmap and DataUpload from YAML', () => {
+    expect(kubectl(bin, ['create', 'namespace', `${ns}-created`])).toContain(`namespace/${ns}-created created`);
+    const out = kubectl(bin, ['apply', '-f', '-'], objects());
+    expect(out).toContain(`namespace/${ns} created`);
+    expect(out).toContain(`persistentvolumeclaim/data-postgres-0 created`);
+    expect(out).toContain('configmap/node-agent-config created');
+    expect(out).toContain('dataupload.velero.io/backup-1-x7k2p created');
+    // A second apply changes nothing.
+    const again = kubectl(bin, ['apply', '-f', '-'], objects());
+    expect(again).toContain('dataupload.velero.io/backup-1-x7k2p unchanged');
+    expect(again).toContain('configmap/node-agent-config unchanged');
+  });
+
+  it('gets and describes nodes', () => {
+    const nodes = kubectl(bin, ['get', 'nodes']);
+    expect(nodes).toMatch(/NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION/);
+    expect(nodes).toMatch(new RegExp(`worker-${index}\\s+Ready`));
+    const described = kubectl(bin, ['describe', 'node', `worker-${index}`]);
+    expect(described).toContain(`Name:               worker-${index}`);
+    expect(described).toContain('datamover-bench.io/data-mover=true');
+    expect(described).toMatch(/Ready\s+True/);
+  });
+
+  it('gets DataUploads with their printer columns, and PVCs and configmaps with theirs', () => {
+    const dus = kubectl(bin, ['get', 'datauploads', '-n', ns]);
+    expect(dus).toMatch(/NAME\s+STATUS\s+STARTED\s+BYTES DONE\s+TOTAL BYTES\s+STORAGE LOCATION\s+AGE\s+NODE/);
+    expect(dus).toMatch(/backup-1-x7k2p\s+.*default/);
+    expect(kubectl(bin, ['get', 'pvc', '-n', ns])).toMatch(/data-postgres-0\s+Pending/);
+    expect(kubectl(bin, ['get', 'cm', 'node-agent-config', '-n', ns])).toMatch(/node-agent-config\s+1\s+/);
+    const yaml = kubectl(bin, ['get', 'dataupload', 'backup-1-x7k2p', '-n', ns, '-o', 'yaml']);
+    expect(yaml).toContain('operationTimeout: 10m0s');
+    expect(kubectl(bin, ['get', 'datauploads.velero.io', '-n', ns, '-o', 'name'])).toContain('dataupload.velero.io/backup-1-x7k2p');
+  });
+
+  it('patches with merge, json and strategic patches, and labels', () => {
+    kubectl(bin, ['patch', 'dataupload', 'backup-1-x7k2p', '-n', ns, '--type', 'merge', '-p', '{"status":{"phase":"Accepted"}}']);
+    kubectl(bin, ['patch', 'dataupload', 'backup-1-x7k2p', '-n', ns, '--type', 'json', '-p', '[{"op":"add","path":"/status/node","value":"worker-1"}]']);
+    kubectl(bin, ['patch', 'configmap', 'node-agent-config', '-n', ns, '--type', 'strategic', '-p', '{"data":{"extra":"1"}}']);
+    kubectl(bin, ['label', 'dataupload', 'backup-1-x7k2p', '-n', ns, 'velero.io/expose-on-going=true']);
+    kubectl(bin, ['label', 'pvc', 'data-postgres-0', '-n', ns, 'app=postgres']);
+    expect(kubectl(bin, ['get', 'datauploads', '-n', ns])).toMatch(/backup-1-x7k2p\s+Accepted\s+.*worker-1/);
+    expect(kubectl(bin, ['get', 'datauploads', '-n', ns, '-l', 'velero.io/expose-on-going=true', '-o', 'name'])).toContain('backup-1-x7k2p');
+    expect(kubectl(bin, ['get', 'cm', 'node-agent-config', '-n', ns, '-o', 'jsonpath={.data.extra}'])).toBe('1');
+    expect(kubectl(bin, ['get', 'pvc', '-n', ns, '-l', 'app=postgres', '-o', 'name'])).toContain('data-postgres-0');
+    const bad = kubectlFails(bin, ['patch', 'dataupload', 'backup-1-x7k2p', '-n', ns, '--type', 'merge', '-p', '{"status":{"phase":"Bogus"}}']);
+    expect(bad).toContain('status.phase');
+    expect(bad).toContain('Unsupported value: "Bogus"');
+  });
+
+  it('describes a DataUpload', () => {
+    const out = kubectl(bin, ['describe', 'dataupload', 'backup-1-x7k2p', '-n', ns]);
+    expect(out).toMatch(/Name:\s+backup-1-x7k2p/);
+    expect(out).toMatch(/Phase:\s+Accepted/);
+  });
+
+  it('get -w streams changes as they happen', async () => {
+    const watcher = spawn(bin, ['get', 'configmaps', '-n', ns, '-w', '--output-watch-events'], { env: { ...process.env, KUBECONFIG: kubeconfig } });
+    let out = '';
+    watcher.stdout.on('data', (d) => (out += d));
+    watcher.stderr.on('data', (d) => (out += d));
+    try {
+      const until = async (re: RegExp) => {
+        const deadline = Date.now() + 15_000;
+        while (!re.test(out)) {
+          if (Date.now() > deadline) throw new Error(`kubectl get -w never printed ${re}; it printed:\n${out}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      await until(/node-agent-config/);
+      kubectl(bin, ['create', 'configmap', 'watched', '-n', ns, '--from-literal=a=b']);
+      await until(/ADDED\s+watched/);
+      kubectl(bin, ['label', 'configmap', 'watched', '-n', ns, 'seen=yes']);
+      await until(/MODIFIED\s+watched/);
+      kubectl(bin, ['delete', 'configmap', 'watched', '-n', ns]);
+      await until(/DELETED\s+watched/);
+    } finally {
+      watcher.kill();
+    }
+  });
+
+  it('deletes by name and from YAML; a deleted namespace takes its objects with it', async () => {
+    kubectl(bin, ['delete', 'configmap', 'node-agent-config', '-n', ns]);
+    expect(kubectlFails(bin, ['get', 'configmap', 'node-agent-config', '-n', ns])).toContain('not found');
+    expect(kubectl(bin, ['delete', 'dataupload', 'backup-1-x7k2p', '-n', ns])).toContain('dataupload.velero.io "backup-1-x7k2p" deleted');
+    const out = kubectl(bin, ['delete', '-f', '-', '--wait=false', '--ignore-not-found'], objects());
+    expect(out).toContain(`namespace "${ns}" deleted`);
+    expect(out).toContain(`node "worker-${index}" deleted`);
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const r = spawnSync(bin, ['get', 'namespace', ns], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: kubeconfig } });
+      if (r.status !== 0 && r.stderr.includes('not found')) break;
+      if (Date.now() > deadline) throw new Error(`namespace ${ns} was not removed: ${r.stdout}${r.stderr}`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(kubectlFails(bin, ['get', 'pvc', 'data-postgres-0', '-n', ns])).toContain('not found');
+  });
+});
