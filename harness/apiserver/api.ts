@@ -65,7 +65,6 @@ export class KubeApi {
   private readonly random: Random;
   /** Served resources by "group/version/resource". */
   private readonly served = new Map<string, ResourceInfo>();
-  private readonly listeners = new Set<() => void>();
   private readonly writeHooks = new Set<(info: ResourceInfo, cur: Stored | undefined, prev: Stored | undefined) => void>();
 
   constructor(opts: ApiOptions) {
@@ -91,27 +90,18 @@ export class KubeApi {
     return undefined;
   }
 
-  /** Called whenever the served resource set changes (CRDs), so discovery and OpenAPI can be rebuilt. */
-  onResourcesChanged(fn: () => void): void {
-    this.listeners.add(fn);
-  }
-
   /** Called after every committed write (controllers react to it). */
   onWrite(fn: (info: ResourceInfo, cur: Stored | undefined, prev: Stored | undefined) => void): void {
     this.writeHooks.add(fn);
   }
 
   serveCrd(crd: CrdObject): void {
-    const gr = `${crd.spec.group}/${crd.spec.names.plural}`;
-    for (const [k, r] of this.served) if (r.crd && groupResource(r.group, r.resource) === groupResource(crd.spec.group, crd.spec.names.plural)) this.served.delete(k);
+    this.unserveCrd(crd.spec.group, crd.spec.names.plural);
     for (const r of resourcesFromCrd(crd)) this.served.set(`${r.group}/${r.version}/${r.resource}`, r);
-    void gr;
-    for (const fn of this.listeners) fn();
   }
 
   unserveCrd(group: string, plural: string): void {
     for (const [k, r] of this.served) if (r.crd && r.group === group && r.resource === plural) this.served.delete(k);
-    for (const fn of this.listeners) fn();
   }
 
   table(info: ResourceInfo): ResourceTable {
@@ -261,9 +251,9 @@ export class KubeApi {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     delete meta.resourceVersion;
-    if (info.crd || meta.generation !== undefined || ['/pods', 'apiextensions.k8s.io/customresourcedefinitions'].includes(groupResource(info.group, info.resource)) === false) {
-      meta.generation = 1;
-    }
+    // Custom resources and CRDs track generation; the built-ins served here do not.
+    if (info.crd || groupResource(info.group, info.resource) === 'apiextensions.k8s.io/customresourcedefinitions') meta.generation = 1;
+    else delete meta.generation;
     if (info.crd) this.prepareCustomResource(info, obj, undefined, opts);
     else strategyFor(groupResource(info.group, info.resource)).prepareForCreate?.(obj);
     this.validateKind(info, obj, undefined);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, supportsStrategicMerge } from './patch.ts';
+import { thrown } from '../test/kube-messages.ts';
 
 /** Freezes a test input all the way down, so any mutation by the code under test throws. */
 function frozen<T>(v: T): T {
@@ -10,15 +11,6 @@ function frozen<T>(v: T): T {
   return v;
 }
 
-/** The error a call throws, or undefined. */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
 
 describe('applyJsonPatch', () => {
   const doc = frozen({

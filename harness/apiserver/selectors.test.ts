@@ -1,22 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fieldValue, labelSelectorMatcher, parseFieldSelector, parseLabelSelector, SelectorError, type Labels } from './selectors.ts';
+import { NAME_PART_MSG, LABEL_VALUE_MSG, thrown } from '../test/kube-messages.ts';
 
-/** The error a call throws, or undefined. */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
 
-const NAME_PART_MSG =
-  "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character " +
-  "(e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
-const LABEL_VALUE_MSG =
-  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character " +
-  "(e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
 
 describe('parseLabelSelector matching', () => {
   const cases: [selector: string, labels: Labels, matches: boolean][] = [

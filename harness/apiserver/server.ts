@@ -38,6 +38,8 @@ interface OpenWatch {
   userAgent: string;
   /** Ends the stream; with gone, after an ERROR event carrying 410. */
   close(gone?: boolean): void;
+  /** Bytes written to the stream but not yet handed to the socket. */
+  backlog(): number;
 }
 
 /** Requests served, by user agent and verb: the API-cost figure. */
@@ -86,6 +88,12 @@ export class ApiServer {
     for (const w of [...this.openWatches]) w.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** True when every watch event written has been handed to its socket (an idleness probe for the virtual clock). */
+  watchesFlushed(): boolean {
+    for (const w of this.openWatches) if (w.backlog() > 0) return false;
+    return true;
   }
 
   // ---- fault seam ------------------------------------------------------------------------
@@ -330,7 +338,7 @@ export class ApiServer {
       this.openWatches.delete(handle);
       res.end();
     };
-    const handle: OpenWatch = { info, userAgent, close: end };
+    const handle: OpenWatch = { info, userAgent, close: end, backlog: () => res.writableLength };
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     // Clients wait for the headers before they count the watch as open.
     res.flushHeaders();
