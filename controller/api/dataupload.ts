@@ -110,6 +110,17 @@ export const BACKUP_UID_LABEL = 'velero.io/backup-uid';
 /** On the data-mover pod; the topology spread constraint selects on it. */
 export const EXPOSER_POD_GROUP_LABEL = 'velero.io/exposer-pod-group';
 export const SNAPSHOT_EXPOSER_POD_GROUP = 'snapshot-exposer';
+/** The data-mover pod: named as its DataUpload, in the DataUpload's namespace, running this
+ *  command with `--data-upload=<name>`, `--volume-path=/<DataUpload uid>`, `--volume-mode`,
+ *  `--resource-timeout` (Velero: pkg/exposer/csi_snapshot.go createBackupPod,
+ *  pkg/cmd/cli/datamover/backup.go). */
+export const DATA_MOVER_BACKUP_COMMAND = ['/velero', 'data-mover', 'backup'] as const;
+export const DATA_MOVER_FLAG = {
+  dataUpload: '--data-upload',
+  volumePath: '--volume-path',
+  volumeMode: '--volume-mode',
+  resourceTimeout: '--resource-timeout',
+} as const;
 /** Added by the node-agent so it can clean up before a DataUpload disappears. */
 export const DATA_UPLOAD_FINALIZER = 'velero.io/data-upload-download-finalizer';
 

@@ -431,6 +431,30 @@ export class KubeApi {
     return { stored: this.commitDelete(info, table, current), gone: true };
   }
 
+  /**
+   * pods/NAME/binding: assigns a pending pod to a node, as the scheduler's Binding does. The
+   * HTTP handler and the in-process simulated scheduler both call this. uid, when given, is a
+   * precondition (the scheduler binds the pod it decided on, not a namesake created since).
+   */
+  bindPod(namespace: string, name: string, nodeName: string, uid?: string): Stored {
+    const info = this.lookup('', 'v1', 'pods')!;
+    const table = this.table(info);
+    const pod = this.get(info, namespace, name);
+    const spec = (pod.obj.spec ?? {}) as Obj;
+    if (uid && uid !== pod.obj.metadata.uid) {
+      throw errors.conflict('', 'pods', name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.obj.metadata.uid}`);
+    }
+    if (pod.obj.metadata.deletionTimestamp) throw errors.conflict('', 'pods', name, 'pod is being deleted, cannot be assigned to a host');
+    if (spec.nodeName) throw errors.conflict('', 'pods', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+    const next: KubeObject = structuredClone(pod.obj);
+    (next.spec as Obj).nodeName = nodeName;
+    const status = ((next.status as Obj) ??= {});
+    const conditions: Obj[] = (status.conditions ?? []).filter((c: { type: string }) => c.type !== 'PodScheduled');
+    conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: kubeTime(this.clock.now()) });
+    status.conditions = conditions;
+    return this.commit(info, table, next, table.get(pod.key));
+  }
+
   /** Server-internal write that bypasses admission: controllers set status and remove finalizers with it. */
   commit(info: ResourceInfo, table: ResourceTable, obj: KubeObject, prev: Stored | undefined): Stored {
     const stored = this.store.put(table, obj);

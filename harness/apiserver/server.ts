@@ -10,6 +10,7 @@ import { BuiltinControllers } from './controllers.ts';
 import { ApiError, errors } from './errors.ts';
 import { ApiFaults, type RequestInfo } from './faults.ts';
 import { OPENAPI_V2_PROTOBUF, openApiV2, openApiV3Document, openApiV3Root } from './openapi.ts';
+import { decodeKubeProtobuf, isKubeProtobuf, KUBE_PROTOBUF, ProtobufError } from './protobuf.ts';
 import { apiVersionOf } from './registry.ts';
 import type { Stored } from './storage.ts';
 import { toTable } from './table.ts';
@@ -229,7 +230,7 @@ export class ApiServer {
         return this.watch(req, res, info, namespace, q, table, includeObject, userAgent);
       case 'create': {
         const obj = parseBody(req, body);
-        if (subresource === 'binding') return this.bind(res, info, namespace!, name!, obj);
+        if (subresource === 'binding') return this.bind(res, namespace!, name!, obj);
         if (subresource === 'eviction') return this.evict(res, info, namespace!, name!, obj);
         if (subresource) throw errors.methodNotAllowed();
         return sendObject(201, api.create(info, namespace, obj, write));
@@ -269,24 +270,12 @@ export class ApiServer {
   }
 
   /** POST pods/NAME/binding: what the scheduler calls to place a pod. */
-  private bind(res: http.ServerResponse, info: ResourceInfo, namespace: string, name: string, body: unknown): void {
-    const binding = body as { target?: { kind?: string; name?: string } };
+  private bind(res: http.ServerResponse, namespace: string, name: string, body: unknown): void {
+    const binding = body as { metadata?: { uid?: string }; target?: { kind?: string; name?: string } };
     if (!binding?.target?.name) {
       throw errors.invalid('', 'Binding', name, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
     }
-    const api = this.api;
-    const table = api.table(info);
-    const pod = api.get(info, namespace, name);
-    const spec = (pod.obj.spec ?? {}) as Record<string, any>;
-    if (pod.obj.metadata.deletionTimestamp) throw errors.conflict('', 'pods', name, 'pod is being deleted, cannot be assigned to a host');
-    if (spec.nodeName) throw errors.conflict('', 'pods', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
-    const next: KubeObject = structuredClone(pod.obj);
-    (next.spec as Record<string, any>).nodeName = binding.target.name;
-    const status = ((next.status as Record<string, any>) ??= {});
-    const conditions: Record<string, any>[] = (status.conditions ?? []).filter((c: { type: string }) => c.type !== 'PodScheduled');
-    conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date(Math.floor(api.clock.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z') });
-    status.conditions = conditions;
-    api.commit(info, table, next, table.get(pod.key));
+    this.api.bindPod(namespace, name, binding.target.name, binding.metadata?.uid);
     sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
 
@@ -640,9 +629,11 @@ function deleteOptions(q: URLSearchParams, body: Buffer, write: WriteOptions): D
   let fromBody: Record<string, any> = {};
   if (body.length > 0) {
     try {
-      fromBody = JSON.parse(body.toString('utf8'));
-    } catch {
-      throw errors.badRequest('the DeleteOptions body is not valid JSON');
+      // kubectl 1.32+ sends the DeleteOptions of typed-client deletes (drain --disable-eviction) as protobuf.
+      fromBody = isKubeProtobuf(body) ? decodeProtobufBody(body) : JSON.parse(body.toString('utf8'));
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      throw errors.badRequest(e instanceof ProtobufError ? `the DeleteOptions body could not be decoded: ${e.message}` : 'the DeleteOptions body is not valid JSON');
     }
   }
   const grace = q.get('gracePeriodSeconds') ?? fromBody.gracePeriodSeconds;
@@ -695,12 +686,23 @@ function parseBody(req: http.IncomingMessage, body: Buffer): unknown {
   const text = body.toString('utf8');
   try {
     if (type === 'application/yaml' || type === 'application/apply-patch+yaml') return parseYaml(text);
+    if (type === KUBE_PROTOBUF) return decodeProtobufBody(body);
     if (type.includes('protobuf') || type.includes('cbor')) throw errors.unsupportedMediaType(type);
     return JSON.parse(text);
   } catch (e) {
     if (e instanceof ApiError) throw e;
     const why = e instanceof Error ? e.message : String(e);
     throw errors.badRequest(`the request body could not be decoded: ${why}`);
+  }
+}
+
+/** A protobuf body (kubectl 1.32+ typed clients) as JSON; kinds or fields without a decoder table are a 415 asking for JSON, a malformed body throws ProtobufError (a 400 to the callers). */
+function decodeProtobufBody(body: Buffer): Record<string, unknown> {
+  try {
+    return decodeKubeProtobuf(body);
+  } catch (e) {
+    if (e instanceof ProtobufError && e.unsupported) throw new ApiError(415, 'UnsupportedMediaType', e.message);
+    throw e;
   }
 }
 

@@ -1,0 +1,119 @@
+// core/v1 Events as client-go's legacy recorder writes them: named <object>.<unix-nanos hex>,
+// source and reporting component set, and repeats of the same event (same object, type,
+// reason and message) folded into one Event whose count and lastTimestamp grow, as the
+// EventCorrelator does, after its spam filter: per source and object, a burst of 25 events, then
+// one per 5 minutes. Events are best effort: a failed write is dropped, as in client-go.
+import { kubeTime } from '../clock.ts';
+import { ApiError } from '../apiserver/errors.ts';
+import type { KubeObject } from '../apiserver/types.ts';
+import { mutate, resourceInfo, type SimContext } from './context.ts';
+
+export interface EventSource {
+  /** "default-scheduler", "kubelet", ... */
+  component: string;
+  /** The node a kubelet's events come from. */
+  host?: string;
+}
+
+export interface ObjectReference {
+  apiVersion?: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  uid?: string;
+  resourceVersion?: string;
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+const SPAM_BURST = 25;
+const SPAM_REFILL_PER_MS = 1 / 300_000;
+
+/** The reference an event names: pods by uid and resourceVersion, as ObjectReference from the object. */
+export function referenceTo(obj: KubeObject): ObjectReference {
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind ?? '',
+    namespace: obj.metadata.namespace,
+    name: obj.metadata.name!,
+    uid: obj.metadata.uid,
+    resourceVersion: obj.metadata.resourceVersion,
+  };
+}
+
+export class EventRecorder {
+  /** Aggregation key -> namespace/name of the Event that counts it. */
+  private readonly seen = new Map<string, { namespace: string; name: string }>();
+  /** Token buckets of the spam filter, by object. */
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly ctx: SimContext,
+    private readonly source: EventSource,
+  ) {}
+
+  record(involved: ObjectReference, type: EventType, reason: string, message: string): void {
+    const api = this.ctx.api;
+    const info = resourceInfo(api, '', 'v1', 'events');
+    if (!this.admit(involved)) return;
+    const now = kubeTime(this.ctx.clock.now());
+    const key = JSON.stringify([involved.kind, involved.namespace, involved.name, involved.uid, type, reason, message]);
+    const known = this.seen.get(key);
+    if (known) {
+      const bumped = mutate(api, info, known.namespace, known.name, (ev) => {
+        ev.count = (ev.count ?? 1) + 1;
+        ev.lastTimestamp = now;
+      });
+      if (bumped) return;
+    }
+    const namespace = involved.namespace || 'default';
+    const name = this.freeName(namespace, involved.name);
+    const event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name, namespace },
+      involvedObject: stripUndefined({ ...involved }),
+      reason,
+      message,
+      type,
+      source: stripUndefined({ component: this.source.component, host: this.source.host }),
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+      eventTime: null,
+      reportingComponent: this.source.component,
+      reportingInstance: this.source.host ?? '',
+    };
+    try {
+      api.create(info, namespace, event);
+      this.seen.set(key, { namespace, name });
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+    }
+  }
+
+  private admit(involved: ObjectReference): boolean {
+    const key = JSON.stringify([involved.kind, involved.namespace, involved.name, involved.uid, involved.apiVersion]);
+    const nowMs = this.ctx.clock.now();
+    const bucket = this.buckets.get(key) ?? { tokens: SPAM_BURST, at: nowMs };
+    bucket.tokens = Math.min(SPAM_BURST, bucket.tokens + (nowMs - bucket.at) * SPAM_REFILL_PER_MS);
+    bucket.at = nowMs;
+    this.buckets.set(key, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+
+  /** <name>.<unix nanoseconds in hex>, stepping past a name already taken in the same instant. */
+  private freeName(namespace: string, involvedName: string): string {
+    const table = this.ctx.api.table(resourceInfo(this.ctx.api, '', 'v1', 'events'));
+    let nanos = BigInt(Math.round(this.ctx.clock.now() * 1000)) * 1000n;
+    while (table.get(`${namespace}/${involvedName}.${nanos.toString(16)}`)) nanos++;
+    return `${involvedName}.${nanos.toString(16)}`;
+  }
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}
