@@ -2,15 +2,18 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmbeddedCluster } from '../cluster/embedded.ts';
+import { DEFAULT_NODE_POOLS } from '../sim/cluster.ts';
 
 const usage = `Usage: npm run cluster [-- --port N] [--kubeconfig PATH] [--seed N]
 
-Starts the embedded Kubernetes API server on 127.0.0.1 with the project's CRDs installed,
-writes a kubeconfig, prints the export line, and runs until Ctrl-C or SIGTERM.
+Starts the embedded Kubernetes API server on 127.0.0.1 with the project's CRDs installed and
+simulated nodes (3 workers, 4 CPU / 16 GiB each), scheduler, kubelets and CSI driver on the
+wall clock, writes a kubeconfig, prints the export line, and runs until Ctrl-C or SIGTERM.
 
   --port N          port on 127.0.0.1 (default: a free one)
   --kubeconfig PATH where to write the kubeconfig (default: reports/out/cluster/kubeconfig)
-  --seed N          seed for uids and generated names (default: 1)
+  --seed N          seed for every random choice (default: 1)
+  --api-only        the API server alone: no nodes, scheduler or kubelets
 `;
 
 function fail(message: string): never {
@@ -25,6 +28,7 @@ try {
       port: { type: 'string' },
       kubeconfig: { type: 'string' },
       seed: { type: 'string' },
+      'api-only': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -42,7 +46,8 @@ const seed = args.seed === undefined ? 1 : Number(args.seed);
 if (!Number.isInteger(seed) || seed < 0) fail(`--seed: ${JSON.stringify(args.seed)} is not accepted: use a non-negative integer`);
 const kubeconfigPath = resolve(args.kubeconfig ?? 'reports/out/cluster/kubeconfig');
 
-const cluster = await startEmbeddedCluster({ port, seed }).catch((e: Error) => fail(`cannot start the embedded cluster: ${e.message}`));
+const simulation = args['api-only'] ? undefined : { nodes: DEFAULT_NODE_POOLS };
+const cluster = await startEmbeddedCluster({ port, seed, simulation }).catch((e: Error) => fail(`cannot start the embedded cluster: ${e.message}`));
 await cluster.writeKubeconfig(kubeconfigPath);
 console.log(`embedded cluster listening on ${cluster.url}`);
 console.log(`export KUBECONFIG=${kubeconfigPath}`);

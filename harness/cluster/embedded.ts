@@ -9,6 +9,8 @@ import { ApiServer, type ApiServerOptions } from '../apiserver/server.ts';
 import type { KubeObject } from '../apiserver/types.ts';
 import { WallClock, type Clock } from '../clock.ts';
 import { seededRandom } from '../random.ts';
+import { NO_TRACKING } from '../sim/context.ts';
+import { startSimulation, type Simulation, type SimulationOptions } from '../sim/cluster.ts';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -23,10 +25,14 @@ export interface EmbeddedClusterOptions extends Partial<Omit<ApiServerOptions, '
   seed?: number;
   /** CRD files to install; defaults to PROJECT_CRD_FILES. */
   crdFiles?: string[];
+  /** Simulated nodes, scheduler, kubelets, CSI and data path; absent: an API server alone. */
+  simulation?: SimulationOptions;
 }
 
 export interface EmbeddedCluster {
   server: ApiServer;
+  /** The simulated components, when the cluster was started with some. */
+  simulation?: Simulation;
   url: string;
   /** A kubeconfig document (YAML text) for this cluster. */
   kubeconfig: string;
@@ -43,16 +49,22 @@ export async function loadManifests(file: string): Promise<KubeObject[]> {
 }
 
 export async function startEmbeddedCluster(opts: EmbeddedClusterOptions = {}): Promise<EmbeddedCluster> {
-  const server = new ApiServer({ ...opts, clock: opts.clock ?? new WallClock(), random: seededRandom(opts.seed ?? 1) });
+  const clock = opts.clock ?? new WallClock();
+  const random = seededRandom(opts.seed ?? 1);
+  const server = new ApiServer({ ...opts, clock, random });
   const crdInfo = server.api.lookup('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
   for (const file of opts.crdFiles ?? PROJECT_CRD_FILES) {
     for (const crd of await loadManifests(file)) server.api.create(crdInfo, undefined, crd);
   }
   server.controllers.drain();
+  const simulation = opts.simulation
+    ? startSimulation({ api: server.api, clock, work: opts.activity ?? NO_TRACKING, random: random.fork('simulation') }, opts.simulation)
+    : undefined;
   const url = await server.start();
   const kubeconfig = kubeconfigFor(url);
   return {
     server,
+    simulation,
     url,
     kubeconfig,
     async writeKubeconfig(path) {
@@ -60,7 +72,10 @@ export async function startEmbeddedCluster(opts: EmbeddedClusterOptions = {}): P
       await writeFile(path, kubeconfig, { mode: 0o600 });
       return path;
     },
-    stop: () => server.stop(),
+    stop: async () => {
+      simulation?.stop();
+      await server.stop();
+    },
   };
 }
 

@@ -75,7 +75,7 @@ describe.skipIf(kubectls.length === 0).each(kubectls.map((k, i) => [k.split('/')
   // Each kubectl works in its own namespace so the versions do not see each other's objects.
   const ns = `demo-${index}`;
   const objects = () =>
-    spawnSync('sed', ['-e', `s/namespace: demo$/namespace: ${ns}/`, '-e', `s/^  name: demo$/  name: ${ns}/`, '-e', `s/worker-1/worker-${index}/g`, objectsFile], { encoding: 'utf8' }).stdout;
+    spawnSync('sed', ['-e', `s/namespace: demo$/namespace: ${ns}/`, '-e', `s/^  name: demo$/  name: ${ns}/`, '-e', `s/kubectl-node-1/kubectl-node-${index}/g`, objectsFile], { encoding: 'utf8' }).stdout;
 
   it('creates a namespace with create, and applies a namespace, node, PVC, configmap and DataUpload from YAML', () => {
     expect(kubectl(bin, ['create', 'namespace', `${ns}-created`])).toContain(`namespace/${ns}-created created`);
@@ -93,18 +93,52 @@ describe.skipIf(kubectls.length === 0).each(kubectls.map((k, i) => [k.split('/')
   it('gets and describes nodes', () => {
     const nodes = kubectl(bin, ['get', 'nodes']);
     expect(nodes).toMatch(/NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION/);
-    expect(nodes).toMatch(new RegExp(`worker-${index}\\s+Ready`));
-    const described = kubectl(bin, ['describe', 'node', `worker-${index}`]);
-    expect(described).toContain(`Name:               worker-${index}`);
+    expect(nodes).toMatch(new RegExp(`kubectl-node-${index}\\s+Ready`));
+    const described = kubectl(bin, ['describe', 'node', `kubectl-node-${index}`]);
+    expect(described).toContain(`Name:               kubectl-node-${index}`);
     expect(described).toContain('datamover-bench.io/data-mover=true');
     expect(described).toMatch(/Ready\s+True/);
+  });
+
+  it('shows the simulated nodes with capacity and conditions', () => {
+    const nodes = kubectl(bin, ['get', 'nodes']);
+    for (const n of ['worker-1', 'worker-2', 'worker-3']) expect(nodes).toMatch(new RegExp(`${n}\\s+Ready\\s+<none>`));
+    expect(kubectl(bin, ['get', 'node', 'worker-1', '-o', 'jsonpath={.status.capacity.cpu}/{.status.capacity.memory}'])).toBe('4/16Gi');
+    expect(kubectl(bin, ['describe', 'node', 'worker-1'])).toMatch(/MemoryPressure\s+False .*KubeletHasSufficientMemory/);
+  });
+
+  it('runs a pod Pending -> Running -> Succeeded, and describe says why a pod does not fit', async () => {
+    const pod = `job-${index}`;
+    kubectl(bin, ['run', pod, '-n', ns, '--image=busybox:1.36', '--restart=Never', '--annotations=datamover-bench.io/run-seconds=4']);
+    const phases = new Set<string>();
+    const deadline = Date.now() + 30_000;
+    while (!phases.has('Succeeded')) {
+      if (Date.now() > deadline) throw new Error(`pod ${pod} phases seen: ${[...phases].join(', ')}`);
+      phases.add(kubectl(bin, ['get', 'pod', pod, '-n', ns, '-o', 'jsonpath={.status.phase}']));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(phases).toContain('Running');
+    expect(kubectl(bin, ['get', 'pod', pod, '-n', ns])).toMatch(new RegExp(`${pod}\\s+0/1\\s+Completed`));
+    const huge = `huge-${index}`;
+    kubectl(bin, ['run', huge, '-n', ns, '--image=busybox:1.36', '--restart=Never', '--overrides', JSON.stringify({ spec: { containers: [{ name: huge, image: 'busybox:1.36', resources: { requests: { cpu: '64' } } }] } })]);
+    const until = Date.now() + 15_000;
+    let described = '';
+    while (!/FailedScheduling/.test(described)) {
+      if (Date.now() > until) throw new Error(`no FailedScheduling event:\n${described}`);
+      await new Promise((r) => setTimeout(r, 100));
+      described = kubectl(bin, ['describe', 'pod', huge, '-n', ns]);
+    }
+    expect(described).toMatch(/PodScheduled\s+False/);
+    expect(described).toMatch(/0\/\d+ nodes are available: .*\d+ Insufficient cpu/);
+    kubectl(bin, ['delete', 'pod', huge, '-n', ns]);
   });
 
   it('gets DataUploads with their printer columns, and PVCs and configmaps with theirs', () => {
     const dus = kubectl(bin, ['get', 'datauploads', '-n', ns]);
     expect(dus).toMatch(/NAME\s+STATUS\s+STARTED\s+BYTES DONE\s+TOTAL BYTES\s+STORAGE LOCATION\s+AGE\s+NODE/);
     expect(dus).toMatch(/backup-1-x7k2p\s+.*default/);
-    expect(kubectl(bin, ['get', 'pvc', '-n', ns])).toMatch(/data-postgres-0\s+Pending/);
+    // The simulated CSI provisioner binds the claim a few seconds after it is created.
+    expect(kubectl(bin, ['get', 'pvc', '-n', ns])).toMatch(/data-postgres-0\s+(Pending|Bound)/);
     expect(kubectl(bin, ['get', 'cm', 'node-agent-config', '-n', ns])).toMatch(/node-agent-config\s+1\s+/);
     const yaml = kubectl(bin, ['get', 'dataupload', 'backup-1-x7k2p', '-n', ns, '-o', 'yaml']);
     expect(yaml).toContain('operationTimeout: 10m0s');
@@ -163,7 +197,7 @@ describe.skipIf(kubectls.length === 0).each(kubectls.map((k, i) => [k.split('/')
     expect(kubectl(bin, ['delete', 'dataupload', 'backup-1-x7k2p', '-n', ns])).toContain('dataupload.velero.io "backup-1-x7k2p" deleted');
     const out = kubectl(bin, ['delete', '-f', '-', '--wait=false', '--ignore-not-found'], objects());
     expect(out).toContain(`namespace "${ns}" deleted`);
-    expect(out).toContain(`node "worker-${index}" deleted`);
+    expect(out).toContain(`node "kubectl-node-${index}" deleted`);
     const deadline = Date.now() + 15_000;
     for (;;) {
       const r = spawnSync(bin, ['get', 'namespace', ns], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: kubeconfig } });

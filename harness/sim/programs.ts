@@ -18,6 +18,19 @@ export interface PodProgram {
 /** Which program runs in a pod; undefined means a program that runs until stopped, holding no memory. */
 export type ProgramFor = (pod: KubeObject) => PodProgram | undefined;
 
+/** Pod annotation: the container runs this many seconds, then exits 0 (a generic workload for tests and benchmarks). */
+export const RUN_SECONDS_ANNOTATION = 'datamover-bench.io/run-seconds';
+
+/** A program that exits 0 after `seconds` of the given clock, holding no memory. */
+export function timedProgram(clock: { setTimer(ms: number, fn: () => void): { cancel(): void } }, seconds: number): PodProgram {
+  return {
+    start(_pod, exit) {
+      const timer = clock.setTimer(seconds * 1000, () => exit(0));
+      return { stop: () => timer.cancel(), residentBytes: () => 0 };
+    },
+  };
+}
+
 /** Node annotations through which the simulation reads per-node facts (declared pools and chaos set them). */
 export const NODE_ANNOTATIONS = {
   /** This node's data bandwidth in MiB/s (overrides behaviour.dataPath.nodeMiBps). */
