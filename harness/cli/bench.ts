@@ -1,8 +1,10 @@
 // npm run bench [-- NAME ...]: benchmarks that print figures beside their targets.
 import { benchApiServer, type Figure } from '../bench/apiserver.ts';
+import { benchSim } from '../bench/sim.ts';
 
 const BENCHMARKS: Record<string, { describe: string; run: () => Promise<Figure[]> }> = {
   apiserver: { describe: 'embedded API server: GET/s, LIST/s, writes/s with watches, watch latency, memory', run: () => benchApiServer() },
+  sim: { describe: 'simulated cluster: 1,000 pods through their lifecycle on the virtual clock', run: () => benchSim() },
 };
 
 const usage = `Usage: npm run bench [-- NAME ...]
