@@ -16,7 +16,11 @@ export class BuiltinControllers {
   private queue: (() => void)[] = [];
   private scheduled = false;
 
-  constructor(private readonly api: KubeApi) {
+  constructor(
+    private readonly api: KubeApi,
+    /** Told about queued work, so a virtual clock waits for it. */
+    private readonly work: { begin(): void; end(): void } = { begin() {}, end() {} },
+  ) {
     api.onWrite((info, cur, prev) => this.observe(info, cur, prev));
   }
 
@@ -34,9 +38,14 @@ export class BuiltinControllers {
     this.queue.push(fn);
     if (!this.scheduled) {
       this.scheduled = true;
+      this.work.begin();
       setImmediate(() => {
         this.scheduled = false;
-        this.drain();
+        try {
+          this.drain();
+        } finally {
+          this.work.end();
+        }
       });
     }
   }

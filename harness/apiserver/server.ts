@@ -61,7 +61,7 @@ export class ApiServer {
   constructor(opts: ApiServerOptions) {
     this.opts = { port: 0, historyLimit: 10_000, maxBodyBytes: 3 * 1024 * 1024, bookmarkIntervalMs: 60_000, ...opts };
     this.api = new KubeApi({ clock: opts.clock, random: opts.random.fork('apiserver'), historyLimit: this.opts.historyLimit });
-    this.controllers = new BuiltinControllers(this.api);
+    this.controllers = new BuiltinControllers(this.api, opts.activity);
     this.faults = new ApiFaults(opts.random.fork('api-faults'));
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 60_000;

@@ -10,6 +10,7 @@ import type { KubeObject } from '../apiserver/types.ts';
 import { WallClock, type Clock } from '../clock.ts';
 import { seededRandom } from '../random.ts';
 import { NO_TRACKING } from '../sim/context.ts';
+import { VirtualClock } from '../sim/virtual-clock.ts';
 import { startSimulation, type Simulation, type SimulationOptions } from '../sim/cluster.ts';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -51,14 +52,17 @@ export async function loadManifests(file: string): Promise<KubeObject[]> {
 export async function startEmbeddedCluster(opts: EmbeddedClusterOptions = {}): Promise<EmbeddedCluster> {
   const clock = opts.clock ?? new WallClock();
   const random = seededRandom(opts.seed ?? 1);
-  const server = new ApiServer({ ...opts, clock, random });
+  // On a virtual clock, the server's requests and queues and every watch byte in flight count as work.
+  const activity = opts.activity ?? (clock instanceof VirtualClock ? clock : undefined);
+  const server = new ApiServer({ ...opts, clock, random, activity });
+  if (clock instanceof VirtualClock) clock.addIdleProbe(() => server.watchesFlushed());
   const crdInfo = server.api.lookup('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
   for (const file of opts.crdFiles ?? PROJECT_CRD_FILES) {
     for (const crd of await loadManifests(file)) server.api.create(crdInfo, undefined, crd);
   }
   server.controllers.drain();
   const simulation = opts.simulation
-    ? startSimulation({ api: server.api, clock, work: opts.activity ?? NO_TRACKING, random: random.fork('simulation') }, opts.simulation)
+    ? startSimulation({ api: server.api, clock, work: activity ?? NO_TRACKING, random: random.fork('simulation') }, opts.simulation)
     : undefined;
   const url = await server.start();
   const kubeconfig = kubeconfigFor(url);
