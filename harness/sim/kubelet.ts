@@ -47,6 +47,7 @@ import { sample } from './distribution.ts';
 import { EventRecorder, referenceTo, type ObjectReference } from './event-recorder.ts';
 import type { PodProgram, ProgramFor, RunningProgram } from './programs.ts';
 import { parseBytes } from './quantity.ts';
+import { tolerates } from './scheduler.ts';
 
 type Obj = Record<string, any>;
 
@@ -871,16 +872,6 @@ export function formatBinarySI(bytes: number): string {
     i++;
   }
   return `${n}${suffixes[i]}`;
-}
-
-/** v1.Toleration.ToleratesTaint. */
-export function tolerates(t: Obj, taint: { key: string; value?: string; effect: string }): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  const operator = t.operator ?? 'Equal';
-  if (operator === 'Exists') return true;
-  if (operator === 'Equal') return (t.value ?? '') === (taint.value ?? '');
-  return false;
 }
 
 /** The image as the container runtime reports it: docker.io/library/busybox:latest for busybox. */

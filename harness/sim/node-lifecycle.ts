@@ -26,7 +26,7 @@ import type { KubeObject, ResourceInfo } from '../apiserver/types.ts';
 import { kubeTime, type Timer } from '../clock.ts';
 import { mutate, onChange, resourceInfo, WorkQueue, type SimContext } from './context.ts';
 import { EventRecorder, referenceTo } from './event-recorder.ts';
-import { tolerates } from './kubelet.ts';
+import { tolerates } from './scheduler.ts';
 
 type Obj = Record<string, any>;
 

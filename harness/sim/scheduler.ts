@@ -153,7 +153,8 @@ const isTerminal = (pod: KubeObject) => ['Succeeded', 'Failed'].includes((pod.st
 
 // ---- matching ------------------------------------------------------------------------------
 
-export function tolerates(t: Toleration, taint: Taint): boolean {
+/** v1.Toleration.ToleratesTaint. */
+export function tolerates(t: Toleration, taint: { key: string; value?: string; effect: string }): boolean {
   if (t.effect && t.effect !== taint.effect) return false;
   if (t.key && t.key !== taint.key) return false;
   const op = t.operator || 'Equal';
