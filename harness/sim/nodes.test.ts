@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resourceInfo } from './context.ts';
+import { mutate, resourceInfo } from './context.ts';
 import { createNodes, expandNodePools, NodePoolError, setNodeCondition, startHeartbeat, stopHeartbeat, type NodePoolDecl } from './nodes.ts';
 import { NODE_ANNOTATIONS } from './programs.ts';
 import { simTestCluster } from './sim-test-cluster.ts';
@@ -198,18 +198,31 @@ describe('setNodeCondition', () => {
     stopHeartbeat(c.ctx, 'n1');
     setNodeCondition(c.ctx, 'n1', 'Ready', 'Unknown');
     expect(condition(c, 'Ready')).toMatchObject({ status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' });
-    expect(taints(c)).toEqual(['node.kubernetes.io/unreachable:NoSchedule', 'node.kubernetes.io/unreachable:NoExecute']);
+    // NoExecute is the node lifecycle controller's to add, on its own schedule (node-lifecycle.ts).
+    expect(taints(c)).toEqual(['node.kubernetes.io/unreachable:NoSchedule']);
 
     startHeartbeat(c.ctx, 'n1');
     expect(condition(c, 'Ready')).toMatchObject({ status: 'True', reason: 'KubeletReady' });
     expect(taints(c)).toEqual([]);
   });
 
-  it('marks a not-ready node with both not-ready taints', () => {
+  it('leaves the lifecycle controller\'s NoExecute taint alone while it syncs NoSchedule taints', () => {
+    const c = simTestCluster();
+    createNodes(c.ctx, [{ names: ['n1'], capacity: { cpu: '2', memory: '4Gi', pods: 10 } }]);
+    stopHeartbeat(c.ctx, 'n1');
+    setNodeCondition(c.ctx, 'n1', 'Ready', 'Unknown');
+    mutate(c.api, c.nodes, undefined, 'n1', (n) => {
+      n.spec.taints.push({ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: '2026-01-01T00:01:00Z' });
+    });
+    setNodeCondition(c.ctx, 'n1', 'MemoryPressure', 'True');
+    expect(taints(c)).toEqual(['node.kubernetes.io/unreachable:NoSchedule', 'node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/memory-pressure:NoSchedule']);
+  });
+
+  it('marks a not-ready node with the not-ready NoSchedule taint', () => {
     const c = simTestCluster();
     createNodes(c.ctx, [{ names: ['n1'], capacity: { cpu: '2', memory: '4Gi', pods: 10 } }]);
     setNodeCondition(c.ctx, 'n1', 'Ready', 'False', { message: 'PLEG is not healthy' });
     expect(condition(c, 'Ready')).toMatchObject({ status: 'False', reason: 'KubeletNotReady', message: 'PLEG is not healthy' });
-    expect(taints(c)).toEqual(['node.kubernetes.io/not-ready:NoSchedule', 'node.kubernetes.io/not-ready:NoExecute']);
+    expect(taints(c)).toEqual(['node.kubernetes.io/not-ready:NoSchedule']);
   });
 });

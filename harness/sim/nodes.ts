@@ -380,12 +380,13 @@ function kubeletCondition(type: NodeConditionType, status: 'True' | 'False', hea
 }
 
 /**
- * The taints the node lifecycle controller keeps in step with conditions (TaintNodesByCondition,
- * NoSchedule) plus the NoExecute taints of taint-based eviction for a node that is not ready.
+ * The NoSchedule taints the node lifecycle controller keeps in step with conditions
+ * (TaintNodesByCondition). The NoExecute taints of taint-based eviction are node-lifecycle.ts's:
+ * it adds them on its own schedule, rate limit and disruption rules, so they are left alone here.
  */
 export const CONDITION_TAINTS: { type: NodeConditionType; status: ConditionStatus; key: string; effects: TaintEffect[] }[] = [
-  { type: 'Ready', status: 'False', key: 'node.kubernetes.io/not-ready', effects: ['NoSchedule', 'NoExecute'] },
-  { type: 'Ready', status: 'Unknown', key: 'node.kubernetes.io/unreachable', effects: ['NoSchedule', 'NoExecute'] },
+  { type: 'Ready', status: 'False', key: 'node.kubernetes.io/not-ready', effects: ['NoSchedule'] },
+  { type: 'Ready', status: 'Unknown', key: 'node.kubernetes.io/unreachable', effects: ['NoSchedule'] },
   { type: 'MemoryPressure', status: 'True', key: 'node.kubernetes.io/memory-pressure', effects: ['NoSchedule'] },
   { type: 'DiskPressure', status: 'True', key: 'node.kubernetes.io/disk-pressure', effects: ['NoSchedule'] },
   { type: 'PIDPressure', status: 'True', key: 'node.kubernetes.io/pid-pressure', effects: ['NoSchedule'] },
@@ -399,7 +400,9 @@ function syncConditionTaints(node: Record<string, any>, nowMs: number): void {
   const managed = new Set(CONDITION_TAINTS.map((t) => t.key));
   const current: Taint[] = spec.taints ?? [];
   const wanted = CONDITION_TAINTS.filter((t) => statusOf(t.type) === t.status);
-  const next: Taint[] = current.filter((t) => !managed.has(t.key) || wanted.some((w) => w.key === t.key && w.effects.includes(t.effect)));
+  const next: Taint[] = current.filter(
+    (t) => !managed.has(t.key) || t.effect !== 'NoSchedule' || wanted.some((w) => w.key === t.key && w.effects.includes(t.effect)),
+  );
   for (const w of wanted) {
     for (const effect of w.effects) {
       if (!next.some((t) => t.key === w.key && t.effect === effect)) {
