@@ -43,7 +43,7 @@ import {
   type DataUpload,
 } from '../../controller/api/dataupload.ts';
 import { mutate, onChange, resourceInfo, WorkQueue, type SimContext } from './context.ts';
-import { referenceTo, type EventSource } from './event-recorder.ts';
+import { referenceTo, writeEvent, type EventSource } from './event-recorder.ts';
 import { NODE_ANNOTATIONS, type PodProgram, type RunningProgram } from './programs.ts';
 import { parseBytes } from './quantity.ts';
 
@@ -245,32 +245,8 @@ class DataMoverEvents {
       });
       if (patched) return;
     }
-    const namespace = du.metadata.namespace!;
-    const table = api.table(this.info);
-    let nanos = BigInt(Math.floor(this.ctx.clock.now())) * 1_000_000n;
-    while (table.get(`${namespace}/${du.metadata.name}.${nanos.toString(16)}`)) nanos++;
-    const name = `${du.metadata.name}.${nanos.toString(16)}`;
-    try {
-      api.create(this.info, namespace, {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name, namespace },
-        involvedObject,
-        reason,
-        message,
-        type: 'Normal',
-        source: { component: this.source.component, host: this.source.host },
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-        eventTime: null,
-        reportingComponent: this.source.component,
-        reportingInstance: this.source.host ?? '',
-      });
-      this.byReason.set(reason, { namespace, name });
-    } catch {
-      // As client-go's recorder: an Event that cannot be written is dropped.
-    }
+    const written = writeEvent(this.ctx, this.source, involvedObject, 'Normal', reason, message);
+    if (written) this.byReason.set(reason, written);
   }
 }
 

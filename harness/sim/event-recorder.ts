@@ -66,30 +66,8 @@ export class EventRecorder {
       });
       if (bumped) return;
     }
-    const namespace = involved.namespace || 'default';
-    const name = this.freeName(namespace, involved.name);
-    const event = {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name, namespace },
-      involvedObject: stripUndefined({ ...involved }),
-      reason,
-      message,
-      type,
-      source: stripUndefined({ component: this.source.component, host: this.source.host }),
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-      eventTime: null,
-      reportingComponent: this.source.component,
-      reportingInstance: this.source.host ?? '',
-    };
-    try {
-      api.create(info, namespace, event);
-      this.seen.set(key, { namespace, name });
-    } catch (e) {
-      if (!(e instanceof ApiError)) throw e;
-    }
+    const written = writeEvent(this.ctx, this.source, involved, type, reason, message);
+    if (written) this.seen.set(key, written);
   }
 
   private admit(involved: ObjectReference): boolean {
@@ -103,13 +81,50 @@ export class EventRecorder {
     bucket.tokens -= 1;
     return true;
   }
+}
 
-  /** <name>.<unix nanoseconds in hex>, stepping past a name already taken in the same instant. */
-  private freeName(namespace: string, involvedName: string): string {
-    const table = this.ctx.api.table(resourceInfo(this.ctx.api, '', 'v1', 'events'));
-    let nanos = BigInt(Math.round(this.ctx.clock.now() * 1000)) * 1000n;
-    while (table.get(`${namespace}/${involvedName}.${nanos.toString(16)}`)) nanos++;
-    return `${involvedName}.${nanos.toString(16)}`;
+/**
+ * Creates a new core/v1 Event as client-go's recorder writes it, named <object>.<unix nanoseconds
+ * in hex> (stepping past a name already taken in the same instant). Returns where it was written,
+ * or undefined when the write was refused (Events are best effort).
+ */
+export function writeEvent(
+  ctx: SimContext,
+  source: EventSource,
+  involved: ObjectReference,
+  type: EventType,
+  reason: string,
+  message: string,
+): { namespace: string; name: string } | undefined {
+  const api = ctx.api;
+  const info = resourceInfo(api, '', 'v1', 'events');
+  const now = kubeTime(ctx.clock.now());
+  const namespace = involved.namespace || 'default';
+  const table = api.table(info);
+  let nanos = BigInt(Math.round(ctx.clock.now() * 1000)) * 1000n;
+  while (table.get(`${namespace}/${involved.name}.${nanos.toString(16)}`)) nanos++;
+  const name = `${involved.name}.${nanos.toString(16)}`;
+  try {
+    api.create(info, namespace, {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name, namespace },
+      involvedObject: stripUndefined({ ...involved }),
+      reason,
+      message,
+      type,
+      source: stripUndefined({ component: source.component, host: source.host }),
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+      eventTime: null,
+      reportingComponent: source.component,
+      reportingInstance: source.host ?? '',
+    });
+    return { namespace, name };
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    return undefined;
   }
 }
 
