@@ -10,17 +10,11 @@ import type { KubeApi } from '../apiserver/api.ts';
 import { groupResource } from '../apiserver/registry.ts';
 import type { Stored } from '../apiserver/storage.ts';
 import type { KubeObject, ResourceInfo } from '../apiserver/types.ts';
-import type { Clock } from '../clock.ts';
+import type { Clock, WorkTracker } from '../clock.ts';
 import type { Random } from '../random.ts';
 import type { ClusterBehaviour } from './behaviour.ts';
 
-/** Told when a component starts and ends a piece of work (the virtual clock's idleness). */
-export interface WorkTracker {
-  begin(): void;
-  end(): void;
-}
-
-export const NO_TRACKING: WorkTracker = { begin() {}, end() {} };
+export { NO_TRACKING, type WorkTracker } from '../clock.ts';
 
 export interface SimContext {
   api: KubeApi;

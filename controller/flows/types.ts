@@ -1,0 +1,169 @@
+// The contract between a flow (a pure state machine over one DataUpload) and the node-agent
+// runtime that feeds it observations and carries out its decisions through the Kubernetes API.
+//
+// A flow is called for one DataUpload whenever the runtime reconciles it (a watch event of the
+// DataUpload or its data-mover pod or backup PVC, the periodic re-check, a requeue). It reads
+// only its input and returns one Step and, optionally, when to look again. It never does I/O
+// and never reads a clock: `now` is in the input. The runtime owns watching, queueing, retries,
+// conflicts, the data-path watchers and the per-node concurrency limiter.
+import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import type { DataUpload } from '../api/dataupload.ts';
+
+export const FLOW_NAMES = ['velero-1.16', 'velero-1.17', 'deploying'] as const;
+export type FlowName = (typeof FLOW_NAMES)[number];
+
+/** Velero's timings (pkg/controller/data_upload_controller.go, v1.16 to v1.18). */
+export const VELERO_TIMINGS = {
+  /** RequeueAfter for "concurrency limited", "constrained by prepareQueueLength", failed InProgress update. */
+  requeueMs: 5_000,
+  /** preparingMonitorFrequency: the periodic enqueue of DataUploads the flow's `periodic` selects. */
+  periodicMs: 60_000,
+  /** Default of the node-agent's --data-mover-prepare-timeout. */
+  prepareTimeoutMs: 30 * 60_000,
+  /** v1.17+: spec.cancel seen but not handled after this long (InProgress: cancelDelayInProgress) -> force Canceled. */
+  cancelDelayOthersMs: 5 * 60_000,
+  cancelDelayInProgressMs: 60 * 60_000,
+  /** UpdateDataUploadWithRetry polls every second until its update lands. */
+  updateRetryMs: 1_000,
+} as const;
+
+/** Why a DataUpload ended Failed or Canceled (DESIGN.md section 4), written by the runtime into
+ *  an annotation so collectors need not parse messages. */
+export type OutcomeReason =
+  | 'prepare-timeout'
+  | 'deploy-timeout'
+  | 'pod-inprogress-timeout'
+  | 'operation-timeout'
+  | 'pod-evicted'
+  | 'node-lost'
+  | 'pod-failed'
+  | 'snapshot-failed'
+  | 'expose-failed'
+  | 'data-path-failed'
+  | 'canceled'
+  | 'node-agent-restart'
+  | 'deleted';
+
+/** Settings a flow reads. Durations in ms. */
+export interface FlowConfig {
+  prepareTimeoutMs: number;
+  /** deploying only: DatamoverDeploying -> InProgress must happen within this. */
+  deployTimeoutMs: number;
+  /** velero-1.17 (and deploying, which keeps it): cluster-wide cap on DataUploads being exposed; undefined = no cap. */
+  prepareQueueLength?: number;
+}
+
+/** What the runtime observed for one DataUpload, at one instant, from one node-agent. */
+export interface FlowInput {
+  du: DataUpload;
+  /** ms since the epoch, from the node-agent's clock. */
+  now: number;
+  /** This node-agent's node. */
+  nodeName: string;
+  /** The data-mover pod (named as the DataUpload, in its namespace), if this agent's cache has it. */
+  pod?: V1Pod;
+  /** The backup PVC (named as the DataUpload, in its namespace), if this agent's cache has it. */
+  backupPvc?: V1PersistentVolumeClaim;
+  /** This agent runs (watches) a data path for this DataUpload: Velero's dataPathMgr.GetAsyncBR(du) != nil. */
+  dataPathRunning: boolean;
+  /** This node's limiter: data paths running + slots reserved (deploying), against loadConcurrency for this node. */
+  slots: { used: number; limit: number };
+  /** deploying: this agent holds a reserved slot for this DataUpload. */
+  slotReservedHere: boolean;
+  /** Cluster-wide count of DataUploads labelled velero.io/expose-on-going=true, from the cache. */
+  exposeOnGoing: number;
+  /** v1.17+: when this agent first saw spec.cancel on this DataUpload (ms), if it has. */
+  cancelSpottedAt?: number;
+  /** loadAffinity (for the DataUpload's storage class) admits this node, or there is none. */
+  affinityMatchesNode: boolean;
+  config: FlowConfig;
+}
+
+/**
+ * What to do. Each step names one piece of Velero's reconcile; the runtime performs it with
+ * Velero's write discipline:
+ * - "exclusive": one Update with the observed resourceVersion; a 409 Conflict means someone
+ *   else acted first, and the step ends there (Velero's exclusiveUpdateDataUpload).
+ * - "with retry": GET, apply, Update, retried every second on conflict (UpdateDataUploadWithRetry);
+ *   the change is skipped when the fresh object shows it is no longer wanted.
+ */
+export type Step =
+  | { kind: 'none' }
+  /** With retry: add velero.io/data-upload-download-finalizer. */
+  | { kind: 'add-finalizer' }
+  /** With retry: remove the finalizer (terminal DataUploads). */
+  | { kind: 'remove-finalizer' }
+  /** With retry: spec.cancel = true and status.message (deletion, unrecoverable pod, restart). */
+  | { kind: 'request-cancel'; message: string; reason: OutcomeReason }
+  /**
+   * Exclusive: New -> Accepted (acceptedByNode, acceptedTimestamp; label expose-on-going when
+   * `label`). On success, expose in the same reconcile: wait for the VolumeSnapshot, backup VS +
+   * VSC, backup PVC, and the data-mover pod when `pod` (deploying creates it later). An expose
+   * error fails the DataUpload (errorOut).
+   */
+  | { kind: 'accept'; label: boolean; pod: boolean }
+  /** With retry (skipped if terminal): Accepted -> Prepared; status.node = `node` when given. */
+  | { kind: 'prepare'; node?: string }
+  /**
+   * deploying. Exclusive: Prepared -> DatamoverDeploying, status.node = this node; on success
+   * reserve a slot and create the data-mover pod pinned to this node.
+   */
+  | { kind: 'claim' }
+  /**
+   * Start the data path on this node, in Velero's order: GetExposed (the data-mover pod must be
+   * on this node; wait for the backup PVC to be bound: direct GETs of the PVC and its PV), then
+   * the limiter (velero flows: full -> requeue 5 s, waiting for a slot; deploying: the slot
+   * reserved at claim becomes a running one), then with retry -> InProgress, startTimestamp,
+   * label removed. When the fresh object is terminal, close the data path instead. A failed
+   * update closes it and requeues 5 s.
+   */
+  | { kind: 'start-data-path' }
+  /** Exclusive: -> Canceled (timestamps, label removed), then clean up (Velero's tryCancel...). */
+  | { kind: 'cancel'; message?: string; reason: OutcomeReason }
+  /** Clean up, then -> Canceled (Velero's OnDataUploadCancelled; Prepared, or InProgress without a data path here). */
+  | { kind: 'cleanup-and-cancel'; reason: OutcomeReason }
+  /** With retry (skipped if terminal): InProgress -> Canceling; the data-mover pod sees spec.cancel and stops. */
+  | { kind: 'canceling' }
+  /**
+   * -> Failed with `message`, and clean up. `exclusive`: an exclusive update first, then clean up
+   * (Velero's onPrepareTimeout); otherwise clean up first, then patch (Velero's errorOut).
+   */
+  | { kind: 'fail'; reason: OutcomeReason; message: string; exclusive: boolean };
+
+export interface Decision {
+  step: Step;
+  /** Look at this DataUpload again after this long (controller-runtime's RequeueAfter). */
+  requeueAfterMs?: number;
+  /**
+   * The requeue only waits for a free slot (deploying) or for the prepare queue to shrink
+   * (velero-1.17): nothing but a change of the limiter, of the expose-on-going count or of this
+   * DataUpload can change the decision, and the re-checks read only caches. The runtime may then
+   * skip the idle re-checks and resume on the same 5 s grid after such a change.
+   */
+  waitsFor?: 'slot' | 'prepare-queue';
+}
+
+/** What a node-agent does, at its start, for each DataUpload it finds (Velero's AttemptDataUploadResume). */
+export type StartAction =
+  | { kind: 'none' }
+  /** Re-attach the data path of an InProgress DataUpload on this node (bypasses the limit); if that fails, request cancel. */
+  | { kind: 'resume-data-path' }
+  /** deploying: re-reserve the slot of a DatamoverDeploying DataUpload claimed by this node. */
+  | { kind: 'resume-reservation' }
+  | { kind: 'request-cancel'; message: string; reason: OutcomeReason };
+
+export interface Flow {
+  name: FlowName;
+  /** One reconcile's decision. */
+  decide(input: FlowInput): Decision;
+  /** Which DataUploads the periodic source (every VELERO_TIMINGS.periodicMs) enqueues. */
+  periodic(du: DataUpload): boolean;
+  /** The node-agent start: what to do for a DataUpload found in the cluster. */
+  onStart(du: DataUpload, nodeName: string): StartAction;
+}
+
+/** Completed, Failed, Canceled. */
+export function isTerminal(du: DataUpload): boolean {
+  const p = du.status?.phase;
+  return p === 'Completed' || p === 'Failed' || p === 'Canceled';
+}

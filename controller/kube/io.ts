@@ -1,0 +1,321 @@
+// The controller's one door to the Kubernetes API: every request goes through
+// @kubernetes/client-node, here, so that it is counted (API cost by verb), paced (a
+// deterministic order of requests on the embedded cluster) and accounted as work (a virtual
+// clock must not advance while a request is in flight).
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  makeInformer,
+  PatchStrategy,
+  setHeaderOptions,
+  type Informer,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type ObjectCache,
+} from '@kubernetes/client-node';
+import { NO_TRACKING, type Clock, type WorkTracker } from '../clock.ts';
+
+export const API_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] as const;
+export type ApiVerb = (typeof API_VERBS)[number];
+
+/** Requests sent, by verb; plus, separately, requests Velero would send that the runtime only models (see `model`). */
+export class ApiCost {
+  readonly sent: Record<ApiVerb, number> = zero();
+  /** Requests not replayed on the embedded cluster but counted as Velero would send them (e.g. re-checks while waiting for a slot). */
+  readonly modeled: Record<ApiVerb, number> = zero();
+  /** Responses by HTTP status class, e.g. conflicts. */
+  conflicts = 0;
+
+  total(): Record<ApiVerb, number> {
+    const t = zero();
+    for (const v of API_VERBS) t[v] = this.sent[v] + this.modeled[v];
+    return t;
+  }
+
+  add(other: ApiCost): void {
+    for (const v of API_VERBS) {
+      this.sent[v] += other.sent[v];
+      this.modeled[v] += other.modeled[v];
+    }
+    this.conflicts += other.conflicts;
+  }
+}
+
+function zero(): Record<ApiVerb, number> {
+  return { get: 0, list: 0, watch: 0, create: 0, update: 0, patch: 0, delete: 0 };
+}
+
+/**
+ * Decides when a request may leave. On the embedded cluster the harness gives one that releases
+ * requests one at a time, at moments when the whole cluster is quiet, in a seeded order, so
+ * races between node-agents have the same winners on every run. Elsewhere: no pacing.
+ */
+export interface RequestPacer {
+  /** Resolves when the request of `who` may be sent. */
+  turn(who: string): Promise<void>;
+}
+
+export interface KubeIoOptions {
+  /** Names this client in pacing and logs, e.g. "node-agent/worker-1". */
+  who: string;
+  clock: Clock;
+  work?: WorkTracker;
+  pacer?: RequestPacer;
+  cost?: ApiCost;
+}
+
+export type Obj = KubernetesObject & Record<string, any>;
+
+export interface ObjectRef {
+  apiVersion: string;
+  /** Plural resource name, e.g. "pods", "datauploads". */
+  resource: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface WatchedCache<T extends KubernetesObject> extends ObjectCache<T> {
+  on: Informer<T>['on'];
+  /** Lists (filling the cache, handlers called with 'add') and starts watching; resolves once the list is in. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Kubernetes status code of a failed request, if it was one. */
+export function statusOf(e: unknown): number | undefined {
+  const x = e as { code?: unknown; statusCode?: unknown };
+  if (typeof x?.code === 'number') return x.code;
+  if (typeof x?.statusCode === 'number') return x.statusCode;
+  return undefined;
+}
+export const isConflict = (e: unknown) => statusOf(e) === 409;
+export const isNotFound = (e: unknown) => statusOf(e) === 404;
+export const isAlreadyExists = (e: unknown) => statusOf(e) === 409 && /already exists/i.test(String((e as any)?.body ?? (e as Error)?.message ?? ''));
+
+/** client-node returns class instances with Date fields for core kinds; the controller works on plain JSON as the API serves it. */
+export function plain<T>(o: T): T {
+  return o === undefined || o === null ? o : (JSON.parse(JSON.stringify(o)) as T);
+}
+
+function splitApiVersion(apiVersion: string): { group: string; version: string } {
+  const i = apiVersion.indexOf('/');
+  return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+}
+
+export class KubeIo {
+  readonly core: CoreV1Api;
+  readonly custom: CustomObjectsApi;
+  readonly cost: ApiCost;
+  private readonly work: WorkTracker;
+
+  constructor(
+    readonly kc: KubeConfig,
+    readonly opts: KubeIoOptions,
+  ) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.cost = opts.cost ?? new ApiCost();
+    this.work = opts.work ?? NO_TRACKING;
+  }
+
+  /** Sends one request: waits for its turn, counts it, and holds the clock while it is in flight. */
+  async call<T>(verb: ApiVerb, send: () => Promise<T>): Promise<T> {
+    if (this.opts.pacer) await this.opts.pacer.turn(this.opts.who);
+    this.work.begin();
+    this.cost.sent[verb]++;
+    try {
+      return await send();
+    } catch (e) {
+      if (isConflict(e)) this.cost.conflicts++;
+      throw e;
+    } finally {
+      this.work.end();
+    }
+  }
+
+  // ---- any resource, addressed by apiVersion + plural ---------------------------------------
+  // Core resources go through CoreV1Api's generic paths are not exposed, so the few core kinds
+  // the controller touches have their own calls below; everything under an API group uses
+  // CustomObjectsApi, which returns plain JSON.
+
+  async getObject<T extends Obj>(ref: ObjectRef): Promise<T> {
+    const { group, version } = splitApiVersion(ref.apiVersion);
+    if (group === '') return plain(await this.call('get', () => this.coreGet(ref))) as T;
+    return this.call('get', () =>
+      ref.namespace
+        ? this.custom.getNamespacedCustomObject({ group, version, namespace: ref.namespace, plural: ref.resource, name: ref.name })
+        : this.custom.getClusterCustomObject({ group, version, plural: ref.resource, name: ref.name }),
+    ) as Promise<T>;
+  }
+
+  async createObject<T extends Obj>(resource: string, body: T): Promise<T> {
+    const { group, version } = splitApiVersion(body.apiVersion!);
+    const namespace = body.metadata?.namespace;
+    if (group === '') return plain(await this.call('create', () => this.coreCreate(resource, body))) as T;
+    return this.call('create', () =>
+      namespace
+        ? this.custom.createNamespacedCustomObject({ group, version, namespace, plural: resource, body })
+        : this.custom.createClusterCustomObject({ group, version, plural: resource, body }),
+    ) as Promise<T>;
+  }
+
+  /** PUT with the object's resourceVersion: a 409 when it changed since (optimistic concurrency). */
+  async replaceObject<T extends Obj>(resource: string, body: T): Promise<T> {
+    const { group, version } = splitApiVersion(body.apiVersion!);
+    const namespace = body.metadata?.namespace;
+    const name = body.metadata!.name!;
+    if (group !== '') {
+      return this.call('update', () =>
+        namespace
+          ? this.custom.replaceNamespacedCustomObject({ group, version, namespace, plural: resource, name, body })
+          : this.custom.replaceClusterCustomObject({ group, version, plural: resource, name, body }),
+      ) as Promise<T>;
+    }
+    throw new Error(`replaceObject: core resource ${resource} is not used by the controller`);
+  }
+
+  /** JSON merge patch (controller-runtime's client.MergeFrom). */
+  async mergePatchObject<T extends Obj>(ref: ObjectRef, patch: object): Promise<T> {
+    const { group, version } = splitApiVersion(ref.apiVersion);
+    const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    if (group === '') {
+      if (ref.resource === 'persistentvolumes') {
+        return plain(await this.call('patch', () => this.core.patchPersistentVolume({ name: ref.name, body: patch }, options))) as T;
+      }
+      if (ref.resource === 'events') {
+        return plain(await this.call('patch', () => this.core.patchNamespacedEvent({ name: ref.name, namespace: ref.namespace!, body: patch }, options))) as unknown as T;
+      }
+      throw new Error(`mergePatchObject: core resource ${ref.resource} is not used by the controller`);
+    }
+    return this.call('patch', () =>
+      ref.namespace
+        ? this.custom.patchNamespacedCustomObject({ group, version, namespace: ref.namespace, plural: ref.resource, name: ref.name, body: patch }, options)
+        : this.custom.patchClusterCustomObject({ group, version, plural: ref.resource, name: ref.name, body: patch }, options),
+    ) as Promise<T>;
+  }
+
+  /** Deletes; a missing object is not an error (returns false). */
+  async deleteObject(ref: ObjectRef, opts: { gracePeriodSeconds?: number; propagationPolicy?: string } = {}): Promise<boolean> {
+    const { group, version } = splitApiVersion(ref.apiVersion);
+    try {
+      await this.call('delete', (): Promise<unknown> => {
+        if (group === '') return this.coreDelete(ref, opts);
+        return ref.namespace
+          ? this.custom.deleteNamespacedCustomObject({ group, version, namespace: ref.namespace, plural: ref.resource, name: ref.name, ...opts })
+          : this.custom.deleteClusterCustomObject({ group, version, plural: ref.resource, name: ref.name, ...opts });
+      });
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
+  }
+
+  async listObjects<T extends Obj>(apiVersion: string, resource: string, namespace?: string, labelSelector?: string): Promise<KubernetesListObject<T>> {
+    const { group, version } = splitApiVersion(apiVersion);
+    if (group === '') return plain(await this.call('list', () => this.coreList(resource, namespace, labelSelector))) as KubernetesListObject<T>;
+    return this.call('list', () =>
+      namespace
+        ? this.custom.listNamespacedCustomObject({ group, version, namespace, plural: resource, labelSelector })
+        : this.custom.listClusterCustomObject({ group, version, plural: resource, labelSelector }),
+    ) as Promise<KubernetesListObject<T>>;
+  }
+
+  /**
+   * A list-watch cache of one resource (client-node's informer), its LIST counted and each
+   * (re)connection of its watch counted. client-node's informer stops on an error other than
+   * 410 Gone; this one starts again after a second, as client-go's reflector does.
+   */
+  watch<T extends Obj>(apiVersion: string, resource: string, namespace?: string, labelSelector?: string): WatchedCache<T> {
+    const { group, version } = splitApiVersion(apiVersion);
+    const base = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
+    const path = namespace ? `${base}/namespaces/${namespace}/${resource}` : `${base}/${resource}`;
+    const informer = makeInformer<T>(this.kc, path, () => this.listObjects<T>(apiVersion, resource, namespace, labelSelector), labelSelector);
+    let stopped = false;
+    informer.on('connect', () => this.cost.sent.watch++);
+    informer.on('error', () => {
+      if (stopped) return;
+      this.opts.clock.setTimer(1000, () => {
+        if (!stopped) void informer.start();
+      });
+    });
+    return {
+      get: (name, ns) => informer.get(name, ns),
+      list: (ns) => informer.list(ns),
+      on: informer.on.bind(informer),
+      start: () => informer.start(),
+      stop: async () => {
+        stopped = true;
+        await informer.stop();
+      },
+    };
+  }
+
+  // ---- the core kinds the controller touches ------------------------------------------------
+
+  private coreGet(ref: ObjectRef): Promise<unknown> {
+    const { name, namespace } = ref;
+    switch (ref.resource) {
+      case 'pods':
+        return this.core.readNamespacedPod({ name, namespace: namespace! });
+      case 'persistentvolumeclaims':
+        return this.core.readNamespacedPersistentVolumeClaim({ name, namespace: namespace! });
+      case 'persistentvolumes':
+        return this.core.readPersistentVolume({ name });
+      case 'nodes':
+        return this.core.readNode({ name });
+      case 'configmaps':
+        return this.core.readNamespacedConfigMap({ name, namespace: namespace! });
+      case 'events':
+        return this.core.readNamespacedEvent({ name, namespace: namespace! });
+      default:
+        throw new Error(`getObject: core resource ${ref.resource} is not used by the controller`);
+    }
+  }
+
+  private coreCreate(resource: string, body: Obj): Promise<unknown> {
+    const namespace = body.metadata?.namespace ?? '';
+    switch (resource) {
+      case 'pods':
+        return this.core.createNamespacedPod({ namespace, body });
+      case 'persistentvolumeclaims':
+        return this.core.createNamespacedPersistentVolumeClaim({ namespace, body });
+      case 'events':
+        return this.core.createNamespacedEvent({ namespace, body: body as never });
+      default:
+        throw new Error(`createObject: core resource ${resource} is not used by the controller`);
+    }
+  }
+
+  private coreDelete(ref: ObjectRef, opts: { gracePeriodSeconds?: number; propagationPolicy?: string }): Promise<unknown> {
+    const { name, namespace } = ref;
+    switch (ref.resource) {
+      case 'pods':
+        return this.core.deleteNamespacedPod({ name, namespace: namespace!, ...opts });
+      case 'persistentvolumeclaims':
+        return this.core.deleteNamespacedPersistentVolumeClaim({ name, namespace: namespace!, ...opts });
+      case 'persistentvolumes':
+        return this.core.deletePersistentVolume({ name, ...opts });
+      default:
+        throw new Error(`deleteObject: core resource ${ref.resource} is not used by the controller`);
+    }
+  }
+
+  private coreList(resource: string, namespace: string | undefined, labelSelector: string | undefined): Promise<unknown> {
+    switch (resource) {
+      case 'pods':
+        return namespace ? this.core.listNamespacedPod({ namespace, labelSelector }) : this.core.listPodForAllNamespaces({ labelSelector });
+      case 'persistentvolumeclaims':
+        return namespace
+          ? this.core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector })
+          : this.core.listPersistentVolumeClaimForAllNamespaces({ labelSelector });
+      case 'events':
+        return namespace ? this.core.listNamespacedEvent({ namespace, labelSelector }) : this.core.listEventForAllNamespaces({ labelSelector });
+      case 'nodes':
+        return this.core.listNode({ labelSelector });
+      default:
+        throw new Error(`listObjects: core resource ${resource} is not used by the controller`);
+    }
+  }
+}
