@@ -153,3 +153,11 @@ export interface DataPathBackupResult {
   totalBytes?: number;
   incrementalBytes?: number;
 }
+
+// The project's own metadata on a DataUpload (annotations, not schema: the CRD adds only the
+// DatamoverDeploying phase).
+
+/** deploying: when the DataUpload entered DatamoverDeploying (RFC 3339); the deploy timeout runs from it. */
+export const DEPLOYING_TIMESTAMP_ANNOTATION = 'datamover-bench.io/deploying-timestamp';
+/** Written with a Failed or Canceled phase: the outcome reason of DESIGN.md section 4 (e.g. prepare-timeout). */
+export const OUTCOME_REASON_ANNOTATION = 'datamover-bench.io/outcome-reason';

@@ -27,8 +27,8 @@ export const VELERO_TIMINGS = {
   updateRetryMs: 1_000,
 } as const;
 
-/** Why a DataUpload ended Failed or Canceled (DESIGN.md section 4), written by the runtime into
- *  an annotation so collectors need not parse messages. */
+/** Why a DataUpload ended Failed or Canceled (DESIGN.md section 4). The runtime writes it into
+ *  OUTCOME_REASON_ANNOTATION with the terminal phase, so collectors need not parse messages. */
 export type OutcomeReason =
   | 'prepare-timeout'
   | 'deploy-timeout'
@@ -97,16 +97,18 @@ export type Step =
   | { kind: 'request-cancel'; message: string; reason: OutcomeReason }
   /**
    * Exclusive: New -> Accepted (acceptedByNode, acceptedTimestamp; label expose-on-going when
-   * `label`). On success, expose in the same reconcile: wait for the VolumeSnapshot, backup VS +
-   * VSC, backup PVC, and the data-mover pod when `pod` (deploying creates it later). An expose
-   * error fails the DataUpload (errorOut).
+   * `label`). On success, when the accepted object has spec.cancel (velero-1.16 accepts before
+   * it looks at cancel): clean up and -> Canceled. Otherwise expose in the same reconcile: wait
+   * for the VolumeSnapshot, backup VS + VSC, backup PVC, and the data-mover pod when `pod`
+   * (deploying creates it later). An expose error fails the DataUpload (errorOut).
    */
   | { kind: 'accept'; label: boolean; pod: boolean }
   /** With retry (skipped if terminal): Accepted -> Prepared; status.node = `node` when given. */
   | { kind: 'prepare'; node?: string }
   /**
-   * deploying. Exclusive: Prepared -> DatamoverDeploying, status.node = this node; on success
-   * reserve a slot and create the data-mover pod pinned to this node.
+   * deploying. Exclusive: Prepared -> DatamoverDeploying, status.node = this node, annotation
+   * DEPLOYING_TIMESTAMP_ANNOTATION = now; on success reserve a slot and create the data-mover pod
+   * pinned to this node.
    */
   | { kind: 'claim' }
   /**
