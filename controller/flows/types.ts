@@ -60,7 +60,11 @@ export interface FlowInput {
   now: number;
   /** This node-agent's node. */
   nodeName: string;
-  /** The data-mover pod (named as the DataUpload, in its namespace), if this agent's cache has it. */
+  /**
+   * The data-mover pod (named as the DataUpload, in its namespace): from this agent's cache,
+   * which holds only pods on its node (Velero's node-agent caches pods by spec.nodeName), or,
+   * when the flow `peeksPod`, from a direct GET.
+   */
   pod?: V1Pod;
   /** The backup PVC (named as the DataUpload, in its namespace), if this agent's cache has it. */
   backupPvc?: V1PersistentVolumeClaim;
@@ -156,6 +160,13 @@ export type StartAction =
 
 export interface Flow {
   name: FlowName;
+  /** The flow reads the backup PVC (deploying: Accepted -> Prepared when it binds), so the runtime watches PVCs. */
+  watchesBackupPvcs?: boolean;
+  /**
+   * Velero's PeekExposed: in this phase the runtime GETs the data-mover pod directly (the
+   * node-agent's own cache holds only its node's pods) and passes it as `pod`.
+   */
+  peeksPod?(du: DataUpload): boolean;
   /** One reconcile's decision. */
   decide(input: FlowInput): Decision;
   /** Which DataUploads the periodic source (every VELERO_TIMINGS.periodicMs) enqueues. */

@@ -6,8 +6,9 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
-  makeInformer,
+  ListWatch,
   PatchStrategy,
+  Watch,
   setHeaderOptions,
   type Informer,
   type KubernetesListObject,
@@ -212,13 +213,19 @@ export class KubeIo {
     }
   }
 
-  async listObjects<T extends Obj>(apiVersion: string, resource: string, namespace?: string, labelSelector?: string): Promise<KubernetesListObject<T>> {
+  async listObjects<T extends Obj>(
+    apiVersion: string,
+    resource: string,
+    namespace?: string,
+    labelSelector?: string,
+    fieldSelector?: string,
+  ): Promise<KubernetesListObject<T>> {
     const { group, version } = splitApiVersion(apiVersion);
-    if (group === '') return plain(await this.call('list', () => this.coreList(resource, namespace, labelSelector))) as KubernetesListObject<T>;
+    if (group === '') return plain(await this.call('list', () => this.coreList(resource, namespace, labelSelector, fieldSelector))) as KubernetesListObject<T>;
     return this.call('list', () =>
       namespace
-        ? this.custom.listNamespacedCustomObject({ group, version, namespace, plural: resource, labelSelector })
-        : this.custom.listClusterCustomObject({ group, version, plural: resource, labelSelector }),
+        ? this.custom.listNamespacedCustomObject({ group, version, namespace, plural: resource, labelSelector, fieldSelector })
+        : this.custom.listClusterCustomObject({ group, version, plural: resource, labelSelector, fieldSelector }),
     ) as Promise<KubernetesListObject<T>>;
   }
 
@@ -227,11 +234,12 @@ export class KubeIo {
    * (re)connection of its watch counted. client-node's informer stops on an error other than
    * 410 Gone; this one starts again after a second, as client-go's reflector does.
    */
-  watch<T extends Obj>(apiVersion: string, resource: string, namespace?: string, labelSelector?: string): WatchedCache<T> {
+  watch<T extends Obj>(apiVersion: string, resource: string, namespace?: string, labelSelector?: string, fieldSelector?: string): WatchedCache<T> {
     const { group, version } = splitApiVersion(apiVersion);
     const base = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
     const path = namespace ? `${base}/namespaces/${namespace}/${resource}` : `${base}/${resource}`;
-    const informer = makeInformer<T>(this.kc, path, () => this.listObjects<T>(apiVersion, resource, namespace, labelSelector), labelSelector);
+    const list = () => this.listObjects<T>(apiVersion, resource, namespace, labelSelector, fieldSelector);
+    const informer = new ListWatch<T>(path, new Watch(this.kc), list, false, labelSelector, fieldSelector);
     let stopped = false;
     informer.on('connect', () => this.cost.sent.watch++);
     informer.on('error', () => {
@@ -302,18 +310,17 @@ export class KubeIo {
     }
   }
 
-  private coreList(resource: string, namespace: string | undefined, labelSelector: string | undefined): Promise<unknown> {
+  private coreList(resource: string, namespace: string | undefined, labelSelector: string | undefined, fieldSelector: string | undefined): Promise<unknown> {
+    const q = { labelSelector, fieldSelector };
     switch (resource) {
       case 'pods':
-        return namespace ? this.core.listNamespacedPod({ namespace, labelSelector }) : this.core.listPodForAllNamespaces({ labelSelector });
+        return namespace ? this.core.listNamespacedPod({ namespace, ...q }) : this.core.listPodForAllNamespaces(q);
       case 'persistentvolumeclaims':
-        return namespace
-          ? this.core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector })
-          : this.core.listPersistentVolumeClaimForAllNamespaces({ labelSelector });
+        return namespace ? this.core.listNamespacedPersistentVolumeClaim({ namespace, ...q }) : this.core.listPersistentVolumeClaimForAllNamespaces(q);
       case 'events':
-        return namespace ? this.core.listNamespacedEvent({ namespace, labelSelector }) : this.core.listEventForAllNamespaces({ labelSelector });
+        return namespace ? this.core.listNamespacedEvent({ namespace, ...q }) : this.core.listEventForAllNamespaces(q);
       case 'nodes':
-        return this.core.listNode({ labelSelector });
+        return this.core.listNode(q);
       default:
         throw new Error(`listObjects: core resource ${resource} is not used by the controller`);
     }

@@ -1,0 +1,77 @@
+// The reference controller as one process: a node-agent per node (Velero's DaemonSet, run
+// in-process against any cluster) or the one node-agent of this node (in-cluster, NODE_NAME).
+// Given a kubeconfig and a Clock, it never knows which cluster it talks to.
+import type { KubeConfig, V1Node } from '@kubernetes/client-node';
+import type { Clock, WorkTracker } from './clock.ts';
+import type { NodeAgentConfig } from './config.ts';
+import { flowByName } from './flows/index.ts';
+import { ApiCost, KubeIo, type Obj, type RequestPacer } from './kube/io.ts';
+import { NodeAgent } from './node-agent/node-agent.ts';
+
+export interface ControllerOptions {
+  kubeconfig: KubeConfig;
+  /** Velero's namespace. */
+  namespace: string;
+  config: NodeAgentConfig;
+  /** The nodes to run a node-agent for; default: every node the API lists (as a DaemonSet would). */
+  nodes?: string[];
+  clock: Clock;
+  work?: WorkTracker;
+  pacer?: RequestPacer;
+  log?: (line: string) => void;
+}
+
+export class Controller {
+  readonly agents = new Map<string, NodeAgent>();
+  /** Requests the node-agents send (Velero's own). */
+  readonly cost = new ApiCost();
+  /** The bench's Event writes, kept apart from Velero's requests. */
+  readonly eventsCost = new ApiCost();
+
+  constructor(private readonly opts: ControllerOptions) {}
+
+  async start(): Promise<void> {
+    const nodes = this.opts.nodes ?? (await this.listNodes());
+    for (const node of nodes) await this.startAgent(node);
+  }
+
+  /** Starts (or starts again, after a kill) the node-agent of one node. */
+  async startAgent(nodeName: string): Promise<NodeAgent> {
+    if (this.agents.has(nodeName)) throw new Error(`node-agent for node ${nodeName} is already running`);
+    const { kubeconfig, clock, work, pacer, namespace, config, log } = this.opts;
+    const who = `node-agent/${nodeName}`;
+    const agent = new NodeAgent({
+      nodeName,
+      namespace,
+      config,
+      flow: flowByName(config.flow),
+      io: new KubeIo(kubeconfig, { who, clock, work, pacer, cost: this.cost }),
+      eventsIo: new KubeIo(kubeconfig, { who, clock, work, pacer, cost: this.eventsCost }),
+      clock,
+      work,
+      log,
+    });
+    this.agents.set(nodeName, agent);
+    await agent.start();
+    return agent;
+  }
+
+  /** Kills one node-agent, as a crashed pod: no cleanup. */
+  async killAgent(nodeName: string): Promise<void> {
+    const agent = this.agents.get(nodeName);
+    if (!agent) throw new Error(`no node-agent runs for node ${nodeName}`);
+    this.agents.delete(nodeName);
+    await agent.stop();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.agents.values()].map((a) => a.stop()));
+    this.agents.clear();
+  }
+
+  private async listNodes(): Promise<string[]> {
+    const io = new KubeIo(this.opts.kubeconfig, { who: 'node-agent/daemonset', clock: this.opts.clock, work: this.opts.work, pacer: this.opts.pacer, cost: this.cost });
+    const list = await io.listObjects<V1Node & Obj>('v1', 'nodes');
+    return list.items.map((n) => n.metadata!.name!).sort();
+  }
+}

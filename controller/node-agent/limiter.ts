@@ -1,0 +1,54 @@
+// The per-node concurrency limiter: Velero's datapath.Manager counts the data paths a
+// node-agent runs against loadConcurrency for its node (ConcurrentLimitExceed past it). The
+// deploying flow also reserves a slot when it claims a DataUpload, before the pod exists, so
+// a reservation counts as used.
+export class Limiter {
+  private readonly running = new Set<string>();
+  private readonly reserved = new Set<string>();
+  private readonly listeners = new Set<() => void>();
+
+  constructor(readonly limit: number) {}
+
+  get used(): number {
+    return this.running.size + this.reserved.size;
+  }
+
+  isRunning(key: string): boolean {
+    return this.running.has(key);
+  }
+
+  isReserved(key: string): boolean {
+    return this.reserved.has(key);
+  }
+
+  /** deploying's claim: hold a slot for a DataUpload whose pod is not running yet. Resumes bypass the limit. */
+  reserve(key: string, opts: { resume?: boolean } = {}): boolean {
+    if (this.reserved.has(key) || this.running.has(key)) return true;
+    if (!opts.resume && this.used >= this.limit) return false;
+    this.reserved.add(key);
+    return true;
+  }
+
+  /** A data path starts: a reserved slot becomes running; otherwise a free slot is taken. Resumes bypass the limit, as Velero's. */
+  start(key: string, opts: { resume?: boolean } = {}): boolean {
+    if (this.running.has(key)) return true;
+    if (this.reserved.delete(key)) {
+      this.running.add(key);
+      return true;
+    }
+    if (!opts.resume && this.used >= this.limit) return false;
+    this.running.add(key);
+    return true;
+  }
+
+  /** The data path or reservation ended, whatever the outcome. */
+  release(key: string): void {
+    const had = this.running.delete(key) || this.reserved.delete(key);
+    if (had) for (const l of [...this.listeners]) l();
+  }
+
+  onRelease(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+}

@@ -1,0 +1,644 @@
+// One node-agent: Velero's DataUpload controller on one node (pkg/controller/
+// data_upload_controller.go under pkg/cmd/cli/nodeagent/server.go), with the flow's decisions
+// as its Reconcile body. All node-agents watch all DataUploads; each runs one reconcile at a
+// time; each has its own concurrency limiter for its node.
+//
+// What the runtime owns, so the flows stay pure
+// - Caches, as the node-agent's manager has them: DataUploads and Events of Velero's
+//   namespace, pods on this node (field selector spec.nodeName), and, for flows that read
+//   them, PVCs of Velero's namespace. Velero reads these through its cached client: no request.
+// - The work queue (controller-runtime semantics) fed by those watches and by the periodic
+//   source (every minute, the DataUploads the flow's `periodic` selects).
+// - Carrying out a Step with Velero's write discipline (exclusive update, update with retry,
+//   merge patch), the exposer's I/O, the data-path watchers and their callbacks, and the
+//   start-up pass (AttemptDataUploadResume).
+// - A Kubernetes Event on the DataUpload for each phase it writes (through a separate client,
+//   so the API-cost figure shows Velero's requests apart from the bench's own).
+//
+// Waiting for a slot without spinning: Velero re-checks a DataUpload that waits for a
+// concurrency slot every 5 s. Such a re-check changes nothing until a slot frees, the
+// expose-on-going count changes or the DataUpload changes, so the runtime parks it and, at such
+// a change, resumes it on the same 5 s grid. The requests the skipped re-checks would have sent
+// (velero flows: GetExposed's GETs of the backup PVC and PV) are counted as modeled in ApiCost.
+import type { CoreV1Event, V1Node, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import {
+  DATA_UPLOAD_API_VERSION,
+  DATA_UPLOAD_FINALIZER,
+  DATA_UPLOAD_KIND,
+  DATA_UPLOAD_PLURAL,
+  DEPLOYING_TIMESTAMP_ANNOTATION,
+  EXPOSE_ON_GOING_LABEL,
+  OUTCOME_REASON_ANNOTATION,
+  type DataPathBackupResult,
+  type DataPathProgress,
+  type DataUpload,
+  type DataUploadPhase,
+} from '../api/dataupload.ts';
+import { kubeTime, type Clock, type Timer, type WorkTracker } from '../clock.ts';
+import {
+  affinityMatchesNode,
+  concurrencyForNode,
+  loadAffinityFor,
+  nodeAffinityFromLoadAffinity,
+  podResourceRequirements,
+  type NodeAgentConfig,
+} from '../config.ts';
+import { parseGoDuration } from '../duration.ts';
+import { CsiSnapshotExposer, readExposeSource, type ExposeParams } from '../exposer.ts';
+import { isTerminal, VELERO_TIMINGS, type Decision, type Flow, type FlowInput, type OutcomeReason, type Step } from '../flows/types.ts';
+import { isConflict, isNotFound, type ApiVerb, type KubeIo, type Obj, type WatchedCache } from '../kube/io.ts';
+import { DataPathWatcher } from './data-path.ts';
+import { Limiter } from './limiter.ts';
+import { WorkQueue } from './work-queue.ts';
+
+export interface NodeAgentOptions {
+  nodeName: string;
+  /** Velero's namespace: DataUploads, data-mover pods, backup PVCs and VolumeSnapshots live here. */
+  namespace: string;
+  config: NodeAgentConfig;
+  flow: Flow;
+  /** Velero's requests. */
+  io: KubeIo;
+  /** The bench's own Event writes (one per transition); defaults to `io`. */
+  eventsIo?: KubeIo;
+  clock: Clock;
+  /** Reconciles queued count as work (a virtual clock must not advance past them). */
+  work?: WorkTracker;
+  log?: (line: string) => void;
+}
+
+const DU_REF = { apiVersion: DATA_UPLOAD_API_VERSION, resource: DATA_UPLOAD_PLURAL };
+
+interface Parked {
+  /** When the 5 s re-check that found nothing to do was scheduled from. */
+  since: number;
+  waitsFor: 'slot' | 'prepare-queue';
+  /** Requests each skipped re-check would have sent. */
+  cost: Partial<Record<ApiVerb, number>>;
+}
+
+export class NodeAgent {
+  readonly limiter: Limiter;
+  private readonly queue: WorkQueue;
+  private readonly exposer: CsiSnapshotExposer;
+  private readonly watchers = new Map<string, DataPathWatcher>();
+  private readonly cancelSpotted = new Map<string, number>();
+  private readonly parked = new Map<string, Parked>();
+  private readonly callbacks = new Map<string, Promise<void>>();
+  private dataUploads!: WatchedCache<DataUpload & Obj>;
+  private pods!: WatchedCache<V1Pod & Obj>;
+  private events!: WatchedCache<CoreV1Event & Obj>;
+  private pvcs?: WatchedCache<V1PersistentVolumeClaim & Obj>;
+  private node?: V1Node;
+  private periodic?: Timer;
+  private running = false;
+  private worker?: Promise<void>;
+  private readonly exposeOnGoing = new Set<string>();
+  private eventSeq = 0;
+
+  constructor(private readonly opts: NodeAgentOptions) {
+    this.queue = new WorkQueue(opts.clock, opts.work);
+    this.exposer = new CsiSnapshotExposer(opts.io, opts.clock);
+    this.limiter = new Limiter(1);
+  }
+
+  get nodeName(): string {
+    return this.opts.nodeName;
+  }
+
+  /** Starts watching, runs Velero's start-up pass over existing DataUploads, then reconciles. */
+  async start(): Promise<void> {
+    const { io, namespace, nodeName, flow } = this.opts;
+    this.node = await io.getObject<V1Node & Obj>({ apiVersion: 'v1', resource: 'nodes', name: nodeName });
+    (this as { limiter: Limiter }).limiter = new Limiter(concurrencyForNode(this.opts.config, this.node.metadata?.labels));
+    this.limiter.onRelease(() => this.unparkAll('slot'));
+
+    this.dataUploads = io.watch<DataUpload & Obj>(DATA_UPLOAD_API_VERSION, DATA_UPLOAD_PLURAL, namespace);
+    this.pods = io.watch<V1Pod & Obj>('v1', 'pods', undefined, undefined, `spec.nodeName=${nodeName}`);
+    this.events = io.watch<CoreV1Event & Obj>('v1', 'events', namespace);
+    if (flow.watchesBackupPvcs) this.pvcs = io.watch<V1PersistentVolumeClaim & Obj>('v1', 'persistentvolumeclaims', namespace);
+
+    this.dataUploads.on('add', (du) => this.onDataUpload(du));
+    this.dataUploads.on('update', (du) => this.onDataUpload(du));
+    this.dataUploads.on('delete', (du) => this.onDataUpload(undefined, du));
+    this.pods.on('add', (pod) => this.onPod(pod));
+    this.pods.on('update', (pod) => this.onPod(pod));
+    this.events.on('add', (e) => this.onEvent(e));
+    this.events.on('update', (e) => this.onEvent(e));
+    this.pvcs?.on('add', (pvc) => this.enqueueOwnedBy(pvc.metadata?.name, pvc.metadata?.namespace));
+    this.pvcs?.on('update', (pvc) => this.enqueueOwnedBy(pvc.metadata?.name, pvc.metadata?.namespace));
+
+    await Promise.all([this.dataUploads.start(), this.pods.start(), this.events.start(), this.pvcs?.start()]);
+    this.running = true;
+    await this.resumeOnStart();
+    this.schedulePeriodic();
+    this.worker = this.work();
+  }
+
+  /** Stops at once, as a killed process would: no cleanup, no status writes. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.periodic?.cancel();
+    this.queue.shutdown();
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+    await Promise.all([this.dataUploads?.stop(), this.pods?.stop(), this.events?.stop(), this.pvcs?.stop()]);
+  }
+
+  // ---- inputs -----------------------------------------------------------------------------
+
+  private onDataUpload(du: DataUpload | undefined, gone?: DataUpload): void {
+    const name = (du ?? gone)!.metadata.name!;
+    // Velero's VgdpCounter counts the expose-on-going label in the cache; a change may free the queue.
+    const before = this.exposeOnGoing.size;
+    if (du?.metadata.labels?.[EXPOSE_ON_GOING_LABEL] === 'true') this.exposeOnGoing.add(name);
+    else this.exposeOnGoing.delete(name);
+    if (this.exposeOnGoing.size !== before) this.unparkAll('prepare-queue');
+    if (!du) {
+      this.closeDataPath(name);
+      this.cancelSpotted.delete(name);
+      this.parked.delete(name);
+    }
+    this.queue.add(name);
+  }
+
+  /** Velero watches pod updates on its node and maps the data-mover pod to its DataUpload. */
+  private onPod(pod: V1Pod): void {
+    const name = pod.metadata?.name;
+    if (!name || pod.metadata?.namespace !== this.opts.namespace || !pod.metadata.labels?.['velero.io/data-upload']) return;
+    this.watchers.get(name)?.onPod(pod);
+    this.queue.add(name);
+  }
+
+  private onEvent(e: CoreV1Event): void {
+    const name = e.involvedObject?.name;
+    if (e.involvedObject?.kind !== DATA_UPLOAD_KIND || !name) return;
+    this.watchers.get(name)?.onEvent(e);
+  }
+
+  private enqueueOwnedBy(name: string | undefined, namespace: string | undefined): void {
+    if (name && namespace === this.opts.namespace && this.dataUploads.get(name, namespace)) this.queue.add(name);
+  }
+
+  private schedulePeriodic(): void {
+    this.periodic = this.opts.clock.setTimer(VELERO_TIMINGS.periodicMs, () => {
+      if (!this.running) return;
+      for (const du of this.dataUploads.list()) if (this.opts.flow.periodic(du)) this.queue.add(du.metadata.name!);
+      this.schedulePeriodic();
+    });
+  }
+
+  // ---- the reconcile loop -----------------------------------------------------------------
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      try {
+        await this.reconcile(key);
+        this.queue.forget(key);
+      } catch (e) {
+        if (!this.running) return;
+        this.log(`reconcile ${key}: ${(e as Error).message}`);
+        this.queue.addRateLimited(key);
+      } finally {
+        this.queue.done(key);
+      }
+    }
+  }
+
+  private async reconcile(name: string): Promise<void> {
+    if (!this.running) return;
+    const du = this.dataUploads.get(name, this.opts.namespace);
+    if (!du) return;
+    this.unpark(name);
+    const input = await this.observe(du);
+    const decision = this.opts.flow.decide(input);
+    await this.carryOut(decision.step, input);
+    this.requeue(name, decision, input.now);
+  }
+
+  private async observe(du: DataUpload): Promise<FlowInput> {
+    const { namespace, nodeName, config, flow, clock, io } = this.opts;
+    const name = du.metadata.name!;
+    const now = clock.now();
+    if (du.spec.cancel && !isTerminal(du)) {
+      if (!this.cancelSpotted.has(name)) this.cancelSpotted.set(name, now);
+    } else if (isTerminal(du)) this.cancelSpotted.delete(name);
+    let pod: V1Pod | undefined = this.pods.get(name, namespace);
+    if (!pod && flow.peeksPod?.(du)) {
+      // PeekExposed: a direct GET (this agent caches only its own node's pods).
+      pod = await io.getObject<V1Pod & Obj>({ apiVersion: 'v1', resource: 'pods', namespace, name }).catch((e) => {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      });
+    }
+    return {
+      du,
+      now,
+      nodeName,
+      pod,
+      backupPvc: this.pvcs?.get(name, namespace),
+      dataPathRunning: this.watchers.has(name),
+      slots: { used: this.limiter.used, limit: this.limiter.limit },
+      slotReservedHere: this.limiter.isReserved(name),
+      exposeOnGoing: this.exposeOnGoing.size,
+      cancelSpottedAt: this.cancelSpotted.get(name),
+      affinityMatchesNode: affinityMatchesNode(loadAffinityFor(config, du.spec.csiSnapshot?.storageClass), this.node?.metadata?.labels),
+      config: {
+        prepareTimeoutMs: config.prepareTimeoutMs,
+        deployTimeoutMs: config.deployTimeoutMs,
+        prepareQueueLength: config.loadConcurrency.prepareQueueLength,
+      },
+    };
+  }
+
+  private requeue(name: string, decision: Decision, now: number): void {
+    if (decision.requeueAfterMs === undefined) return;
+    if (decision.waitsFor) this.park(name, now, decision.waitsFor, {});
+    else this.queue.addAfter(name, decision.requeueAfterMs);
+  }
+
+  private park(name: string, since: number, waitsFor: Parked['waitsFor'], cost: Parked['cost']): void {
+    this.parked.set(name, { since, waitsFor, cost });
+  }
+
+  /** Resumes a parked DataUpload on its 5 s grid, counting the re-checks it skipped. */
+  private unpark(name: string): void {
+    const p = this.parked.get(name);
+    if (!p) return;
+    this.parked.delete(name);
+    const period = VELERO_TIMINGS.requeueMs;
+    const elapsed = this.opts.clock.now() - p.since;
+    const k = Math.max(1, Math.ceil(elapsed / period));
+    for (const [verb, n] of Object.entries(p.cost) as [ApiVerb, number][]) this.opts.io.cost.modeled[verb] += n * (k - 1);
+    this.queue.addAfter(name, p.since + k * period - this.opts.clock.now());
+  }
+
+  private unparkAll(waitsFor: Parked['waitsFor']): void {
+    for (const [name, p] of [...this.parked]) if (p.waitsFor === waitsFor) this.unpark(name);
+  }
+
+  // ---- carrying out a step ----------------------------------------------------------------
+
+  private async carryOut(step: Step, input: FlowInput): Promise<void> {
+    const { du } = input;
+    const name = du.metadata.name!;
+    switch (step.kind) {
+      case 'none':
+        return;
+      case 'add-finalizer':
+        return this.updateWithRetry(name, (d) => {
+          if (d.metadata.finalizers?.includes(DATA_UPLOAD_FINALIZER)) return false;
+          d.metadata.finalizers = [...(d.metadata.finalizers ?? []), DATA_UPLOAD_FINALIZER];
+          return true;
+        });
+      case 'remove-finalizer':
+        return this.updateWithRetry(name, (d) => {
+          if (!d.metadata.finalizers?.includes(DATA_UPLOAD_FINALIZER)) return false;
+          d.metadata.finalizers = d.metadata.finalizers.filter((f) => f !== DATA_UPLOAD_FINALIZER);
+          return true;
+        });
+      case 'request-cancel':
+        return this.updateWithRetry(name, (d) => {
+          if (d.spec.cancel) return false;
+          d.spec.cancel = true;
+          d.status = { ...d.status, message: step.message };
+          setReason(d, step.reason);
+          return true;
+        });
+      case 'accept':
+        return this.accept(du, step.label, step.pod);
+      case 'prepare':
+        return this.updateWithRetry(name, (d) => {
+          if (isTerminal(d)) return false;
+          d.status = { ...d.status, phase: 'Prepared', ...(step.node ? { node: step.node } : {}) };
+          return true;
+        }, 'Prepared');
+      case 'claim':
+        return this.claim(du);
+      case 'start-data-path':
+        return this.startDataPath(du, input);
+      case 'cancel':
+        return this.exclusiveTerminal(du, 'Canceled', step.reason, step.message);
+      case 'cleanup-and-cancel':
+        return this.cleanupAndEnd(name, 'Canceled', step.reason);
+      case 'canceling':
+        return this.updateWithRetry(name, (d) => {
+          if (isTerminal(d)) return false;
+          d.status = { ...d.status, phase: 'Canceling' };
+          return true;
+        }, 'Canceling');
+      case 'fail':
+        if (step.exclusive) return this.exclusiveTerminal(du, 'Failed', step.reason, step.message);
+        return this.cleanupAndEnd(name, 'Failed', step.reason, step.message);
+    }
+  }
+
+  /** Velero's acceptDataUpload + Expose, in one reconcile. */
+  private async accept(du: DataUpload, label: boolean, withPod: boolean): Promise<void> {
+    const { nodeName, clock } = this.opts;
+    const accepted = structuredClone(du);
+    accepted.status = { ...accepted.status, phase: 'Accepted', acceptedByNode: nodeName, acceptedTimestamp: kubeTime(clock.now()) };
+    if (label) accepted.metadata.labels = { ...accepted.metadata.labels, [EXPOSE_ON_GOING_LABEL]: 'true' };
+    const written = await this.exclusiveUpdate(accepted);
+    if (!written) return;
+    this.record(written, 'Accepted', `accepted by node-agent on ${nodeName}`);
+    if (written.spec.cancel) return this.cleanupAndEnd(written.metadata.name!, 'Canceled', 'canceled');
+    let params: ExposeParams;
+    try {
+      params = await this.exposeParams(written);
+      await this.exposer.expose(params, { pod: withPod });
+    } catch (e) {
+      return this.cleanupAndEnd(written.metadata.name!, 'Failed', exposeReason(e), `error exposing snapshot: ${(e as Error).message}`);
+    }
+  }
+
+  /** deploying: Prepared -> DatamoverDeploying on this node, a reserved slot, the pod pinned here. */
+  private async claim(du: DataUpload): Promise<void> {
+    const { nodeName, clock } = this.opts;
+    const name = du.metadata.name!;
+    if (!this.limiter.reserve(name)) return;
+    const claimed = structuredClone(du);
+    claimed.status = { ...claimed.status, phase: 'DatamoverDeploying', node: nodeName };
+    claimed.metadata.annotations = { ...claimed.metadata.annotations, [DEPLOYING_TIMESTAMP_ANNOTATION]: kubeTime(clock.now()) };
+    const written = await this.exclusiveUpdate(claimed);
+    if (!written) {
+      this.limiter.release(name);
+      return;
+    }
+    this.record(written, 'DatamoverDeploying', `claimed by node-agent on ${nodeName}; creating the data-mover pod`);
+    try {
+      await this.exposer.createPod({ ...(await this.exposeParams(written)), nodeName });
+    } catch (e) {
+      return this.cleanupAndEnd(name, 'Failed', 'pod-failed', `error creating data mover pod: ${(e as Error).message}`);
+    }
+  }
+
+  /** Velero's Prepared branch: GetExposed, the limiter, the watcher, then InProgress. */
+  private async startDataPath(du: DataUpload, input: FlowInput): Promise<void> {
+    const { nodeName, clock } = this.opts;
+    const name = du.metadata.name!;
+    const exposed = await this.exposer.getExposed(du, nodeName, input.pod, parseGoDuration(du.spec.operationTimeout, 'spec.operationTimeout'));
+    if (!exposed) {
+      return this.cleanupAndEnd(name, 'Failed', 'expose-failed', 'exposed snapshot is not ready: no expose result is available for the current node');
+    }
+    if (!this.limiter.start(name)) {
+      // ConcurrentLimitExceed: Velero requeues after 5 s, GETting the backup PVC and PV each time.
+      this.park(name, clock.now(), 'slot', { get: 2 });
+      return;
+    }
+    const watcher = this.openDataPath(name);
+    let terminated = false;
+    const ok = await this.updateWithRetry(name, (d) => {
+      if (isTerminal(d)) {
+        terminated = true;
+        return false;
+      }
+      d.status = { ...d.status, phase: 'InProgress', startTimestamp: kubeTime(clock.now()), nodeOS: 'linux' };
+      if (d.metadata.labels) delete d.metadata.labels[EXPOSE_ON_GOING_LABEL];
+      return true;
+    }, 'InProgress').then(
+      () => true,
+      (e) => {
+        this.log(`${name}: update to InProgress failed: ${(e as Error).message}`);
+        return false;
+      },
+    );
+    if (!ok || terminated) {
+      this.closeDataPath(name);
+      if (!ok) this.queue.addAfter(name, VELERO_TIMINGS.requeueMs);
+      return;
+    }
+    const pod = this.pods.get(name, this.opts.namespace);
+    if (pod) watcher.onPod(pod);
+  }
+
+  private openDataPath(name: string): DataPathWatcher {
+    const { clock } = this.opts;
+    const watcher = new DataPathWatcher(name, clock, {
+      onProgress: (p) => void this.guard(name, () => this.onProgress(name, p)),
+      onCompleted: (r) => void this.guard(name, () => this.onCompleted(name, r)),
+      onCancelled: () => void this.guard(name, () => this.cleanupAndEnd(name, 'Canceled', 'canceled')),
+      onFailed: (m) => void this.guard(name, () => this.cleanupAndEnd(name, 'Failed', dataPathReason(m), `data path backup failed: ${m}`)),
+    });
+    this.watchers.set(name, watcher);
+    return watcher;
+  }
+
+  private closeDataPath(name: string): void {
+    this.watchers.get(name)?.close();
+    this.watchers.delete(name);
+    this.limiter.release(name);
+  }
+
+  /** Callbacks run outside the queue (as Velero's watcher goroutine does), one after another per
+   *  DataUpload; their errors are logged. */
+  private guard(name: string, fn: () => Promise<void>): Promise<void> {
+    const next = (this.callbacks.get(name) ?? Promise.resolve()).then(fn).catch((e) => {
+      if (this.running) this.log(`${name}: ${(e as Error).message}`);
+    });
+    this.callbacks.set(name, next);
+    void next.then(() => {
+      if (this.callbacks.get(name) === next) this.callbacks.delete(name);
+    });
+    return next;
+  }
+
+  private async onProgress(name: string, p: DataPathProgress): Promise<void> {
+    if (!this.dataUploads.get(name, this.opts.namespace)) return;
+    await this.opts.io.mergePatchObject({ ...DU_REF, namespace: this.opts.namespace, name }, {
+      status: { progress: { totalBytes: p.totalBytes, bytesDone: p.doneBytes } },
+    });
+  }
+
+  /** Velero's OnDataUploadCompleted: clean up, then Completed with the result. */
+  private async onCompleted(name: string, result: DataPathBackupResult | undefined): Promise<void> {
+    const du = this.dataUploads.get(name, this.opts.namespace);
+    this.closeDataPath(name);
+    if (!du) return;
+    await this.exposer.cleanUp(du);
+    const status: Record<string, unknown> = {
+      phase: 'Completed',
+      path: result?.source?.byPath,
+      snapshotID: result?.snapshotID,
+      completionTimestamp: kubeTime(this.opts.clock.now()),
+    };
+    if (result?.emptySnapshot) status.message = 'volume was empty so no data was upload';
+    const written = await this.opts.io.mergePatchObject<DataUpload & Obj>({ ...DU_REF, namespace: this.opts.namespace, name }, {
+      metadata: { labels: { [EXPOSE_ON_GOING_LABEL]: null } },
+      status,
+    });
+    this.record(written, 'Completed', `data upload completed on ${this.opts.nodeName}`);
+  }
+
+  // ---- write discipline --------------------------------------------------------------------
+
+  /** Velero's exclusiveUpdateDataUpload: one Update; a conflict means another node-agent acted. */
+  private async exclusiveUpdate(du: DataUpload): Promise<(DataUpload & Obj) | undefined> {
+    try {
+      return await this.opts.io.replaceObject<DataUpload & Obj>(DU_REF.resource, { apiVersion: DATA_UPLOAD_API_VERSION, kind: DATA_UPLOAD_KIND, ...du } as DataUpload & Obj);
+    } catch (e) {
+      if (isConflict(e)) return undefined;
+      throw e;
+    }
+  }
+
+  /** Velero's UpdateDataUploadWithRetry: read (cache), mutate, Update; on conflict retry every second. */
+  private async updateWithRetry(name: string, mutate: (du: DataUpload) => boolean, recordPhase?: DataUploadPhase): Promise<void> {
+    for (;;) {
+      const cur = this.dataUploads.get(name, this.opts.namespace);
+      if (!cur) throw new Error(`getting DataUpload ${name}: not found`);
+      const next = structuredClone(cur) as DataUpload & Obj;
+      if (!mutate(next)) return;
+      try {
+        const written = await this.opts.io.replaceObject<DataUpload & Obj>(DU_REF.resource, next);
+        if (recordPhase) this.record(written, recordPhase, `${recordPhase} on node-agent ${this.opts.nodeName}`);
+        return;
+      } catch (e) {
+        if (!isConflict(e)) throw e;
+      }
+      await this.opts.clock.sleep(VELERO_TIMINGS.updateRetryMs);
+      if (!this.running) return;
+    }
+  }
+
+  /** Velero's tryCancel / onPrepareTimeout: an exclusive update to the terminal phase, then clean up. */
+  private async exclusiveTerminal(du: DataUpload, phase: 'Canceled' | 'Failed', reason: OutcomeReason, message?: string): Promise<void> {
+    const now = kubeTime(this.opts.clock.now());
+    const next = structuredClone(du);
+    next.status = { ...next.status, phase };
+    if (phase === 'Canceled') {
+      next.status.startTimestamp ??= now;
+      next.status.completionTimestamp = now;
+    }
+    if (message) next.status.message = message;
+    if (next.metadata.labels) delete next.metadata.labels[EXPOSE_ON_GOING_LABEL];
+    setReason(next, reason);
+    const written = await this.exclusiveUpdate(next);
+    if (!written) return;
+    this.record(written, phase, message ?? `${phase.toLowerCase()} (${reason})`);
+    this.closeDataPath(du.metadata.name!);
+    await this.exposer.cleanUp(written);
+  }
+
+  /** Velero's errorOut / OnDataUploadCancelled: clean up first, then patch the terminal phase. */
+  private async cleanupAndEnd(name: string, phase: 'Canceled' | 'Failed', reason: OutcomeReason, message?: string): Promise<void> {
+    const du = this.dataUploads.get(name, this.opts.namespace);
+    this.closeDataPath(name);
+    if (!du) return;
+    await this.exposer.cleanUp(du);
+    const now = kubeTime(this.opts.clock.now());
+    const status: Record<string, unknown> = { phase, completionTimestamp: now };
+    if (!du.status?.startTimestamp) status.startTimestamp = now;
+    if (message) status.message = message;
+    const written = await this.opts.io.mergePatchObject<DataUpload & Obj>({ ...DU_REF, namespace: this.opts.namespace, name }, {
+      metadata: { labels: { [EXPOSE_ON_GOING_LABEL]: null }, annotations: { [OUTCOME_REASON_ANNOTATION]: du.metadata.annotations?.[OUTCOME_REASON_ANNOTATION] ?? reason } },
+      status,
+    });
+    this.record(written, phase, message ?? `${phase.toLowerCase()} (${reason})`);
+  }
+
+  private async exposeParams(du: DataUpload): Promise<ExposeParams> {
+    const { io, config } = this.opts;
+    const { sourcePvc, sourcePv } = await readExposeSource(io, du);
+    const la = loadAffinityFor(config, du.spec.csiSnapshot?.storageClass);
+    return {
+      du,
+      sourcePvc,
+      sourcePv,
+      affinity: la ? nodeAffinityFromLoadAffinity(la) : undefined,
+      resources: podResourceRequirements(config),
+      exposeTimeoutMs: config.prepareTimeoutMs,
+      operationTimeoutMs: parseGoDuration(du.spec.operationTimeout, 'spec.operationTimeout'),
+      resourceTimeoutMs: config.resourceTimeoutMs,
+      podInProgressTimeoutMs: config.podInProgressTimeoutMs,
+    };
+  }
+
+  // ---- start-up ----------------------------------------------------------------------------
+
+  /** Velero's AttemptDataUploadResume, per flow. */
+  private async resumeOnStart(): Promise<void> {
+    const { flow, nodeName, namespace } = this.opts;
+    for (const du of this.dataUploads.list()) {
+      const name = du.metadata.name!;
+      const action = flow.onStart(du, nodeName);
+      switch (action.kind) {
+        case 'none':
+          break;
+        case 'resume-reservation':
+          this.limiter.reserve(name, { resume: true });
+          break;
+        case 'request-cancel':
+          await this.carryOut({ kind: 'request-cancel', message: action.message, reason: action.reason }, { du } as FlowInput);
+          break;
+        case 'resume-data-path': {
+          const pod = this.pods.get(name, namespace);
+          if (!pod) {
+            await this.carryOut(
+              { kind: 'request-cancel', reason: 'node-agent-restart', message: `Resume InProgress dataupload failed with error error to get exposed snapshot for du ${name}: backup pod ${name} is not found, mark it as cancel` },
+              { du } as FlowInput,
+            );
+            break;
+          }
+          this.limiter.start(name, { resume: true });
+          this.openDataPath(name).onPod(pod);
+          for (const e of this.events.list(namespace)) if (e.involvedObject?.name === name) this.watchers.get(name)?.onEvent(e);
+          break;
+        }
+      }
+    }
+  }
+
+  // ---- Events ------------------------------------------------------------------------------
+
+  /** One Event on the DataUpload per phase written (best effort, as client-go's recorder). */
+  private record(du: DataUpload & Obj, reason: string, message: string): void {
+    const eventsIo = this.opts.eventsIo ?? this.opts.io;
+    const now = this.opts.clock.now();
+    const time = kubeTime(now);
+    const warning = reason === 'Failed' || reason === 'Canceled';
+    const body = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${du.metadata.name}.${now.toString(16)}${(this.eventSeq++).toString(16).padStart(4, '0')}`, namespace: du.metadata.namespace },
+      involvedObject: {
+        apiVersion: DATA_UPLOAD_API_VERSION,
+        kind: DATA_UPLOAD_KIND,
+        namespace: du.metadata.namespace,
+        name: du.metadata.name,
+        uid: du.metadata.uid,
+        resourceVersion: du.metadata.resourceVersion,
+      },
+      reason,
+      message,
+      type: warning ? 'Warning' : 'Normal',
+      source: { component: 'datamover-bench-node-agent', host: this.opts.nodeName },
+      reportingComponent: 'datamover-bench-node-agent',
+      reportingInstance: this.opts.nodeName,
+      firstTimestamp: time,
+      lastTimestamp: time,
+      count: 1,
+    };
+    void eventsIo.createObject('events', body).catch(() => undefined);
+  }
+
+  private log(line: string): void {
+    this.opts.log?.(`[node-agent ${this.opts.nodeName}] ${line}`);
+  }
+}
+
+function setReason(du: DataUpload, reason: OutcomeReason): void {
+  du.metadata.annotations = { ...du.metadata.annotations, [OUTCOME_REASON_ANNOTATION]: du.metadata.annotations?.[OUTCOME_REASON_ANNOTATION] ?? reason };
+}
+
+/** A snapshot that failed or never became ready is a snapshot failure; the rest of exposing is expose-failed. */
+function exposeReason(e: unknown): OutcomeReason {
+  return /volume ?snapshot/i.test((e as Error)?.message ?? '') && /ready|error|fail/i.test((e as Error)?.message ?? '') ? 'snapshot-failed' : 'expose-failed';
+}
+
+/** The data-mover pod's termination message: its own deadline for InProgress, or a transfer failure. */
+function dataPathReason(message: string): OutcomeReason {
+  return /error waiting for du|context deadline exceeded/i.test(message) ? 'pod-inprogress-timeout' : 'data-path-failed';
+}

@@ -1,0 +1,149 @@
+// The reference controller against the embedded cluster, end to end: the case of Velero issue
+// #8316 (10 PVCs of 20 GiB, concurrency 1, data movers pinned to one node, 1 CPU / 1 GiB
+// requests) under every flow, with and without the data-mover pod's deadline, a node-agent
+// killed and restarted mid-run, and every DataUpload write checked against Velero's own CRD.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { DataUpload } from '../../controller/api/dataupload.ts';
+import { FLOW_NAMES, type FlowName } from '../../controller/flows/types.ts';
+import { API_VERBS } from '../../controller/kube/io.ts';
+import { validateAgainstSchema } from '../apiserver/schema.ts';
+import type { JSONSchemaProps } from '../apiserver/types.ts';
+import { runBackup, type BackupRunOptions, type BackupRunResult } from './backup-run.ts';
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+const veleroCrd = parse(readFileSync(path.join(repoRoot, '..', 'shared', 'reference', 'velero.io_datauploads.yaml'), 'utf8'));
+const veleroSchema = veleroCrd.spec.versions[0].schema.openAPIV3Schema as JSONSchemaProps;
+
+const NODES = [{ count: 3, namePrefix: 'worker', capacity: { cpu: '4', memory: '16Gi', pods: '110' } }];
+const PVCS = Array.from({ length: 10 }, (_, i) => ({ namespace: 'app', name: `data-${i}`, size: '20Gi' }));
+/** Velero issue #8316's setup: one slot per node, data movers pinned to worker-1, 1 CPU / 1 GiB each. */
+function issue8316Config(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    loadConcurrency: { globalConfig: 1, ...((extra.loadConcurrency as object) ?? {}) },
+    loadAffinity: [{ nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'worker-1' } } }],
+    podResources: { cpuRequest: '1', memoryRequest: '1Gi' },
+    ...(extra.datamoverBench ? { datamoverBench: extra.datamoverBench } : {}),
+  };
+}
+
+function run(flow: FlowName, more: Partial<BackupRunOptions> = {}): Promise<BackupRunResult> {
+  return runBackup({ seed: 7, flow, nodes: NODES, pvcs: PVCS, nodeAgentConfig: issue8316Config(), deadlineSeconds: 4 * 3600, ...more });
+}
+
+function phasesOf(r: BackupRunResult): Record<string, number> {
+  const count: Record<string, number> = {};
+  for (const du of r.dataUploads) count[du.phase] = (count[du.phase] ?? 0) + 1;
+  return count;
+}
+
+function expectNothingLeft(r: BackupRunResult): void {
+  expect(r.leftovers).toEqual({ pods: [], persistentVolumeClaims: [], volumeSnapshots: [], volumeSnapshotContents: [] });
+}
+
+function printCost(r: BackupRunResult): void {
+  const per = API_VERBS.map((v) => `${v} ${r.apiRequestsPerDataUpload[v].toFixed(1)}`).join(', ');
+  console.log(
+    `[${r.flow}] ${r.dataUploads.length} DataUploads, ${r.simulatedSeconds.toFixed(0)} s simulated in ${r.wallSeconds.toFixed(1)} s wall; ` +
+      `node-agent requests per DataUpload: ${per} (modeled ${JSON.stringify(r.apiCost.nodeAgents.modeled)}; conflicts ${r.apiCost.nodeAgents.conflicts})`,
+  );
+}
+
+describe('the #8316 case under every flow', () => {
+  const results = new Map<FlowName, BackupRunResult>();
+  const writes = new Map<FlowName, DataUpload[]>();
+
+  it.each(FLOW_NAMES)('%s: all ten complete, nothing is left behind', async (flow) => {
+    const seen: DataUpload[] = [];
+    const r = await run(flow, {
+      nodeAgentConfig: issue8316Config(flow === 'velero-1.17' ? { loadConcurrency: { prepareQueueLength: 2 } } : {}),
+      onDataUploadWrite: (du) => seen.push(structuredClone(du)),
+    });
+    results.set(flow, r);
+    writes.set(flow, seen);
+    printCost(r);
+    expect(r.endedBy).toBe('done');
+    expect(r.outcome?.phase).toBe('Completed');
+    expect(phasesOf(r)).toEqual({ Completed: 10 });
+    expectNothingLeft(r);
+    for (const v of API_VERBS) expect(r.apiRequestsPerDataUpload[v]).toBeGreaterThanOrEqual(0);
+    expect(r.apiRequestsPerDataUpload.update + r.apiRequestsPerDataUpload.patch).toBeGreaterThan(0);
+  });
+
+  it('velero-1.16 creates a pod per DataUpload at once: ten exist together, most of them waiting', () => {
+    expect(results.get('velero-1.16')!.peakPods).toBe(10);
+  });
+
+  it('deploying never runs more than one data-mover pod on the node (concurrency 1)', () => {
+    const r = results.get('deploying')!;
+    expect(r.peakPods).toBe(1);
+    expect(Math.max(...Object.values(r.peakPodsPerNode))).toBe(1);
+  });
+
+  it('velero-1.17 with prepareQueueLength 2 keeps at most 2 (+ one per node) DataUploads exposed', () => {
+    const r = results.get('velero-1.17')!;
+    expect(r.peakExposeOnGoing).toBeGreaterThanOrEqual(2);
+    expect(r.peakExposeOnGoing).toBeLessThanOrEqual(2 + 3);
+    expect(r.peakPods).toBeLessThan(10);
+  });
+
+  it('every DataUpload the velero flows write validates against Velero’s own CRD; deploying’s differ only by the phase it adds', () => {
+    for (const flow of ['velero-1.16', 'velero-1.17'] as const) {
+      const bad = writes.get(flow)!.flatMap((du) => validateAgainstSchema(veleroSchema, du).map((e) => `${du.metadata.name}: ${JSON.stringify(e)}`));
+      expect(bad).toEqual([]);
+      expect(writes.get(flow)!.length).toBeGreaterThan(10);
+    }
+    const deploying = writes.get('deploying')!;
+    const phases = new Set<string>();
+    for (const du of deploying) {
+      const errs = validateAgainstSchema(veleroSchema, du);
+      for (const e of errs) phases.add(`${e.field}=${du.status?.phase}`);
+      if (du.status?.phase !== 'DatamoverDeploying') expect(errs).toEqual([]);
+    }
+    expect([...phases]).toEqual(['status.phase=DatamoverDeploying']);
+  });
+});
+
+describe('with the data-mover pod’s deadline for InProgress (podInProgressTimeout 10m)', () => {
+  const withDeadline = issue8316Config({ datamoverBench: { podInProgressTimeout: '10m' } });
+
+  it('velero-1.16 reproduces #8316: pods waiting for a slot give up and their DataUploads fail', async () => {
+    const r = await run('velero-1.16', { nodeAgentConfig: withDeadline });
+    printCost(r);
+    expect(r.endedBy).toBe('done');
+    const failed = r.dataUploads.filter((d) => d.phase !== 'Completed');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(new Set(failed.map((d) => d.reason))).toEqual(new Set(['pod-inprogress-timeout']));
+    expect(failed[0].message).toMatch(/context deadline exceeded/);
+    expect(r.outcome?.phase).toBe('PartiallyFailed');
+    expectNothingLeft(r);
+  });
+
+  it('deploying completes all ten: a pod exists only once its slot is reserved', async () => {
+    const r = await run('deploying', { nodeAgentConfig: withDeadline });
+    printCost(r);
+    expect(phasesOf(r)).toEqual({ Completed: 10 });
+    expectNothingLeft(r);
+  });
+});
+
+describe('a node-agent killed and restarted mid-run', () => {
+  it.each(FLOW_NAMES)('%s: every DataUpload ends, none is stuck, nothing is left behind', async (flow) => {
+    const r = await run(flow, { killNodeAgent: { node: 'worker-1', atSeconds: 500, downSeconds: 60 } });
+    printCost(r);
+    expect(r.endedBy).toBe('done');
+    expect(r.dataUploads.every((d) => ['Completed', 'Failed', 'Canceled'].includes(d.phase))).toBe(true);
+    expectNothingLeft(r);
+    const counts = phasesOf(r);
+    if (flow === 'velero-1.16') {
+      // v1.16 cancels every Accepted DataUpload when a node-agent starts.
+      expect(counts.Canceled).toBeGreaterThan(0);
+      expect(r.dataUploads.filter((d) => d.phase === 'Canceled').every((d) => d.reason === 'node-agent-restart')).toBe(true);
+    } else {
+      // v1.17 keeps Accepted and Prepared, and every flow resumes InProgress.
+      expect(counts).toEqual({ Completed: 10 });
+    }
+  });
+});

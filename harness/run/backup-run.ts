@@ -1,0 +1,247 @@
+// One backup on the embedded cluster under one flow: the simulated cluster on a virtual clock,
+// the workload's PVCs, the reference controller (a node-agent per node, over HTTP, paced) and
+// the Velero server role; runs until the backup has ended (or a deadline), then a grace period
+// for the last cleanups, and reports what happened.
+//
+// The observations here come from the API server's write hook (exact and cheap, for tests and
+// for checking the controller); the figures of the scenarios are computed by collectors fed by
+// watches, as on any cluster.
+import { KubeConfig } from '@kubernetes/client-node';
+import {
+  DATA_UPLOAD_GROUP,
+  DATA_UPLOAD_LABEL,
+  DATA_UPLOAD_PLURAL,
+  EXPOSE_ON_GOING_LABEL,
+  OUTCOME_REASON_ANNOTATION,
+  type DataUpload,
+} from '../../controller/api/dataupload.ts';
+import { parseNodeAgentConfig } from '../../controller/config.ts';
+import { Controller } from '../../controller/controller.ts';
+import type { FlowName } from '../../controller/flows/types.ts';
+import { API_VERBS, ApiCost, KubeIo, type ApiVerb } from '../../controller/kube/io.ts';
+import { VeleroServer, type BackupOutcome } from '../../controller/server/backup.ts';
+import type { KubeObject, ResourceInfo } from '../apiserver/types.ts';
+import { startEmbeddedCluster } from '../cluster/embedded.ts';
+import { QuietPacer } from '../pacer.ts';
+import { seededRandom } from '../random.ts';
+import type { BehaviourOverrides } from '../sim/behaviour.ts';
+import { resourceInfo } from '../sim/context.ts';
+import { createWorkloadPvc } from '../sim/csi.ts';
+import type { NodePoolDecl } from '../sim/nodes.ts';
+import { VirtualClock } from '../sim/virtual-clock.ts';
+
+export const VELERO_NAMESPACE = 'velero';
+
+export interface BackupRunOptions {
+  seed: number;
+  flow: FlowName;
+  nodes: NodePoolDecl[];
+  pvcs: { namespace: string; name: string; size: string }[];
+  /** The node-agent ConfigMap's JSON document (Velero's format plus `datamoverBench`); the flow is set from `flow`. */
+  nodeAgentConfig?: Record<string, unknown>;
+  behaviour?: BehaviourOverrides;
+  /** Simulated seconds after which the run stops, ended or not. */
+  deadlineSeconds: number;
+  itemOperationTimeoutMs?: number;
+  /** Kill one node-agent at `atSeconds` and start it again `downSeconds` later. */
+  killNodeAgent?: { node: string; atSeconds: number; downSeconds: number };
+  /** Called on every DataUpload write: to check what the controller writes. */
+  onDataUploadWrite?: (du: DataUpload) => void;
+  log?: (line: string) => void;
+}
+
+export interface PhaseAt {
+  phase: string;
+  /** Simulated seconds since the run's start. */
+  at: number;
+}
+
+export interface DataUploadRecord {
+  name: string;
+  pvc: string;
+  phases: PhaseAt[];
+  phase: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface BackupRunResult {
+  flow: FlowName;
+  endedBy: 'done' | 'deadline' | 'stopped' | 'no-timers';
+  outcome?: BackupOutcome;
+  simulatedSeconds: number;
+  wallSeconds: number;
+  dataUploads: DataUploadRecord[];
+  /** Most data-mover pods existing at once, cluster-wide, and bound to each node. */
+  peakPods: number;
+  peakPodsPerNode: Record<string, number>;
+  /** Most DataUploads labelled expose-on-going at once (velero-1.17's prepare queue). */
+  peakExposeOnGoing: number;
+  /** Most DataUploads between Accepted and the start of their data path at once (being exposed or exposed and waiting). */
+  peakExposed: number;
+  /** Objects the exposer makes, still present after the run. */
+  leftovers: { pods: string[]; persistentVolumeClaims: string[]; volumeSnapshots: string[]; volumeSnapshotContents: string[] };
+  /** Requests by verb: the node-agents' (sent + modeled), the server role's, the bench's own Events. */
+  apiCost: { nodeAgents: ApiCost; server: ApiCost; events: ApiCost };
+  /** The node-agents' requests per DataUpload, by verb (sent + modeled). */
+  apiRequestsPerDataUpload: Record<ApiVerb, number>;
+}
+
+const EXPOSED_PHASES = new Set(['Accepted', 'Prepared', 'DatamoverDeploying']);
+
+export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult> {
+  const wallStart = performance.now();
+  const clock = new VirtualClock();
+  const start = clock.now();
+  const at = () => (clock.now() - start) / 1000;
+  const random = seededRandom(opts.seed);
+  const cluster = await startEmbeddedCluster({ clock, seed: opts.seed, simulation: { nodes: opts.nodes, behaviour: opts.behaviour } });
+  const api = cluster.server.api;
+  const ctx = cluster.simulation!.ctx;
+  try {
+    const namespaces = resourceInfo(api, '', 'v1', 'namespaces');
+    for (const ns of new Set([VELERO_NAMESPACE, ...opts.pvcs.map((p) => p.namespace)])) api.create(namespaces, undefined, { metadata: { name: ns } });
+    for (const p of opts.pvcs) createWorkloadPvc(ctx, { namespace: p.namespace, name: p.name, size: p.size });
+
+    const observer = observe(api, at, opts.onDataUploadWrite);
+    const kc = new KubeConfig();
+    kc.loadFromString(cluster.kubeconfig);
+    const pacer = new QuietPacer(clock, random.fork('request-order'));
+    const doc = opts.nodeAgentConfig ?? {};
+    const config = parseNodeAgentConfig(
+      { ...doc, datamoverBench: { ...((doc.datamoverBench as object) ?? {}), flow: opts.flow } },
+      'the run options',
+    );
+    const controller = new Controller({ kubeconfig: kc, namespace: VELERO_NAMESPACE, config, clock, work: clock, pacer, log: opts.log });
+    const serverCost = new ApiCost();
+    const serverRandom = random.fork('velero-server');
+    const server = new VeleroServer(new KubeIo(kc, { who: 'velero-server', clock, work: clock, pacer, cost: serverCost }), clock, () => serverRandom.next());
+
+    await clock.track(controller.start());
+    const backup = await clock.track(
+      server.startBackup({ name: 'backup-1', namespace: VELERO_NAMESPACE, pvcs: opts.pvcs, itemOperationTimeoutMs: opts.itemOperationTimeoutMs }),
+    );
+    if (opts.killNodeAgent) {
+      const k = opts.killNodeAgent;
+      clock.setTimer(k.atSeconds * 1000 - (clock.now() - start), () => {
+        opts.log?.(`t=${at()}s kill node-agent ${k.node}`);
+        void clock.track(controller.killAgent(k.node));
+        clock.setTimer(k.downSeconds * 1000, () => {
+          opts.log?.(`t=${at()}s start node-agent ${k.node}`);
+          void clock.track(controller.startAgent(k.node));
+        });
+      });
+    }
+    const endedBy = await clock.run(() => backup.done(), start + opts.deadlineSeconds * 1000);
+    const simulatedSeconds = at();
+    // The last cleanups (an exclusive cancel cleans up after its write) and pod terminations.
+    await clock.run(() => false, clock.now() + 120_000);
+    const outcome = endedBy === 'done' ? await backup.outcome : undefined;
+    await backup.stop();
+    await controller.stop();
+
+    const dataUploads = observer.records();
+    const cost = controller.cost;
+    const perDu = {} as Record<ApiVerb, number>;
+    const total = cost.total();
+    for (const v of API_VERBS) perDu[v] = dataUploads.length ? total[v] / dataUploads.length : 0;
+    return {
+      flow: opts.flow,
+      endedBy,
+      outcome,
+      simulatedSeconds,
+      wallSeconds: (performance.now() - wallStart) / 1000,
+      dataUploads,
+      peakPods: observer.peakPods,
+      peakPodsPerNode: observer.peakPodsPerNode,
+      peakExposeOnGoing: observer.peakLabelled,
+      peakExposed: observer.peakExposed,
+      leftovers: leftovers(api),
+      apiCost: { nodeAgents: cost, server: serverCost, events: controller.eventsCost },
+      apiRequestsPerDataUpload: perDu,
+    };
+  } finally {
+    await cluster.stop();
+  }
+}
+
+function observe(api: import('../apiserver/api.ts').KubeApi, at: () => number, onDataUploadWrite?: (du: DataUpload) => void) {
+  const phases = new Map<string, DataUploadRecord>();
+  const pods = new Map<string, string | undefined>();
+  const labelled = new Set<string>();
+  const exposed = new Set<string>();
+  const perNode = new Map<string, number>();
+  const state = { peakPods: 0, peakPodsPerNode: {} as Record<string, number>, peakLabelled: 0, peakExposed: 0 };
+  api.onWrite((info: ResourceInfo, cur, prev) => {
+    if (info.group === DATA_UPLOAD_GROUP && info.resource === DATA_UPLOAD_PLURAL) {
+      const du = (cur?.obj ?? prev?.obj) as unknown as DataUpload;
+      const name = du.metadata.name!;
+      if (cur) onDataUploadWrite?.(cur.obj as unknown as DataUpload);
+      let rec = phases.get(name);
+      if (!rec) phases.set(name, (rec = { name, pvc: du.spec.sourcePVC, phases: [], phase: '' }));
+      const phase = du.status?.phase || 'New';
+      if (cur && phase !== rec.phase) {
+        rec.phases.push({ phase, at: at() });
+        rec.phase = phase;
+      }
+      rec.reason = du.metadata.annotations?.[OUTCOME_REASON_ANNOTATION];
+      rec.message = du.status?.message;
+      if (cur && du.metadata.labels?.[EXPOSE_ON_GOING_LABEL] === 'true') labelled.add(name);
+      else labelled.delete(name);
+      if (cur && EXPOSED_PHASES.has(phase)) exposed.add(name);
+      else exposed.delete(name);
+      state.peakLabelled = Math.max(state.peakLabelled, labelled.size);
+      state.peakExposed = Math.max(state.peakExposed, exposed.size);
+    }
+    if (info.group === '' && info.resource === 'pods') {
+      const pod = (cur?.obj ?? prev?.obj) as KubeObject & { spec?: { nodeName?: string } };
+      if (!pod.metadata.labels?.[DATA_UPLOAD_LABEL]) return;
+      const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+      const before = pods.get(key);
+      if (before) perNode.set(before, (perNode.get(before) ?? 1) - 1);
+      if (cur) {
+        const node = pod.spec?.nodeName;
+        pods.set(key, node);
+        if (node) {
+          const n = (perNode.get(node) ?? 0) + 1;
+          perNode.set(node, n);
+          state.peakPodsPerNode[node] = Math.max(state.peakPodsPerNode[node] ?? 0, n);
+        }
+      } else pods.delete(key);
+      state.peakPods = Math.max(state.peakPods, pods.size);
+    }
+  });
+  return {
+    get peakPods() {
+      return state.peakPods;
+    },
+    get peakPodsPerNode() {
+      return state.peakPodsPerNode;
+    },
+    get peakLabelled() {
+      return state.peakLabelled;
+    },
+    get peakExposed() {
+      return state.peakExposed;
+    },
+    records: () => [...phases.values()].sort((a, b) => a.name.localeCompare(b.name)),
+  };
+}
+
+function leftovers(api: import('../apiserver/api.ts').KubeApi): BackupRunResult['leftovers'] {
+  const names = (group: string, version: string, resource: string) =>
+    api
+      .list(resourceInfo(api, group, version, resource), VELERO_NAMESPACE, {})
+      .items.map((o) => o.obj.metadata.name!)
+      .sort();
+  const vsc = api
+    .list(resourceInfo(api, 'snapshot.storage.k8s.io', 'v1', 'volumesnapshotcontents'), undefined, {})
+    .items.filter((o) => (o.obj as { spec?: { volumeSnapshotRef?: { namespace?: string } } }).spec?.volumeSnapshotRef?.namespace === VELERO_NAMESPACE)
+    .map((o) => o.obj.metadata.name!);
+  return {
+    pods: names('', 'v1', 'pods'),
+    persistentVolumeClaims: names('', 'v1', 'persistentvolumeclaims'),
+    volumeSnapshots: names('snapshot.storage.k8s.io', 'v1', 'volumesnapshots'),
+    volumeSnapshotContents: vsc,
+  };
+}
