@@ -45,6 +45,7 @@ import {
 } from '../config.ts';
 import { parseGoDuration } from '../duration.ts';
 import { CsiSnapshotExposer, readExposeSource, type ExposeParams } from '../exposer.ts';
+import { dataPathFailureReason } from '../flows/common.ts';
 import { isTerminal, VELERO_TIMINGS, type Decision, type Flow, type FlowInput, type OutcomeReason, type Step } from '../flows/types.ts';
 import { isConflict, isNotFound, type ApiVerb, type KubeIo, type Obj, type WatchedCache } from '../kube/io.ts';
 import { DataPathWatcher } from './data-path.ts';
@@ -420,7 +421,7 @@ export class NodeAgent {
       onProgress: (p) => void this.guard(name, () => this.onProgress(name, p)),
       onCompleted: (r) => void this.guard(name, () => this.onCompleted(name, r)),
       onCancelled: () => void this.guard(name, () => this.cleanupAndEnd(name, 'Canceled', 'canceled')),
-      onFailed: (m) => void this.guard(name, () => this.cleanupAndEnd(name, 'Failed', dataPathReason(m), `data path backup failed: ${m}`)),
+      onFailed: (m) => void this.guard(name, () => this.cleanupAndEnd(name, 'Failed', dataPathFailureReason(m), `data path backup failed: ${m}`)),
     });
     this.watchers.set(name, watcher);
     return watcher;
@@ -638,7 +639,3 @@ function exposeReason(e: unknown): OutcomeReason {
   return /volume ?snapshot/i.test((e as Error)?.message ?? '') && /ready|error|fail/i.test((e as Error)?.message ?? '') ? 'snapshot-failed' : 'expose-failed';
 }
 
-/** The data-mover pod's termination message: its own deadline for InProgress, or a transfer failure. */
-function dataPathReason(message: string): OutcomeReason {
-  return /error waiting for du|context deadline exceeded/i.test(message) ? 'pod-inprogress-timeout' : 'data-path-failed';
-}

@@ -1,0 +1,97 @@
+// Flow `deploying`: the proposal of DESIGN.md section 2, built on velero-1.17 (finalizer,
+// deletion, the cancel delay, prepareQueueLength, InProgress, terminal, restarts). It differs
+// where the pod is made: Accepted -> Prepared exposes only the snapshot copy and the backup PVC;
+// an agent with a free slot claims the Prepared DataUpload (DatamoverDeploying), reserving the
+// slot, and only then creates the data-mover pod, pinned to its node.
+import type { DataUpload } from '../api/dataupload.ts';
+import {
+  beforePhaseSwitch,
+  decision,
+  DEPLOY_TIMEOUT_MESSAGE,
+  deployingTimestamp,
+  hasElapsed,
+  NONE,
+  podIsOn,
+  podRunningOn,
+  podUnrecoverable,
+  PREPARE_TIMEOUT_MESSAGE,
+} from './common.ts';
+import { VELERO_TIMINGS, type Decision, type Flow, type FlowInput, type StartAction } from './types.ts';
+import { inProgress, newDataUpload, periodic as velero117Periodic, resumeInProgress } from './velero-1.17.ts';
+
+export const deploying: Flow = {
+  name: 'deploying',
+  // Accepted -> Prepared when the backup PVC binds. No pod to peek at: it exists only from
+  // DatamoverDeploying on, pinned to status.node, whose agent caches it.
+  watchesBackupPvcs: true,
+  decide: (input) => beforePhaseSwitch(input, '1.17') ?? byPhase(input),
+  // velero-1.17's, plus DatamoverDeploying (the deploy timeout, on any agent).
+  periodic: (du) => velero117Periodic(du) || du.status?.phase === 'DatamoverDeploying',
+  onStart,
+};
+
+function byPhase(input: FlowInput): Decision {
+  switch (input.du.status?.phase || 'New') {
+    case 'New':
+      return newDataUpload(input, { pod: false });
+    case 'Accepted':
+      return accepted(input);
+    case 'Prepared':
+      return prepared(input);
+    case 'DatamoverDeploying':
+      return datamoverDeploying(input);
+    case 'InProgress':
+      return inProgress(input);
+    default:
+      return NONE;
+  }
+}
+
+/** Accepted -> Prepared on the accepting agent once the backup PVC is bound; no node yet (it
+ *  is chosen at the claim). The prepare timeout still covers it; cancel as velero-1.17. */
+function accepted({ du, backupPvc, nodeName, now, config }: FlowInput): Decision {
+  if (du.status?.acceptedByNode === nodeName && backupPvc?.status?.phase === 'Bound') return decision({ kind: 'prepare' });
+  if (hasElapsed(du.status?.acceptedTimestamp, now, config.prepareTimeoutMs)) {
+    return decision({ kind: 'fail', reason: 'prepare-timeout', message: PREPARE_TIMEOUT_MESSAGE, exclusive: true });
+  }
+  return NONE;
+}
+
+/** Prepared -> DatamoverDeploying: any agent whose node matches loadAffinity and has a free slot
+ *  claims it. Without a free slot, wait: that is never a failure. Cancel on any agent, as there
+ *  is no pod and no node yet. */
+function prepared({ du, slots, affinityMatchesNode }: FlowInput): Decision {
+  if (du.spec.cancel) return decision({ kind: 'cancel', reason: 'canceled' });
+  if (!affinityMatchesNode) return NONE;
+  if (slots.used >= slots.limit) return { step: { kind: 'none' }, requeueAfterMs: VELERO_TIMINGS.requeueMs, waitsFor: 'slot' };
+  return decision({ kind: 'claim' });
+}
+
+/** DatamoverDeploying -> InProgress when the pod runs on status.node (the claiming agent's
+ *  reserved slot becomes a running one). The deploy timeout is checked by every agent, so the
+ *  claim of a node whose agent is gone still ends. */
+function datamoverDeploying({ du, pod, nodeName, now, config, dataPathRunning }: FlowInput): Decision {
+  if (du.status?.node === nodeName) {
+    if (du.spec.cancel) return decision({ kind: 'cleanup-and-cancel', reason: 'canceled' });
+    if (dataPathRunning) return NONE;
+    if (podRunningOn(pod, nodeName)) return decision({ kind: 'start-data-path' });
+    const broken = pod && podIsOn(pod, nodeName) ? podUnrecoverable(pod) : undefined;
+    if (pod && broken) {
+      return decision({
+        kind: 'cancel',
+        message: `Cancel dataupload because the data mover pod ${pod.metadata?.namespace}/${pod.metadata?.name} is in abnormal status for reason ${broken.message}`,
+        reason: broken.reason,
+      });
+    }
+  }
+  if (hasElapsed(deployingTimestamp(du), now, config.deployTimeoutMs)) {
+    return decision({ kind: 'fail', reason: 'deploy-timeout', message: DEPLOY_TIMEOUT_MESSAGE, exclusive: true });
+  }
+  return NONE;
+}
+
+/** InProgress on this node: resume the data path. DatamoverDeploying on this node: re-reserve its slot. */
+function onStart(du: DataUpload, nodeName: string): StartAction {
+  if (du.status?.phase === 'DatamoverDeploying' && du.status.node === nodeName) return { kind: 'resume-reservation' };
+  return resumeInProgress(du, nodeName);
+}

@@ -1,0 +1,104 @@
+// Flow `velero-1.16`: the node-agent's DataUpload controller as Velero v1.16.2 ships it, the
+// "old flow" of DESIGN.md section 2. Facts from pkg/controller/data_upload_controller.go
+// (Reconcile, findDataUploadForPod, SetupWithManager's periodic source, AttemptDataUploadResume),
+// pkg/exposer/csi_snapshot.go (PeekExposed, GetExposed) and pkg/util/kube/pod.go
+// (IsPodUnrecoverable). Velero splits Accepted -> Prepared off into findDataUploadForPod, run on
+// the pod's updates by the agent of the pod's node; here it is the first look at an Accepted
+// DataUpload whose pod runs on this node.
+import type { DataUpload } from '../api/dataupload.ts';
+import {
+  abnormalPodMessage,
+  beforePhaseSwitch,
+  decision,
+  hasElapsed,
+  NONE,
+  podIsOn,
+  podRunningOn,
+  podUnrecoverable,
+  PREPARE_TIMEOUT_MESSAGE,
+} from './common.ts';
+import type { Decision, Flow, FlowInput, StartAction } from './types.ts';
+
+export const ACCEPTED_AT_START_MESSAGE = 'Dataupload is in Accepted status during the node-agent starting, mark it as cancel';
+
+export const velero116: Flow = {
+  name: 'velero-1.16',
+  // PeekExposed GETs the pod directly: the agent's own cache holds only its node's pods.
+  peeksPod: (du) => du.status?.phase === 'Accepted',
+  decide: (input) => beforePhaseSwitch(input, '1.16') ?? byPhase(input),
+  // preparingMonitorFrequency: only Accepted DataUploads are re-checked (the prepare timeout).
+  periodic: (du) => du.status?.phase === 'Accepted',
+  onStart,
+};
+
+function byPhase(input: FlowInput): Decision {
+  switch (input.du.status?.phase || 'New') {
+    case 'New':
+      return newDataUpload();
+    case 'Accepted':
+      return accepted(input);
+    case 'Prepared':
+      return prepared(input);
+    case 'InProgress':
+      return inProgress(input);
+    default:
+      // Canceling waits for the data path; DatamoverDeploying is not a Velero phase.
+      return NONE;
+  }
+}
+
+/** 1-2. Every agent races the exclusive accept, without the expose-on-going label (v1.17 added
+ *  it), then exposes with the pod. spec.cancel is looked at only after a won accept. */
+function newDataUpload(): Decision {
+  return decision({ kind: 'accept', label: false, pod: true });
+}
+
+/** 3-4. Accepted -> Prepared when the pod runs; an unrecoverable pod cancels; the prepare timeout fails. */
+function accepted({ du, pod, nodeName, now, config }: FlowInput): Decision {
+  if (du.spec.cancel) return decision({ kind: 'cancel', reason: 'canceled' });
+  if (podRunningOn(pod, nodeName)) return decision({ kind: 'prepare', node: nodeName });
+  const broken = pod ? podUnrecoverable(pod, { podMessage: false }) : undefined;
+  if (pod && broken) {
+    // The pod's own agent hears of it first (a pod update) and asks for cancel; every agent's
+    // Reconcile then cancels (above). Elsewhere, PeekExposed cancels at once.
+    if (podIsOn(pod, nodeName)) return decision({ kind: 'request-cancel', message: abnormalPodMessage(pod, broken), reason: broken.reason });
+    return decision({
+      kind: 'cancel',
+      message: `found a dataupload ${du.metadata.namespace}/${du.metadata.name} with expose error: ${broken.message}. mark it as cancel`,
+      reason: broken.reason,
+    });
+  }
+  if (hasElapsed(du.status?.acceptedTimestamp, now, config.prepareTimeoutMs)) {
+    return decision({ kind: 'fail', reason: 'prepare-timeout', message: PREPARE_TIMEOUT_MESSAGE, exclusive: true });
+  }
+  return NONE;
+}
+
+/** 5. Prepared -> InProgress where GetExposed finds the pod in this agent's cache (its node).
+ *  v1.16 handles spec.cancel here on every agent, not only on status.node. */
+function prepared({ du, pod, nodeName, dataPathRunning }: FlowInput): Decision {
+  if (du.spec.cancel) return decision({ kind: 'cleanup-and-cancel', reason: 'canceled' });
+  if (dataPathRunning) return NONE;
+  if (!podIsOn(pod, nodeName)) return NONE;
+  return decision({ kind: 'start-data-path' });
+}
+
+/** 8. Cancel InProgress: Canceling where the data path runs; Canceled on status.node without one. */
+function inProgress({ du, nodeName, dataPathRunning }: FlowInput): Decision {
+  if (!du.spec.cancel) return NONE;
+  if (dataPathRunning) return decision({ kind: 'canceling' });
+  if (du.status?.node === nodeName) return decision({ kind: 'cleanup-and-cancel', reason: 'canceled' });
+  return NONE;
+}
+
+/** 9. Every agent asks to cancel Accepted DataUploads at its start; InProgress ones on this node resume. */
+function onStart(du: DataUpload, nodeName: string): StartAction {
+  switch (du.status?.phase) {
+    case 'Accepted':
+      return { kind: 'request-cancel', message: ACCEPTED_AT_START_MESSAGE, reason: 'node-agent-restart' };
+    case 'InProgress':
+      return du.status.node === nodeName ? { kind: 'resume-data-path' } : { kind: 'none' };
+    default:
+      return { kind: 'none' };
+  }
+}
