@@ -109,6 +109,7 @@ export class KubeIo {
   readonly custom: CustomObjectsApi;
   readonly cost: ApiCost;
   private readonly work: WorkTracker;
+  private closed = false;
 
   constructor(
     readonly kc: KubeConfig,
@@ -123,6 +124,7 @@ export class KubeIo {
   /** Sends one request: waits for its turn, counts it, and holds the clock while it is in flight. */
   async call<T>(verb: ApiVerb, send: () => Promise<T>): Promise<T> {
     if (this.opts.pacer) await this.opts.pacer.turn(this.opts.who);
+    if (this.closed) throw new Error(`${this.opts.who}: stopped`);
     this.work.begin();
     this.cost.sent[verb]++;
     try {
@@ -133,6 +135,11 @@ export class KubeIo {
     } finally {
       this.work.end();
     }
+  }
+
+  /** No request leaves after this (a killed process sends nothing more); those in flight finish. */
+  close(): void {
+    this.closed = true;
   }
 
   // ---- any resource, addressed by apiVersion + plural ---------------------------------------

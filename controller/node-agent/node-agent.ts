@@ -139,6 +139,8 @@ export class NodeAgent {
   /** Stops at once, as a killed process would: no cleanup, no status writes. */
   async stop(): Promise<void> {
     this.running = false;
+    this.opts.io.close();
+    this.opts.eventsIo?.close();
     this.periodic?.cancel();
     this.queue.shutdown();
     for (const w of this.watchers.values()) w.close();
