@@ -120,6 +120,8 @@ export const DATA_MOVER_FLAG = {
   volumePath: '--volume-path',
   volumeMode: '--volume-mode',
   resourceTimeout: '--resource-timeout',
+  /** Ours: the pod's deadline for InProgress (podInProgressTimeout), when the node-agent sets one. */
+  inProgressTimeout: '--in-progress-timeout',
 } as const;
 /** Added by the node-agent so it can clean up before a DataUpload disappears. */
 export const DATA_UPLOAD_FINALIZER = 'velero.io/data-upload-download-finalizer';

@@ -7,8 +7,9 @@
 // 2. Polls the DataUpload every pollIntervalSeconds, starting at once, until status.phase is
 //    InProgress. Not found, or any other phase (Canceled included), means "poll again": upstream
 //    has no deadline and never exits on its own here; the node-agent deletes the pod on cancel.
-//    podInProgressTimeoutSeconds adds the deadline some distributions add; when it passes the
-//    pod exits 1 with the message Velero would print (issue #8316): "... error waiting for du:
+//    A deadline, as some distributions add, comes from the pod's `--in-progress-timeout=<Go
+//    duration>` (the node-agent's podInProgressTimeout), else from podInProgressTimeoutSeconds;
+//    when it passes the pod exits 1 with the message Velero would print (issue #8316): "... error waiting for du:
 //    context deadline exceeded".
 // 3. Emits Data-Path-Started, moves the bytes, emits Data-Path-Progress every
 //    progressIntervalSeconds with uploader.Progress JSON ({"totalBytes":N,"doneBytes":M}), then
@@ -42,6 +43,7 @@ import {
   type DataPathProgress,
   type DataUpload,
 } from '../../controller/api/dataupload.ts';
+import { parseGoDuration } from '../../controller/duration.ts';
 import { mutate, onChange, resourceInfo, WorkQueue, type SimContext } from './context.ts';
 import { referenceTo, writeEvent, type EventSource } from './event-recorder.ts';
 import { NODE_ANNOTATIONS, type PodProgram, type RunningProgram } from './programs.ts';
@@ -299,8 +301,10 @@ class DataMoverRun implements RunningProgram {
       return;
     }
     dp.register(this, true);
-    const timeout = dp.opts.podInProgressTimeoutSeconds;
-    if (timeout !== undefined) {
+    // The pod's own flag (the node-agent's podInProgressTimeout) wins over the cluster-wide option.
+    const fromFlag = flag(argv, DATA_MOVER_FLAG.inProgressTimeout);
+    const timeout = fromFlag !== undefined ? parseGoDuration(fromFlag, DATA_MOVER_FLAG.inProgressTimeout) / 1000 : dp.opts.podInProgressTimeoutSeconds;
+    if (timeout !== undefined && timeout > 0) {
       this.deadline = ctx.clock.setTimer(timeout * 1000, () => {
         if (this.state !== 'waiting') return;
         this.end(1, `Failed to run data path service for DataUpload ${this.dataUploadName}: error waiting for du: context deadline exceeded`);

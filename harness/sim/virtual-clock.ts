@@ -15,6 +15,10 @@
 //   bytes") agrees.
 // - Then it jumps to the earliest due timer and fires every timer due at that instant, in the
 //   order they were set.
+// - Quiet hooks (`addQuietHook`) act at those idle moments before time moves: the first hook
+//   that has something to do does one thing (the request pacer lets one HTTP request go), and
+//   the clock waits for idleness again. Time advances only when no hook has anything left.
+//   Hooks are served while run() is active, and otherwise by a pump that `wake()` starts.
 import type { Clock, Timer } from '../clock.ts';
 
 interface Entry {
@@ -43,6 +47,8 @@ export class VirtualClock implements Clock {
   private readonly quietTurns: number;
   private readonly probes = new Set<() => boolean>();
   private running = false;
+  private pumping = false;
+  private readonly quietHooks: (() => boolean)[] = [];
   private stopRequested = false;
   /** Timers fired so far (a speed figure for benchmarks). */
   firedTimers = 0;
@@ -91,6 +97,36 @@ export class VirtualClock implements Clock {
     return () => this.probes.delete(probe);
   }
 
+  /** Registers a hook called at idle moments; it returns true when it did something. */
+  addQuietHook(hook: () => boolean): () => void {
+    this.quietHooks.push(hook);
+    return () => {
+      const i = this.quietHooks.indexOf(hook);
+      if (i >= 0) this.quietHooks.splice(i, 1);
+    };
+  }
+
+  /** A hook has work: serve it now if run() is not active (run() serves hooks itself). */
+  wake(): void {
+    if (this.running || this.pumping) return;
+    this.pumping = true;
+    void (async () => {
+      try {
+        for (;;) {
+          await this.idle();
+          if (this.running || !this.serveQuietHooks()) return;
+        }
+      } finally {
+        this.pumping = false;
+      }
+    })();
+  }
+
+  private serveQuietHooks(): boolean {
+    for (const hook of this.quietHooks) if (hook()) return true;
+    return false;
+  }
+
   /** Time of the next live timer, or undefined. */
   nextDue(): number | undefined {
     while (this.heap.length && this.heap[0].cancelled) heapPop(this.heap);
@@ -124,6 +160,7 @@ export class VirtualClock implements Clock {
     try {
       for (;;) {
         await this.idle();
+        if (this.serveQuietHooks()) continue;
         if (until()) return 'done';
         if (this.stopRequested) return 'stopped';
         const due = this.nextDue();

@@ -1,0 +1,55 @@
+// Deterministic HTTP on the embedded cluster. The node-agents run in one process but talk to
+// the API server over sockets, so the order in which their racing requests arrive (who wins an
+// accept, whose update conflicts) would depend on machine timing. The QuietPacer removes that:
+// every controller request waits for its turn (KubeIo.call); turns are given one at a time,
+// only when the whole cluster is quiet (the virtual clock's idleness), and among the requests
+// waiting then, the run's seeded generator picks which goes. A loser still gets its 409: its
+// decision was made on the same state as the winner's.
+import type { Clock } from './clock.ts';
+import type { RequestPacer } from '../controller/kube/io.ts';
+import type { Random } from './random.ts';
+import { VirtualClock } from './sim/virtual-clock.ts';
+
+interface Waiting {
+  who: string;
+  seq: number;
+  go: () => void;
+}
+
+export class QuietPacer implements RequestPacer {
+  private readonly waiting: Waiting[] = [];
+  private readonly seqs = new Map<string, number>();
+  /** Turns given so far. */
+  granted = 0;
+
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly random: Random,
+  ) {
+    clock.addQuietHook(() => this.grantOne());
+  }
+
+  turn(who: string): Promise<void> {
+    const seq = this.seqs.get(who) ?? 0;
+    this.seqs.set(who, seq + 1);
+    return new Promise((go) => {
+      this.waiting.push({ who, seq, go });
+      this.clock.wake();
+    });
+  }
+
+  private grantOne(): boolean {
+    if (this.waiting.length === 0) return false;
+    // Arrival order depends on timing; (who, seq) does not.
+    this.waiting.sort((a, b) => (a.who < b.who ? -1 : a.who > b.who ? 1 : a.seq - b.seq));
+    const [w] = this.waiting.splice(this.random.int(0, this.waiting.length - 1), 1);
+    this.granted++;
+    w.go();
+    return true;
+  }
+}
+
+/** A QuietPacer on the virtual clock; none on the wall clock (real clusters race for real). */
+export function pacerFor(clock: Clock, random: Random): RequestPacer | undefined {
+  return clock instanceof VirtualClock ? new QuietPacer(clock, random) : undefined;
+}
