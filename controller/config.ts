@@ -1,17 +1,19 @@
 // The node-agent's configuration: Velero's node-agent ConfigMap (pkg/types/node_agent.go
-// NodeAgentConfigs, read by pkg/nodeagent GetConfigs: the ConfigMap's one data key holds a JSON
-// document), plus the bench's own settings under the key `datamoverBench`.
+// NodeAgentConfigs, read at start by pkg/nodeagent GetConfigs: the ConfigMap's only data key holds
+// a JSON document), plus the bench's own settings under the top-level key `datamoverBench`.
 //
-// Where Velero logs a warning and falls back (a number <= 0, an invalid selector), we refuse at
-// start instead: a benchmark must not run with a setting other than the one written. Velero
-// keys the bench does not model are accepted and ignored (IGNORED_VELERO_KEYS).
-import type { V1Affinity, V1LabelSelector, V1ResourceRequirements } from '@kubernetes/client-node';
+// Stricter than Velero on purpose: a benchmark must not run with a setting other than the one
+// written. Where Velero logs a warning and falls back (a number <= 0, a selector it cannot parse,
+// podResources with a missing or invalid value), or silently drops a key it does not know (a
+// typo, a key in the wrong place), we refuse at start and say what is accepted. Velero's JSON
+// names are matched exactly (Go's decoder also takes other capitalisations; we do not).
+import type { V1Affinity, V1LabelSelector, V1NodeSelectorRequirement, V1ResourceRequirements } from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
-import { parseGoDuration } from './duration.ts';
+import { DurationError, parseGoDuration } from './duration.ts';
 import { FLOW_NAMES, type FlowName } from './flows/types.ts';
-import { matchesLabelSelector, validateLabelSelector } from './label-selector.ts';
-import { parseQuantity } from './quantity.ts';
+import { matchesLabelSelector, SelectorError, validateLabelSelector } from './label-selector.ts';
+import { parseQuantity, QuantityError } from './quantity.ts';
 
 export class ConfigError extends Error {
   constructor(
@@ -20,16 +22,18 @@ export class ConfigError extends Error {
     readonly accepted: string,
     readonly source?: string,
   ) {
-    super(`${source ? `${source}: ` : ''}${field}: ${JSON.stringify(value)} is not accepted: ${accepted}`);
+    super(`${source ? `${source}: ` : ''}${field}: ${show(value)} is not accepted: ${accepted}`);
     this.name = 'ConfigError';
   }
 }
 
 export interface LoadAffinity {
   nodeSelector: V1LabelSelector;
+  /** Unset: applies to every StorageClass without an entry of its own. */
   storageClass?: string;
 }
 
+/** Quantities as written; unset means no request or limit (none at all: a BestEffort pod). */
 export interface PodResources {
   cpuRequest?: string;
   cpuLimit?: string;
@@ -48,156 +52,140 @@ export interface NodeAgentConfig {
   deployTimeoutMs: number;
   /** The data-mover pod's deadline for InProgress that some distributions add; unset: none, as upstream. */
   podInProgressTimeoutMs?: number;
-  /** Velero's --resource-timeout, passed to the data-mover pod (default 10m). */
+  /** The node-agent's --resource-timeout (default 10m). */
   resourceTimeoutMs: number;
 }
 
-const DEFAULTS = { flow: 'velero-1.17' as FlowName, prepareTimeout: '30m', deployTimeout: '30m', resourceTimeout: '10m' };
-const VELERO_KEYS = ['loadConcurrency', 'loadAffinity', 'podResources'];
-/** Velero's own settings the bench does not model: accepted, ignored. */
-const IGNORED_VELERO_KEYS = ['backupPVC', 'restorePVC', 'priorityClassName', 'privilegedFsBackup', 'cachePVC', 'podAnnotations', 'podLabels'];
 const BENCH_KEY = 'datamoverBench';
+const BENCH_DEFAULTS = { flow: 'velero-1.17' as FlowName, prepareTimeout: '30m', deployTimeout: '30m', resourceTimeout: '10m' };
 const BENCH_KEYS = ['flow', 'prepareTimeout', 'deployTimeout', 'podInProgressTimeout', 'resourceTimeout'];
+/** Velero's default concurrency per node (node-agent server's defaultDataPathConcurrentNum). */
+const DEFAULT_CONCURRENCY = 1;
 
-export function defaultNodeAgentConfig(flow: FlowName = DEFAULTS.flow): NodeAgentConfig {
+const MODELLED_KEYS = ['loadConcurrency', 'loadAffinity', 'podResources'];
+/**
+ * Velero's settings the bench does not model, accepted and ignored: backupPVC (per-StorageClass
+ * options of the backup PVC), restorePVC and cachePVC (restores), priorityClassName, podLabels and
+ * podAnnotations (data-mover pod metadata), privilegedFsBackup (fs-backup).
+ */
+const IGNORED_KEYS = ['backupPVC', 'restorePVC', 'cachePVC', 'priorityClassName', 'podLabels', 'podAnnotations', 'privilegedFsBackup'];
+const TOP_KEYS = [...MODELLED_KEYS, ...IGNORED_KEYS, BENCH_KEY];
+const LOAD_CONCURRENCY_KEYS = ['globalConfig', 'perNodeConfig', 'prepareQueueLength'];
+const CPU_MEMORY_KEYS = ['cpuRequest', 'cpuLimit', 'memoryRequest', 'memoryLimit'] as const;
+/** Velero 1.18's ephemeral-storage values: checked (an invalid one makes Velero drop all of podResources), not applied. */
+const EPHEMERAL_KEYS = ['ephemeralStorageRequest', 'ephemeralStorageLimit'] as const;
+const REQUEST_LIMIT = [
+  ['cpuRequest', 'cpuLimit'],
+  ['memoryRequest', 'memoryLimit'],
+  ['ephemeralStorageRequest', 'ephemeralStorageLimit'],
+] as const;
+
+type Fail = (field: string, value: unknown, accepted: string) => never;
+
+export function defaultNodeAgentConfig(flow: FlowName = BENCH_DEFAULTS.flow): NodeAgentConfig {
   return parseNodeAgentConfig({ [BENCH_KEY]: { flow } }, 'defaults');
 }
 
-/** The JSON document of the node-agent ConfigMap (already parsed). */
+/** The node-agent JSON document, already parsed; `source` names where it came from, for errors. */
 export function parseNodeAgentConfig(doc: unknown, source: string): NodeAgentConfig {
-  const fail = (field: string, value: unknown, accepted: string): never => {
+  const fail: Fail = (field, value, accepted) => {
     throw new ConfigError(field, value, accepted, source);
   };
-  const d = object(doc ?? {}, '(document)', fail);
-  const known = [...VELERO_KEYS, ...IGNORED_VELERO_KEYS, BENCH_KEY];
-  for (const k of Object.keys(d)) if (!known.includes(k)) fail(k, d[k], `not a node-agent setting; the keys are ${known.join(', ')}`);
-
-  const lc = object(d.loadConcurrency ?? {}, 'loadConcurrency', fail);
-  for (const k of Object.keys(lc)) {
-    if (!['globalConfig', 'perNodeConfig', 'prepareQueueLength'].includes(k)) fail(`loadConcurrency.${k}`, lc[k], 'the keys are globalConfig, perNodeConfig, prepareQueueLength');
+  const d = object(doc, '(document)', fail);
+  for (const k of Object.keys(d)) {
+    if (TOP_KEYS.includes(k)) continue;
+    // Velero's own docs show prepareQueueLength at the top level, where Velero never reads it.
+    if (LOAD_CONCURRENCY_KEYS.includes(k)) fail(k, d[k], `a key of loadConcurrency, not of the document (Velero ignores it here): use {"loadConcurrency": {"${k}": ...}}`);
+    fail(k, d[k], `not a node-agent setting; the keys are ${TOP_KEYS.join(', ')}`);
   }
-  const globalConfig = lc.globalConfig === undefined ? 1 : positiveInt(lc.globalConfig, 'loadConcurrency.globalConfig', fail);
-  const perNode = lc.perNodeConfig ?? [];
-  if (!Array.isArray(perNode)) fail('loadConcurrency.perNodeConfig', perNode, 'use a list of {nodeSelector, number}');
-  const perNodeConfig = (perNode as unknown[]).map((r, i) => {
-    const f = `loadConcurrency.perNodeConfig[${i}]`;
-    const rule = object(r, f, fail);
-    return { nodeSelector: selector(rule.nodeSelector, `${f}.nodeSelector`, source), number: positiveInt(rule.number, `${f}.number`, fail) };
-  });
-  // Velero enables the prepare queue only when the number is > 0.
-  const pql = lc.prepareQueueLength;
-  const prepareQueueLength = pql === undefined || pql === 0 ? undefined : positiveInt(pql, 'loadConcurrency.prepareQueueLength', fail);
-
-  const la = d.loadAffinity ?? [];
-  if (!Array.isArray(la)) fail('loadAffinity', la, 'use a list of {nodeSelector, storageClass}');
-  const loadAffinity = (la as unknown[]).map((a, i) => {
-    const f = `loadAffinity[${i}]`;
-    const o = object(a, f, fail);
-    for (const k of Object.keys(o)) if (k !== 'nodeSelector' && k !== 'storageClass') fail(`${f}.${k}`, o[k], 'the keys are nodeSelector, storageClass');
-    if (o.storageClass !== undefined && typeof o.storageClass !== 'string') fail(`${f}.storageClass`, o.storageClass, 'a StorageClass name');
-    return { nodeSelector: selector(o.nodeSelector, `${f}.nodeSelector`, source), ...(o.storageClass ? { storageClass: o.storageClass as string } : {}) };
-  });
-
-  const pr = object(d.podResources ?? {}, 'podResources', fail);
-  const podResources: PodResources = {};
-  for (const [k, v] of Object.entries(pr)) {
-    if (!['cpuRequest', 'cpuLimit', 'memoryRequest', 'memoryLimit'].includes(k)) fail(`podResources.${k}`, v, 'the keys are cpuRequest, cpuLimit, memoryRequest, memoryLimit');
-    if (typeof v !== 'string') fail(`podResources.${k}`, v, 'a Kubernetes quantity as a string, e.g. "500m" or "1Gi"');
-    if (v === '') continue;
-    try {
-      parseQuantity(v as string);
-    } catch {
-      fail(`podResources.${k}`, v, 'a Kubernetes quantity, e.g. "500m" or "1Gi"');
-    }
-    podResources[k as keyof PodResources] = v as string;
-  }
-  for (const [req, lim] of [['cpuRequest', 'cpuLimit'], ['memoryRequest', 'memoryLimit']] as const) {
-    const r = podResources[req];
-    const l = podResources[lim];
-    if (r && l && parseQuantity(r) > parseQuantity(l)) fail(`podResources.${req}`, r, `at most podResources.${lim} (${l})`);
-  }
-
-  const bench = object(d[BENCH_KEY] ?? {}, BENCH_KEY, fail);
-  for (const k of Object.keys(bench)) if (!BENCH_KEYS.includes(k)) fail(`${BENCH_KEY}.${k}`, bench[k], `the keys are ${BENCH_KEYS.join(', ')}`);
-  const flow = (bench.flow ?? DEFAULTS.flow) as FlowName;
-  if (!FLOW_NAMES.includes(flow)) fail(`${BENCH_KEY}.flow`, bench.flow, `one of ${FLOW_NAMES.join(', ')}`);
-  const duration = (key: string, dflt?: string): number | undefined => {
-    const v = bench[key] ?? dflt;
-    if (v === undefined) return undefined;
-    let ms = 0;
-    try {
-      ms = parseGoDuration(v, `${BENCH_KEY}.${key}`);
-    } catch {
-      fail(`${BENCH_KEY}.${key}`, v, 'a Go duration greater than 0, such as "30s", "10m" or "1h30m"');
-    }
-    if (!(ms > 0)) fail(`${BENCH_KEY}.${key}`, v, 'a Go duration greater than 0, such as "30s", "10m" or "1h30m"');
-    return ms;
-  };
   return {
-    flow,
-    loadConcurrency: { globalConfig, perNodeConfig, ...(prepareQueueLength ? { prepareQueueLength } : {}) },
-    loadAffinity,
-    podResources,
-    prepareTimeoutMs: duration('prepareTimeout', DEFAULTS.prepareTimeout)!,
-    deployTimeoutMs: duration('deployTimeout', DEFAULTS.deployTimeout)!,
-    podInProgressTimeoutMs: duration('podInProgressTimeout'),
-    resourceTimeoutMs: duration('resourceTimeout', DEFAULTS.resourceTimeout)!,
+    ...benchSettings(d[BENCH_KEY], fail),
+    loadConcurrency: loadConcurrency(d.loadConcurrency, fail),
+    loadAffinity: loadAffinity(d.loadAffinity, fail),
+    podResources: podResources(d.podResources, fail),
   };
 }
 
 /** As Velero's GetConfigs: the ConfigMap's data must have exactly one key, whose value is the JSON document. */
 export function parseConfigMapData(data: Record<string, string> | undefined, source: string): NodeAgentConfig {
   const keys = Object.keys(data ?? {});
-  if (keys.length !== 1) throw new ConfigError('data', keys, 'exactly one key whose value is the JSON document (Velero reads the only key)', source);
+  if (!data || keys.length !== 1) {
+    throw new ConfigError('data', data, 'exactly one key, whose value is the node-agent JSON document (Velero reads the only key, whatever its name)', source);
+  }
+  const [key] = keys;
+  const field = `data[${JSON.stringify(key)}]`;
+  const text: unknown = data[key];
+  if (typeof text !== 'string') throw new ConfigError(field, text, 'a string holding the JSON document', source);
   let doc: unknown;
   try {
-    doc = JSON.parse(data![keys[0]]);
+    doc = JSON.parse(text);
   } catch (e) {
-    throw new ConfigError(`data.${keys[0]}`, `${data![keys[0]].slice(0, 40)}…`, `valid JSON (${(e as Error).message})`, source);
+    throw new ConfigError(field, text, `JSON (${(e as Error).message})`, source);
   }
-  return parseNodeAgentConfig(doc, source);
+  return parseNodeAgentConfig(doc, `${source}, data key ${key}`);
 }
 
-/** A .json document, or YAML/JSON holding a ConfigMap manifest or the bare document. */
+/** A .json file with the document, or YAML holding a ConfigMap manifest or the bare document. */
 export async function loadConfigFromFile(path: string): Promise<NodeAgentConfig> {
-  const text = await readFile(path, 'utf8');
-  const docs = parseAllDocuments(text);
-  if (docs.length !== 1 || docs[0].errors.length) {
-    throw new ConfigError('(file)', path, `one YAML or JSON document${docs[0]?.errors.length ? ` (${docs[0].errors[0].message})` : ''}`);
+  const docs = parseAllDocuments(await readFile(path, 'utf8'));
+  if (docs.length !== 1) throw new ConfigError('(file)', `${docs.length} documents`, 'one document: a ConfigMap manifest or the node-agent JSON document', path);
+  const [problem] = docs[0].errors;
+  if (problem) throw new ConfigError('(file)', problem.linePos ? `line ${problem.linePos[0].line}` : path, `YAML or JSON (${problem.message})`, path);
+  const doc: unknown = docs[0].toJS();
+  if (doc === null) throw new ConfigError('(file)', '', 'a ConfigMap manifest or the node-agent JSON document, not an empty file', path);
+  if (isObject(doc) && 'kind' in doc) {
+    if (doc.kind !== 'ConfigMap') throw new ConfigError('kind', doc.kind, 'ConfigMap, or no kind for the bare node-agent document', path);
+    const name = isObject(doc.metadata) ? `${doc.metadata.namespace ?? ''}/${doc.metadata.name ?? ''}` : '';
+    return parseConfigMapData(doc.data as Record<string, string> | undefined, `${path} (ConfigMap ${name})`);
   }
-  const doc = docs[0].toJS() as Record<string, unknown> | null;
-  if (doc && doc.kind === 'ConfigMap') return parseConfigMapData(doc.data as Record<string, string>, path);
   return parseNodeAgentConfig(doc, path);
 }
 
-/** Velero's getDataPathConcurrentNum: the smallest number of the perNodeConfig rules matching the node, else globalConfig. */
+/** Velero's getDataPathConcurrentNum: the smallest number among the perNodeConfig rules matching the node, else globalConfig. */
 export function concurrencyForNode(cfg: NodeAgentConfig, nodeLabels: Record<string, string> | undefined): number {
-  let n = Infinity;
-  for (const r of cfg.loadConcurrency.perNodeConfig) if (matchesLabelSelector(r.nodeSelector, nodeLabels)) n = Math.min(n, r.number);
-  return Number.isFinite(n) ? n : cfg.loadConcurrency.globalConfig;
+  const matching = cfg.loadConcurrency.perNodeConfig.filter((r) => matchesLabelSelector(r.nodeSelector, nodeLabels)).map((r) => r.number);
+  return matching.length ? Math.min(...matching) : cfg.loadConcurrency.globalConfig;
 }
 
-/** Velero's GetLoadAffinityByStorageClass: the entry for the storage class, else the first without one. */
+/**
+ * The loadAffinity entry for a volume of this StorageClass. Velero 1.17+ (GetLoadAffinityByStorageClass):
+ * the first entry naming the class, else the first naming none. Velero 1.16 has no storageClass
+ * and takes the first entry for every volume; the velero-1.16 flow does the same.
+ */
 export function loadAffinityFor(cfg: NodeAgentConfig, storageClass: string | undefined): LoadAffinity | undefined {
-  return cfg.loadAffinity.find((a) => a.storageClass !== undefined && a.storageClass === storageClass) ?? cfg.loadAffinity.find((a) => !a.storageClass);
+  if (cfg.flow === 'velero-1.16') return cfg.loadAffinity[0];
+  const sc = storageClass ?? '';
+  return cfg.loadAffinity.find((a) => (a.storageClass ?? '') === sc) ?? cfg.loadAffinity.find((a) => !a.storageClass);
 }
 
+/** Whether a data-mover pod under this loadAffinity may run on the node; no affinity: any node. */
 export function affinityMatchesNode(la: LoadAffinity | undefined, nodeLabels: Record<string, string> | undefined): boolean {
   return !la || matchesLabelSelector(la.nodeSelector, nodeLabels);
 }
 
-/** What Velero puts into the data-mover pod for a loadAffinity: one required node selector term. */
+/**
+ * What Velero puts into the data-mover pod for a loadAffinity (ToSystemAffinity): one required
+ * node selector term, matchLabels as In expressions, then matchExpressions. An empty selector
+ * gives no constraint, as in Velero 1.18 (parseNodeAgentConfig refuses one; see there).
+ */
 export function nodeAffinityFromLoadAffinity(la: LoadAffinity): V1Affinity {
-  const expressions = [
+  const expressions: V1NodeSelectorRequirement[] = [
     ...Object.entries(la.nodeSelector.matchLabels ?? {}).map(([key, value]) => ({ key, operator: 'In', values: [value] })),
-    ...(la.nodeSelector.matchExpressions ?? []).map((e) => ({ key: e.key, operator: e.operator, values: e.values })),
+    ...(la.nodeSelector.matchExpressions ?? []).map((e) => ({ key: e.key, operator: e.operator, ...(e.values?.length ? { values: e.values } : {}) })),
   ];
+  if (!expressions.length) return {};
   return { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: expressions }] } } };
 }
 
-/** Velero's ParseResourceRequirements: unset values stay unset (none at all: a BestEffort pod). */
+/**
+ * The data-mover pod's resources, as Velero's ParseResourceRequirements builds them: a value that
+ * is unset, empty or zero is left out (none at all: a BestEffort pod); an invalid quantity or a
+ * request above its limit throws a ConfigError naming podResources.<key>.
+ */
 export function podResourceRequirements(cfg: NodeAgentConfig): V1ResourceRequirements {
-  const r = cfg.podResources;
+  const r = checkResources(cfg.podResources as Record<string, unknown>, (field, value, accepted) => {
+    throw new ConfigError(field, value, accepted);
+  });
   const requests: Record<string, string> = {};
   const limits: Record<string, string> = {};
   if (r.cpuRequest) requests.cpu = r.cpuRequest;
@@ -207,21 +195,145 @@ export function podResourceRequirements(cfg: NodeAgentConfig): V1ResourceRequire
   return { ...(Object.keys(requests).length ? { requests } : {}), ...(Object.keys(limits).length ? { limits } : {}) };
 }
 
-function object(v: unknown, field: string, fail: (f: string, v: unknown, a: string) => never): Record<string, any> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(field, v, 'an object');
-  return v as Record<string, any>;
+function benchSettings(v: unknown, fail: Fail): Pick<NodeAgentConfig, 'flow' | 'prepareTimeoutMs' | 'deployTimeoutMs' | 'podInProgressTimeoutMs' | 'resourceTimeoutMs'> {
+  const b = object(v, BENCH_KEY, fail);
+  knownKeys(b, BENCH_KEY, BENCH_KEYS, fail);
+  const flow = b.flow ?? BENCH_DEFAULTS.flow;
+  if (!FLOW_NAMES.includes(flow as FlowName)) fail(`${BENCH_KEY}.flow`, b.flow, `one of ${FLOW_NAMES.join(', ')}`);
+  const duration = (key: string, dflt?: string): number | undefined => {
+    const field = `${BENCH_KEY}.${key}`;
+    const text = b[key] ?? dflt;
+    if (text === undefined) return undefined;
+    const accepted = 'a Go duration greater than 0, such as "30s", "10m" or "1h30m"';
+    let ms = 0;
+    try {
+      ms = parseGoDuration(text, field);
+    } catch (e) {
+      if (!(e instanceof DurationError)) throw e;
+      fail(field, text, accepted);
+    }
+    // Velero would take 0 and time every DataUpload out at its first check.
+    if (!(ms > 0)) fail(field, text, accepted);
+    return ms;
+  };
+  const podInProgressTimeoutMs = duration('podInProgressTimeout');
+  return {
+    flow: flow as FlowName,
+    prepareTimeoutMs: duration('prepareTimeout', BENCH_DEFAULTS.prepareTimeout)!,
+    deployTimeoutMs: duration('deployTimeout', BENCH_DEFAULTS.deployTimeout)!,
+    ...(podInProgressTimeoutMs !== undefined ? { podInProgressTimeoutMs } : {}),
+    resourceTimeoutMs: duration('resourceTimeout', BENCH_DEFAULTS.resourceTimeout)!,
+  };
 }
 
-function positiveInt(v: unknown, field: string, fail: (f: string, v: unknown, a: string) => never): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) fail(field, v, 'a whole number greater than 0');
-  return v as number;
+function loadConcurrency(v: unknown, fail: Fail): NodeAgentConfig['loadConcurrency'] {
+  const lc = object(v, 'loadConcurrency', fail);
+  knownKeys(lc, 'loadConcurrency', LOAD_CONCURRENCY_KEYS, fail);
+  // Velero logs "invalid" and uses its default for a globalConfig <= 0, and skips a rule whose number is <= 0.
+  const globalConfig = lc.globalConfig === undefined ? DEFAULT_CONCURRENCY : positiveInt(lc.globalConfig, 'loadConcurrency.globalConfig', fail);
+  const perNodeConfig = list(lc.perNodeConfig, 'loadConcurrency.perNodeConfig', '{nodeSelector, number}', fail).map((r, i) => {
+    const f = `loadConcurrency.perNodeConfig[${i}]`;
+    const rule = object(r, f, fail, false);
+    knownKeys(rule, f, ['nodeSelector', 'number'], fail);
+    // An empty or absent nodeSelector matches every node, as in Velero.
+    return { nodeSelector: selector(rule.nodeSelector, `${f}.nodeSelector`, fail), number: positiveInt(rule.number, `${f}.number`, fail) };
+  });
+  // 0 (Go's zero value, the same as absent) leaves the prepare queue off; Velero also ignores a negative one.
+  const pql = lc.prepareQueueLength;
+  const prepareQueueLength = pql === undefined || pql === 0 ? undefined : positiveInt(pql, 'loadConcurrency.prepareQueueLength', fail, 'a whole number: greater than 0 to cap, 0 (or absent) for no cap');
+  return { globalConfig, perNodeConfig, ...(prepareQueueLength !== undefined ? { prepareQueueLength } : {}) };
 }
 
-function selector(v: unknown, field: string, source: string): V1LabelSelector {
+function loadAffinity(v: unknown, fail: Fail): LoadAffinity[] {
+  return list(v, 'loadAffinity', '{nodeSelector, storageClass}', fail).map((a, i) => {
+    const f = `loadAffinity[${i}]`;
+    const o = object(a, f, fail, false);
+    knownKeys(o, f, ['nodeSelector', 'storageClass'], fail);
+    const nodeSelector = selector(o.nodeSelector, `${f}.nodeSelector`, fail);
+    // Velero 1.16 and 1.17 turn an empty selector into a node selector term with no requirements,
+    // which matches no node: every data-mover pod would stay Pending until the prepare timeout.
+    if (!Object.keys(nodeSelector.matchLabels ?? {}).length && !nodeSelector.matchExpressions?.length) {
+      fail(`${f}.nodeSelector`, o.nodeSelector, 'a selector with matchLabels or matchExpressions (an empty one lets Velero 1.16/1.17 schedule the data-mover pod nowhere); to allow every node, leave the entry out');
+    }
+    if (o.storageClass !== undefined && o.storageClass !== null && typeof o.storageClass !== 'string') fail(`${f}.storageClass`, o.storageClass, 'a StorageClass name');
+    return { nodeSelector, ...(o.storageClass ? { storageClass: o.storageClass as string } : {}) };
+  });
+}
+
+function podResources(v: unknown, fail: Fail): PodResources {
+  if (v === undefined || v === null) return {};
+  const pr = object(v, 'podResources', fail);
+  // Velero parses all four and, if any is missing or invalid, drops the whole of podResources: BestEffort pods.
+  for (const k of CPU_MEMORY_KEYS) {
+    if (pr[k] === undefined || pr[k] === null || pr[k] === '') {
+      fail(`podResources.${k}`, pr[k], 'a Kubernetes quantity: Velero ignores all of podResources unless cpuRequest, cpuLimit, memoryRequest and memoryLimit are all set; write "0" for none');
+    }
+  }
+  return checkResources(pr, fail);
+}
+
+/** Valid, non-negative quantities, each request at most its limit (a zero limit is no limit); returns the non-zero CPU and memory values. */
+function checkResources(pr: Record<string, unknown>, fail: Fail): PodResources {
+  knownKeys(pr, 'podResources', [...CPU_MEMORY_KEYS, ...EPHEMERAL_KEYS], fail);
+  const amount: Record<string, number> = {};
+  for (const [k, v] of Object.entries(pr)) {
+    if (v === undefined || v === null || v === '') continue;
+    const field = `podResources.${k}`;
+    const accepted = 'a Kubernetes quantity as a string, e.g. "500m", "2" or "1Gi"; "0" for none';
+    if (typeof v !== 'string' || v.trim() !== v) fail(field, v, accepted);
+    try {
+      amount[k] = parseQuantity(v as string, field);
+    } catch (e) {
+      if (!(e instanceof QuantityError)) throw e;
+      fail(field, v, accepted);
+    }
+    if (amount[k] < 0) fail(field, v, 'a quantity of 0 or more');
+  }
+  for (const [req, lim] of REQUEST_LIMIT) {
+    if (amount[lim] && amount[req] > amount[lim]) fail(`podResources.${req}`, pr[req], `at most podResources.${lim} (${pr[lim]})`);
+  }
+  const out: PodResources = {};
+  for (const k of CPU_MEMORY_KEYS) if (amount[k]) out[k] = pr[k] as string;
+  return out;
+}
+
+function selector(v: unknown, field: string, fail: Fail): V1LabelSelector {
   try {
     return validateLabelSelector(v, field);
   } catch (e) {
-    const s = e as { field: string; value: unknown; accepted: string };
-    throw new ConfigError(s.field, s.value, s.accepted, source);
+    if (!(e instanceof SelectorError)) throw e;
+    return fail(e.field, e.value, e.accepted);
   }
+}
+
+/** An object; absent or null (Go's nil) reads as empty unless `optional` is false. */
+function object(v: unknown, field: string, fail: Fail, optional = true): Record<string, unknown> {
+  if (optional && (v === undefined || v === null)) return {};
+  if (!isObject(v)) fail(field, v, 'an object');
+  return v as Record<string, unknown>;
+}
+
+function list(v: unknown, field: string, item: string, fail: Fail): unknown[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) fail(field, v, `a list of ${item}`);
+  return v as unknown[];
+}
+
+function knownKeys(o: Record<string, unknown>, field: string, keys: readonly string[], fail: Fail): void {
+  for (const k of Object.keys(o)) if (!keys.includes(k)) fail(`${field}.${k}`, o[k], `not a key of ${field}; the keys are ${keys.join(', ')}`);
+}
+
+function positiveInt(v: unknown, field: string, fail: Fail, accepted = 'a whole number greater than 0'): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) fail(field, v, accepted);
+  return v as number;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A value for an error message: JSON, cut short; absent as "(missing)". */
+function show(v: unknown): string {
+  const s = JSON.stringify(v) ?? '(missing)';
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }

@@ -98,7 +98,7 @@ export class NodeAgent {
   private eventSeq = 0;
 
   constructor(private readonly opts: NodeAgentOptions) {
-    this.queue = new WorkQueue(opts.clock, opts.work);
+    this.queue = new WorkQueue(opts.clock);
     this.exposer = new CsiSnapshotExposer(opts.io, opts.clock);
     this.limiter = new Limiter(1);
   }

@@ -4,11 +4,6 @@ import { DataPathWatcher, EVENT_WAIT_TIMEOUT_MS } from './data-path.ts';
 import { Limiter } from './limiter.ts';
 import { WorkQueue } from './work-queue.ts';
 
-function counter() {
-  let busy = 0;
-  return { tracker: { begin: () => busy++, end: () => busy-- }, busy: () => busy };
-}
-
 describe('WorkQueue (controller-runtime semantics)', () => {
   it('queues a key once, and again after processing when it was added meanwhile', async () => {
     const clock = new VirtualClock();
@@ -60,20 +55,6 @@ describe('WorkQueue (controller-runtime semantics)', () => {
     await clock.run(() => times.length === 6, start + 10_000);
     await worker;
     expect(times).toEqual([5, 15, 35, 75, 80, 90]);
-  });
-
-  it('counts ready keys as work, so a virtual clock waits for them', async () => {
-    const clock = new VirtualClock();
-    const c = counter();
-    const q = new WorkQueue(clock, c.tracker);
-    q.add('a');
-    q.add('b');
-    expect(c.busy()).toBe(2);
-    await q.get();
-    expect(c.busy()).toBe(1);
-    q.shutdown();
-    expect(c.busy()).toBe(0);
-    expect(await q.get()).toBeUndefined();
   });
 });
 

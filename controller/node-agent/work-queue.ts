@@ -1,9 +1,13 @@
 // controller-runtime's work queue, on our Clock: a key is queued at most once; a key added
 // while it is being processed is processed again afterwards; delayed adds keep the earliest
 // time per key (RequeueAfter); failures back off per key, 5 ms doubling to 1000 s (client-go's
-// default item rate limiter). Keys waiting in the ready queue count as work, so a virtual
-// clock does not advance past a reconcile that is due now.
-import { NO_TRACKING, type Clock, type Timer, type WorkTracker } from '../clock.ts';
+// default item rate limiter).
+//
+// Queued keys are not counted as work for a virtual clock, on purpose: the one worker hands a
+// key over without leaving the event loop's turn, and while it processes another key it is
+// either sending a request (counted by KubeIo) or waiting on the clock (a timer). Counting queued
+// keys would deadlock the request pacer, which gives turns only when nothing is busy.
+import type { Clock, Timer } from '../clock.ts';
 
 const BACKOFF_BASE_MS = 5;
 const BACKOFF_MAX_MS = 1000 * 1000;
@@ -18,10 +22,7 @@ export class WorkQueue {
   private waiter?: (key: string | undefined) => void;
   private shutDown = false;
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly work: WorkTracker = NO_TRACKING,
-  ) {}
+  constructor(private readonly clock: Clock) {}
 
   add(key: string): void {
     if (this.shutDown) return;
@@ -31,7 +32,6 @@ export class WorkQueue {
     }
     if (this.queued.has(key)) return;
     this.queued.add(key);
-    this.work.begin();
     if (this.waiter) {
       const w = this.waiter;
       this.waiter = undefined;
@@ -91,7 +91,6 @@ export class WorkQueue {
     this.shutDown = true;
     for (const { timer } of this.delayed.values()) timer.cancel();
     this.delayed.clear();
-    for (let i = 0; i < this.ready.length; i++) this.work.end();
     this.ready.length = 0;
     this.queued.clear();
     this.waiter?.(undefined);
@@ -101,6 +100,5 @@ export class WorkQueue {
   private take(key: string): void {
     this.queued.delete(key);
     this.processing.add(key);
-    this.work.end();
   }
 }

@@ -245,6 +245,10 @@ export class BuiltinControllers {
     if (!s || s.obj.metadata.deletionTimestamp) return;
     const owners = s.obj.metadata.ownerReferences ?? [];
     if (owners.length === 0 || owners.some((o) => this.api.store.byUid.has(o.uid))) return;
+    // kube-controller-manager's GC cannot tell whether an owner of a kind the API does not serve
+    // exists (no REST mapping), so it keeps the dependent and retries: e.g. a DataUpload owned by
+    // a Velero Backup where Velero's Backup CRD is not installed.
+    if (owners.some((o) => !this.api.lookupKind(o.apiVersion, o.kind))) return;
     try {
       this.api.delete(info, s.obj.metadata.namespace, s.obj.metadata.name!, {});
     } catch {

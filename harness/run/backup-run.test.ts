@@ -24,7 +24,7 @@ function issue8316Config(extra: Record<string, unknown> = {}): Record<string, un
   return {
     loadConcurrency: { globalConfig: 1, ...((extra.loadConcurrency as object) ?? {}) },
     loadAffinity: [{ nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'worker-1' } } }],
-    podResources: { cpuRequest: '1', memoryRequest: '1Gi' },
+    podResources: { cpuRequest: '1', cpuLimit: '0', memoryRequest: '1Gi', memoryLimit: '0' },
     ...(extra.datamoverBench ? { datamoverBench: extra.datamoverBench } : {}),
   };
 }
