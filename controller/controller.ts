@@ -48,7 +48,6 @@ export class Controller {
       io: new KubeIo(kubeconfig, { who, clock, work, pacer, cost: this.cost }),
       eventsIo: new KubeIo(kubeconfig, { who, clock, work, pacer, cost: this.eventsCost }),
       clock,
-      work,
       log,
     });
     this.agents.set(nodeName, agent);

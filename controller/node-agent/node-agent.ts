@@ -34,7 +34,7 @@ import {
   type DataUpload,
   type DataUploadPhase,
 } from '../api/dataupload.ts';
-import { kubeTime, type Clock, type Timer, type WorkTracker } from '../clock.ts';
+import { kubeTime, type Clock, type Timer } from '../clock.ts';
 import {
   affinityMatchesNode,
   concurrencyForNode,
@@ -63,8 +63,6 @@ export interface NodeAgentOptions {
   /** The bench's own Event writes (one per transition); defaults to `io`. */
   eventsIo?: KubeIo;
   clock: Clock;
-  /** Reconciles queued count as work (a virtual clock must not advance past them). */
-  work?: WorkTracker;
   log?: (line: string) => void;
 }
 

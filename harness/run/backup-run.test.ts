@@ -2,6 +2,7 @@
 // #8316 (10 PVCs of 20 GiB, concurrency 1, data movers pinned to one node, 1 CPU / 1 GiB
 // requests) under every flow, with and without the data-mover pod's deadline, a node-agent
 // killed and restarted mid-run, and every DataUpload write checked against Velero's own CRD.
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -145,5 +146,32 @@ describe('a node-agent killed and restarted mid-run', () => {
       // v1.17 keeps Accepted and Prepared, and every flow resumes InProgress.
       expect(counts).toEqual({ Completed: 10 });
     }
+  });
+});
+
+describe('determinism of a controller run over HTTP', () => {
+  // Three node-agents race over sockets for every DataUpload; the pacer makes the winners, and so
+  // every figure, a function of the seed alone.
+  const fingerprint = (r: BackupRunResult) => ({
+    phases: r.dataUploads.map((d) => `${d.pvc}: ${d.phases.map((p) => `${p.phase}@${p.at}`).join(' ')}`).sort(),
+    cost: r.apiCost.nodeAgents.total(),
+    conflicts: r.apiCost.nodeAgents.conflicts,
+    peakPods: r.peakPods,
+  });
+
+  it('velero-1.16 twice with seed 7, once with the other core busy: the same timelines and request counts; seed 8 differs', async () => {
+    const opts = { pvcs: PVCS.slice(0, 5) };
+    const quiet = fingerprint(await run('velero-1.16', opts));
+    const hog = spawn(process.execPath, ['-e', 'const end = Date.now() + 60000; while (Date.now() < end) {}'], { stdio: 'ignore' });
+    let loaded;
+    try {
+      loaded = fingerprint(await run('velero-1.16', opts));
+    } finally {
+      hog.kill();
+    }
+    expect(quiet.conflicts).toBeGreaterThan(0);
+    expect(loaded).toEqual(quiet);
+    const other = fingerprint(await run('velero-1.16', { ...opts, seed: 8 }));
+    expect(other.phases).not.toEqual(quiet.phases);
   });
 });
