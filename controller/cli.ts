@@ -95,7 +95,12 @@ async function main(argv: string[]): Promise<number> {
 async function readConfig(kc: KubeConfig, clock: WallClock, values: { config?: string; 'config-map'?: string; flow?: string }): Promise<NodeAgentConfig> {
   if (values.config && values['config-map']) throw new UsageError('--config and --config-map: give one, not both');
   let config = defaultNodeAgentConfig();
-  if (values.config) config = await loadConfigFromFile(values.config);
+  if (values.config) {
+    config = await loadConfigFromFile(values.config).catch((e) => {
+      if ((e as { code?: string }).code === 'ENOENT') throw new UsageError(`--config: ${values.config} does not exist`);
+      throw e;
+    });
+  }
   else if (values['config-map']) {
     const [namespace, name, extra] = values['config-map'].split('/');
     if (!namespace || !name || extra !== undefined) throw new UsageError(`--config-map: "${values['config-map']}" is not accepted: use NAMESPACE/NAME`);
