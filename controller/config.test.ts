@@ -40,7 +40,6 @@ describe('defaults, as Velero’s node-agent without a ConfigMap', () => {
       podResources: {},
       prepareTimeoutMs: 30 * 60_000,
       deployTimeoutMs: 30 * 60_000,
-      resourceTimeoutMs: 10 * 60_000,
     });
     expect(concurrencyForNode(c, { zone: 'a' })).toBe(1);
     expect(podResourceRequirements(c)).toEqual({});
@@ -64,7 +63,7 @@ describe('reading a node-agent document', () => {
     },
     loadAffinity: [{ nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'worker-1' } } }, { nodeSelector: { matchLabels: { ssd: 'yes' } }, storageClass: 'fast' }],
     podResources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '1Gi', memoryLimit: '2Gi' },
-    datamoverBench: { flow: 'deploying', prepareTimeout: '20m', deployTimeout: '5m', podInProgressTimeout: '10m', resourceTimeout: '1h' },
+    datamoverBench: { flow: 'deploying', prepareTimeout: '20m', deployTimeout: '5m', podInProgressTimeout: '10m' },
   };
 
   it('keeps every modelled value', () => {
@@ -73,7 +72,7 @@ describe('reading a node-agent document', () => {
     expect(c.loadConcurrency).toEqual(doc.loadConcurrency);
     expect(c.loadAffinity).toEqual(doc.loadAffinity);
     expect(c.podResources).toEqual(doc.podResources);
-    expect([c.prepareTimeoutMs, c.deployTimeoutMs, c.podInProgressTimeoutMs, c.resourceTimeoutMs]).toEqual([1_200_000, 300_000, 600_000, 3_600_000]);
+    expect([c.prepareTimeoutMs, c.deployTimeoutMs, c.podInProgressTimeoutMs]).toEqual([1_200_000, 300_000, 600_000]);
   });
 
   it('accepts and ignores the Velero settings the bench does not model', () => {
@@ -129,11 +128,11 @@ describe('refusing what Velero would ignore or fail on, naming the field, the va
     ['an invalid ephemeral-storage value (Velero 1.18: ignores all of podResources)', { podResources: { ...ALL_FOUR, ephemeralStorageLimit: 'big' } }, 'podResources.ephemeralStorageLimit', 'a Kubernetes quantity'],
     ['a typo in podResources', { podResources: { ...ALL_FOUR, cpuRequests: '1' } }, 'podResources.cpuRequests', 'cpuRequest, cpuLimit, memoryRequest, memoryLimit'],
     ['an unknown flow', { datamoverBench: { flow: 'fast' } }, 'datamoverBench.flow', 'one of velero-1.16, velero-1.17, deploying'],
-    ['a typo in datamoverBench', { datamoverBench: { prepareTimeOut: '5m' } }, 'datamoverBench.prepareTimeOut', 'flow, prepareTimeout, deployTimeout, podInProgressTimeout, resourceTimeout'],
+    ['a typo in datamoverBench', { datamoverBench: { prepareTimeOut: '5m' } }, 'datamoverBench.prepareTimeOut', 'flow, prepareTimeout, deployTimeout, podInProgressTimeout'],
     ['a duration without a unit', { datamoverBench: { prepareTimeout: '30' } }, 'datamoverBench.prepareTimeout', 'a Go duration greater than 0'],
     ['a duration as a number', { datamoverBench: { deployTimeout: 1800 } }, 'datamoverBench.deployTimeout', 'a Go duration'],
     ['a zero timeout', { datamoverBench: { podInProgressTimeout: '0s' } }, 'datamoverBench.podInProgressTimeout', 'greater than 0'],
-    ['a negative timeout', { datamoverBench: { resourceTimeout: '-10m' } }, 'datamoverBench.resourceTimeout', 'greater than 0'],
+    ['a negative timeout', { datamoverBench: { deployTimeout: '-10m' } }, 'datamoverBench.deployTimeout', 'greater than 0'],
   ])('%s', (_name, doc, field, accepted) => {
     const err = thrown(() => parse(doc));
     expect(err.field).toBe(field);

@@ -52,13 +52,12 @@ export interface NodeAgentConfig {
   deployTimeoutMs: number;
   /** The data-mover pod's deadline for InProgress that some distributions add; unset: none, as upstream. */
   podInProgressTimeoutMs?: number;
-  /** The node-agent's --resource-timeout (default 10m). */
-  resourceTimeoutMs: number;
 }
 
 const BENCH_KEY = 'datamoverBench';
-const BENCH_DEFAULTS = { flow: 'velero-1.17' as FlowName, prepareTimeout: '30m', deployTimeout: '30m', resourceTimeout: '10m' };
-const BENCH_KEYS = ['flow', 'prepareTimeout', 'deployTimeout', 'podInProgressTimeout', 'resourceTimeout'];
+const BENCH_DEFAULTS = { flow: 'velero-1.17' as FlowName, prepareTimeout: '30m', deployTimeout: '30m' };
+// No resourceTimeout: the data-mover pod's --resource-timeout is the DataUpload's operationTimeout.
+const BENCH_KEYS = ['flow', 'prepareTimeout', 'deployTimeout', 'podInProgressTimeout'];
 /** Velero's default concurrency per node (node-agent server's defaultDataPathConcurrentNum). */
 const DEFAULT_CONCURRENCY = 1;
 
@@ -195,7 +194,7 @@ export function podResourceRequirements(cfg: NodeAgentConfig): V1ResourceRequire
   return { ...(Object.keys(requests).length ? { requests } : {}), ...(Object.keys(limits).length ? { limits } : {}) };
 }
 
-function benchSettings(v: unknown, fail: Fail): Pick<NodeAgentConfig, 'flow' | 'prepareTimeoutMs' | 'deployTimeoutMs' | 'podInProgressTimeoutMs' | 'resourceTimeoutMs'> {
+function benchSettings(v: unknown, fail: Fail): Pick<NodeAgentConfig, 'flow' | 'prepareTimeoutMs' | 'deployTimeoutMs' | 'podInProgressTimeoutMs'> {
   const b = object(v, BENCH_KEY, fail);
   knownKeys(b, BENCH_KEY, BENCH_KEYS, fail);
   const flow = b.flow ?? BENCH_DEFAULTS.flow;
@@ -222,7 +221,6 @@ function benchSettings(v: unknown, fail: Fail): Pick<NodeAgentConfig, 'flow' | '
     prepareTimeoutMs: duration('prepareTimeout', BENCH_DEFAULTS.prepareTimeout)!,
     deployTimeoutMs: duration('deployTimeout', BENCH_DEFAULTS.deployTimeout)!,
     ...(podInProgressTimeoutMs !== undefined ? { podInProgressTimeoutMs } : {}),
-    resourceTimeoutMs: duration('resourceTimeout', BENCH_DEFAULTS.resourceTimeout)!,
   };
 }
 

@@ -552,7 +552,6 @@ export class NodeAgent {
       resources: podResourceRequirements(config),
       exposeTimeoutMs: config.prepareTimeoutMs,
       operationTimeoutMs: parseGoDuration(du.spec.operationTimeout, 'spec.operationTimeout'),
-      resourceTimeoutMs: config.resourceTimeoutMs,
       podInProgressTimeoutMs: config.podInProgressTimeoutMs,
     };
   }
