@@ -175,3 +175,19 @@ describe('determinism of a controller run over HTTP', () => {
     expect(other.phases).not.toEqual(quiet.phases);
   });
 });
+
+describe('the server’s item operation timeout cancels what is left', () => {
+  it.each(FLOW_NAMES)('%s: DataUploads past a 15 min item operation timeout are canceled in every phase, and nothing is left behind', async (flow) => {
+    const r = await run(flow, { itemOperationTimeoutMs: 15 * 60_000 });
+    printCost(r);
+    expect(r.endedBy).toBe('done');
+    expect(r.outcome?.phase).toBe('PartiallyFailed');
+    const canceledByServer = r.outcome!.dataUploads.filter((d) => d.canceledByServer);
+    expect(canceledByServer.length).toBeGreaterThan(0);
+    // Every canceled DataUpload ended Canceled (one in progress went through Canceling).
+    for (const d of canceledByServer) expect(r.dataUploads.find((x) => x.name === d.name)?.phase).toBe('Canceled');
+    expect(r.dataUploads.some((d) => d.phases.some((p) => p.phase === 'Canceling'))).toBe(true);
+    expect(r.dataUploads.filter((d) => d.phase === 'Completed').length).toBeGreaterThan(0);
+    expectNothingLeft(r);
+  });
+});
