@@ -94,6 +94,21 @@ export const isConflict = (e: unknown) => statusOf(e) === 409;
 export const isNotFound = (e: unknown) => statusOf(e) === 404;
 export const isAlreadyExists = (e: unknown) => statusOf(e) === 409 && /already exists/i.test(String((e as any)?.body ?? (e as Error)?.message ?? ''));
 
+/** An error as client-go prints it: a failed request's Status message (e.g. `pods "x" not found`), else the Error's message. */
+export function errorMessage(e: unknown): string {
+  let body = (e as { body?: unknown })?.body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      // Not a Status: fall back to the message.
+    }
+  }
+  const status = body as { message?: unknown } | undefined;
+  if (statusOf(e) !== undefined && typeof status?.message === 'string' && status.message) return status.message;
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** client-node returns class instances with Date fields for core kinds; the controller works on plain JSON as the API serves it. */
 export function plain<T>(o: T): T {
   return o === undefined || o === null ? o : (JSON.parse(JSON.stringify(o)) as T);

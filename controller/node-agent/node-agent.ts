@@ -33,6 +33,7 @@ import {
   type DataPathProgress,
   type DataUpload,
   type DataUploadPhase,
+  type NodeOS,
 } from '../api/dataupload.ts';
 import { kubeTime, type Clock, type Timer } from '../clock.ts';
 import {
@@ -44,7 +45,7 @@ import {
   type NodeAgentConfig,
 } from '../config.ts';
 import { parseGoDuration } from '../duration.ts';
-import { CsiSnapshotExposer, readExposeSource, type ExposeParams } from '../exposer.ts';
+import { CsiSnapshotExposer, ExposeError, readExposeSource, type ExposeParams } from '../exposer.ts';
 import { dataPathFailureReason } from '../flows/common.ts';
 import { isTerminal, VELERO_TIMINGS, type Decision, type Flow, type FlowInput, type OutcomeReason, type Step } from '../flows/types.ts';
 import { isConflict, isNotFound, type ApiVerb, type KubeIo, type Obj, type WatchedCache } from '../kube/io.ts';
@@ -227,8 +228,8 @@ export class NodeAgent {
       if (!this.cancelSpotted.has(name)) this.cancelSpotted.set(name, now);
     } else if (isTerminal(du)) this.cancelSpotted.delete(name);
     let pod: V1Pod | undefined = this.pods.get(name, namespace);
-    if (!pod && flow.peeksPod?.(du)) {
-      // PeekExposed: a direct GET (this agent caches only its own node's pods).
+    if (flow.peeksPod?.(du)) {
+      // PeekExposed: a direct GET on every reconcile, whatever this agent's cache holds.
       pod = await io.getObject<V1Pod & Obj>({ apiVersion: 'v1', resource: 'pods', namespace, name }).catch((e) => {
         if (isNotFound(e)) return undefined;
         throw e;
@@ -349,6 +350,10 @@ export class NodeAgent {
     let params: ExposeParams;
     try {
       params = await this.exposeParams(written);
+    } catch (e) {
+      return this.cleanupAndEnd(written.metadata.name!, 'Failed', 'expose-failed', `failed to set exposer parameters: ${(e as Error).message}`);
+    }
+    try {
       await this.exposer.expose(params, { pod: withPod });
     } catch (e) {
       return this.cleanupAndEnd(written.metadata.name!, 'Failed', exposeReason(e), `error exposing snapshot: ${(e as Error).message}`);
@@ -396,7 +401,7 @@ export class NodeAgent {
         terminated = true;
         return false;
       }
-      d.status = { ...d.status, phase: 'InProgress', startTimestamp: kubeTime(clock.now()), nodeOS: 'linux' };
+      d.status = { ...d.status, phase: 'InProgress', startTimestamp: kubeTime(clock.now()), ...(exposed.nodeOS ? { nodeOS: exposed.nodeOS as NodeOS } : {}) };
       if (d.metadata.labels) delete d.metadata.labels[EXPOSE_ON_GOING_LABEL];
       return true;
     }, 'InProgress').then(
@@ -635,6 +640,7 @@ function setReason(du: DataUpload, reason: OutcomeReason): void {
 
 /** A snapshot that failed or never became ready is a snapshot failure; the rest of exposing is expose-failed. */
 function exposeReason(e: unknown): OutcomeReason {
-  return /volume ?snapshot/i.test((e as Error)?.message ?? '') && /ready|error|fail/i.test((e as Error)?.message ?? '') ? 'snapshot-failed' : 'expose-failed';
+  const step = e instanceof ExposeError ? e.step : undefined;
+  return step === 'snapshot-ready' || step === 'snapshot-content' ? 'snapshot-failed' : 'expose-failed';
 }
 

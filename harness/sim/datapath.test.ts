@@ -58,7 +58,7 @@ async function dataPath(opts: { behaviour?: BehaviourOverrides; options?: DataPa
   }
 
   /** Starts the data-mover container of a DataUpload's pod, as the kubelet would once it runs on `node`. */
-  function startPod(du: KubeObject, node: string): RunningProgram {
+  function startPod(du: KubeObject, node: string, extraArgs: string[] = []): RunningProgram {
     const name = du.metadata.name!;
     const uid = du.metadata.uid!;
     const pod: KubeObject = {
@@ -71,7 +71,7 @@ async function dataPath(opts: { behaviour?: BehaviourOverrides; options?: DataPa
         containers: [{
           name: uid,
           command: [...DATA_MOVER_BACKUP_COMMAND],
-          args: [`--volume-path=/${uid}`, '--volume-mode=Filesystem', `--data-upload=${name}`, '--resource-timeout=10m0s'],
+          args: [`--volume-path=/${uid}`, '--volume-mode=Filesystem', `--data-upload=${name}`, '--resource-timeout=10m0s', ...extraArgs],
         }],
         volumes: [{ name: uid, persistentVolumeClaim: { claimName: name } }],
       },
@@ -259,6 +259,38 @@ describe('DataPath: waiting for InProgress', () => {
     await t.sim.runUntil(() => t.exits.has('du-1'), 600);
     expect(t.exits.get('du-1')!.code).toBe(0);
     expect(t.exits.get('du-1')!.at).toBeCloseTo(29.5 + 1024 / 100, 6);
+  });
+
+  it('takes the deadline from the pod’s --in-progress-timeout, over the cluster-wide option; "0s" means none', async () => {
+    const t = await dataPath({ options: { podInProgressTimeoutSeconds: 30 } });
+    t.startPod(t.dataUpload('du-flag', '1Gi', 'Prepared'), 'node-a', ['--in-progress-timeout=1m15s']);
+    t.startPod(t.dataUpload('du-default', '1Gi', 'Prepared'), 'node-a');
+    t.startPod(t.dataUpload('du-none', '1Gi', 'Prepared'), 'node-b', ['--in-progress-timeout=0s']);
+    t.at(3600, () => undefined);
+    await t.sim.runTo(3600);
+    const deadline = (name: string) => `Failed to run data path service for DataUpload ${name}: error waiting for du: context deadline exceeded`;
+    expect(t.exits.get('du-flag')).toEqual({ at: 75, code: 1, message: deadline('du-flag') });
+    expect(t.exits.get('du-default')).toEqual({ at: 30, code: 1, message: deadline('du-default') });
+    expect(t.exits.has('du-none')).toBe(false);
+  });
+
+  it('with only the flag (no cluster-wide option), the pod still gives up at its deadline', async () => {
+    const t = await dataPath();
+    t.startPod(t.dataUpload('du-1', '1Gi', 'Accepted'), 'node-a', ['--in-progress-timeout=10m0s']);
+    await t.sim.runUntil(() => t.exits.has('du-1'), 3600);
+    expect(t.exits.get('du-1')!.at).toBe(600);
+  });
+
+  it('exits 1 at once, as cobra does, when --in-progress-timeout is not a Go duration', async () => {
+    const t = await dataPath();
+    t.startPod(t.dataUpload('du-1', '1Gi', 'Prepared'), 'node-a', ['--in-progress-timeout=ten minutes']);
+    await t.sim.runUntil(() => t.exits.has('du-1'), 60);
+    expect(t.exits.get('du-1')).toEqual({
+      at: 0,
+      code: 1,
+      message: 'invalid argument "ten minutes" for "--in-progress-timeout" flag: time: invalid duration "ten minutes"',
+    });
+    expect(t.dp.pollRequests).toBe(0);
   });
 
   it('refuses a podInProgressTimeout that is not a positive number of seconds, naming it', async () => {

@@ -8,9 +8,10 @@
 //    InProgress. Not found, or any other phase (Canceled included), means "poll again": upstream
 //    has no deadline and never exits on its own here; the node-agent deletes the pod on cancel.
 //    A deadline, as some distributions add, comes from the pod's `--in-progress-timeout=<Go
-//    duration>` (the node-agent's podInProgressTimeout), else from podInProgressTimeoutSeconds;
-//    when it passes the pod exits 1 with the message Velero would print (issue #8316): "... error waiting for du:
-//    context deadline exceeded".
+//    duration>` (ours: the node-agent's podInProgressTimeout; "0s" means none), which wins over
+//    the cluster-wide podInProgressTimeoutSeconds; when it passes the pod exits 1 with the
+//    message Velero would print (issue #8316): "... error waiting for du: context deadline
+//    exceeded". A value that is not a Go duration makes the pod exit 1 at once, as cobra does.
 // 3. Emits Data-Path-Started, moves the bytes, emits Data-Path-Progress every
 //    progressIntervalSeconds with uploader.Progress JSON ({"totalBytes":N,"doneBytes":M}), then
 //    Data-Path-Completed with the BackupResult JSON, Data-Path-Stopped, and exits 0 with the
@@ -292,18 +293,28 @@ class DataMoverRun implements RunningProgram {
     this.volumeMode = flag(argv, DATA_MOVER_FLAG.volumeMode) ?? 'Filesystem';
     this.startedAt = ctx.clock.now();
     this.events = new DataMoverEvents(ctx, { component: this.dataUploadName, host: this.node });
-    if (!this.dataUploadName) {
-      // cobra refuses to run without the required flag.
+    // cobra refuses to run without the required flag, or with a flag it cannot parse.
+    const refuse = (message: string) =>
       dp.queue.push(() => {
         this.state = 'ended';
-        exit(1, `required flag(s) "${DATA_MOVER_FLAG.dataUpload.slice(2)}" not set`);
+        exit(1, message);
       });
+    if (!this.dataUploadName) {
+      refuse(`required flag(s) "${DATA_MOVER_FLAG.dataUpload.slice(2)}" not set`);
       return;
     }
-    dp.register(this, true);
     // The pod's own flag (the node-agent's podInProgressTimeout) wins over the cluster-wide option.
     const fromFlag = flag(argv, DATA_MOVER_FLAG.inProgressTimeout);
-    const timeout = fromFlag !== undefined ? parseGoDuration(fromFlag, DATA_MOVER_FLAG.inProgressTimeout) / 1000 : dp.opts.podInProgressTimeoutSeconds;
+    let timeout = dp.opts.podInProgressTimeoutSeconds;
+    if (fromFlag !== undefined) {
+      try {
+        timeout = parseGoDuration(fromFlag, DATA_MOVER_FLAG.inProgressTimeout) / 1000;
+      } catch {
+        refuse(`invalid argument "${fromFlag}" for "${DATA_MOVER_FLAG.inProgressTimeout}" flag: time: invalid duration "${fromFlag}"`);
+        return;
+      }
+    }
+    dp.register(this, true);
     if (timeout !== undefined && timeout > 0) {
       this.deadline = ctx.clock.setTimer(timeout * 1000, () => {
         if (this.state !== 'waiting') return;
