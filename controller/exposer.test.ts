@@ -398,9 +398,10 @@ describe('CsiSnapshotExposer.getExposed', () => {
     await sourceReady(t);
     await t.settle(t.exposer.expose(await t.params(), { pod: true }));
     const name = 'backup-1-xk2p9';
-    await t.until(() => !!t.get(t.info.pod, 'velero', name)?.spec?.nodeName);
-    const pod = t.get(t.info.pod, 'velero', name) as V1Pod;
-    const node = pod.spec!.nodeName!;
+    // The scheduler places the pod only once its claim is bound (VolumeBinding); to see
+    // GetExposed wait for the claim, hand it the pod as if it were already on a node.
+    const node = 'worker-1';
+    const pod = { ...t.get(t.info.pod, 'velero', name), spec: { ...t.get(t.info.pod, 'velero', name)!.spec, nodeName: node } } as V1Pod;
     const other = ['worker-1', 'worker-2', 'mover-1'].find((n) => n !== node)!;
     expect(t.get(t.info.pvc, 'velero', name)!.spec.volumeName).toBeUndefined();
 
@@ -412,8 +413,8 @@ describe('CsiSnapshotExposer.getExposed', () => {
     const startedAt = t.elapsed();
     const exposed = await t.settle(t.exposer.getExposed(t.du, node, pod, TEN_MINUTES));
     expect(exposed).toEqual({ podName: name, nodeName: node, nodeOS: 'linux' });
-    // The pod was bound 0.1 s after the expose, the claim binds 9.5 s after it: GETs of the
-    // claim at 0, 2, ..., 10 s from the call, the last one sees it bound; then one of its PV.
+    // The claim binds 9.5 s after the expose: GETs of the claim at 0, 2, ..., 10 s from the
+    // call, the last one sees it bound; then one of its PV.
     expect(t.elapsed() - startedAt).toBe(10);
     expect(t.get(t.info.pvc, 'velero', name)!.spec.volumeName).toBeDefined();
     expect(t.since(sent)).toEqual({ get: 6 + 1 });
@@ -424,9 +425,8 @@ describe('CsiSnapshotExposer.getExposed', () => {
     await sourceReady(t);
     await t.settle(t.exposer.expose(await t.params(), { pod: true }));
     const name = 'backup-1-xk2p9';
-    await t.until(() => !!t.get(t.info.pod, 'velero', name)?.spec?.nodeName);
-    const pod = t.get(t.info.pod, 'velero', name) as V1Pod;
-    const e = await t.settle(t.exposer.getExposed(t.du, pod.spec!.nodeName!, pod, 3_000)).catch((x: unknown) => x);
+    const pod = { ...t.get(t.info.pod, 'velero', name), spec: { ...t.get(t.info.pod, 'velero', name)!.spec, nodeName: 'worker-1' } } as V1Pod;
+    const e = await t.settle(t.exposer.getExposed(t.du, 'worker-1', pod, 3_000)).catch((x: unknown) => x);
     expect(e).toMatchObject({ step: 'backup-pvc-bound', timedOut: true, message: `error to wait backup PVC bound, ${name}: error to wait for rediness of PVC: context deadline exceeded` });
   });
 });

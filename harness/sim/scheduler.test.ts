@@ -372,3 +372,26 @@ describe('Scheduler: determinism and scope', () => {
     expect(podScheduled(c, 'other')).toBeUndefined();
   });
 });
+
+describe('Scheduler: VolumeBinding', () => {
+  it('keeps a pod whose immediate PVC is unbound (or missing) Pending, and places it once the claim binds', async () => {
+    const c = cluster([node('n1', '2')]);
+    const pvcs = c.api.lookup('', 'v1', 'persistentvolumeclaims')!;
+    c.api.create(pvcs, 'default', { metadata: { name: 'claim' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
+    createPod(c, 'a', { spec: { volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'claim' } }] } });
+    createPod(c, 'b', { spec: { volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'nowhere' } }] } });
+    await settle(c, hasCondition(c, 'a'));
+    await c.runUntil(60);
+    expect(nodeOf(c, 'a')).toBeUndefined();
+    expect(podScheduled(c, 'a')?.message).toBe(
+      '0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.',
+    );
+    expect(podScheduled(c, 'b')?.message).toMatch(/persistentvolumeclaim "nowhere" not found/);
+    mutate(c.api, pvcs, 'default', 'claim', (o) => {
+      (o as Obj).status = { phase: 'Bound' };
+    });
+    await settle(c, allBound(c, ['a']));
+    expect(nodeOf(c, 'a')).toBe('n1');
+    expect(nodeOf(c, 'b')).toBeUndefined();
+  });
+});

@@ -6,8 +6,9 @@
 // assigned pod deleted or finished, a node added or changed); then it is retried once its
 // backoff (1 s doubling to 10 s per attempt) has passed. No polling.
 //
-// Filters, in the default plugin order, stopping at a node's first failing plugin:
-// NodeUnschedulable, TaintToleration (NoSchedule/NoExecute; a not-ready node counts as
+// PreFilter VolumeBinding: a pod whose PVC is missing or unbound (Immediate binding) fits no node
+// until the claim binds. Filters, in the default plugin order, stopping at a node's first
+// failing plugin: NodeUnschedulable, TaintToleration (NoSchedule/NoExecute; a not-ready node counts as
 // tainted node.kubernetes.io/not-ready, as TaintNodesByCondition makes it), NodeAffinity
 // (nodeSelector + required node affinity), NodeResourcesFit (requests of the node's
 // non-terminal pods, pods limit), PodTopologySpread (DoNotSchedule constraints).
@@ -15,7 +16,8 @@
 // (preferred terms), NodeResourcesFit 1 (LeastAllocated), PodTopologySpread 2 (ScheduleAnyway
 // constraints). Ties go to a node drawn from the scheduler's seeded stream.
 // Not modelled: preemption (the message says what kube-scheduler says when it finds no
-// victims), inter-pod affinity, volumes, host ports, BalancedAllocation, ImageLocality.
+// victims), inter-pod affinity, volume topology and attach limits, host ports,
+// BalancedAllocation, ImageLocality.
 //
 // Binding goes through the Binding subresource's semantics (KubeApi.bindPod) after
 // behaviour.scheduler.bindSeconds; the pod counts against its node (is "assumed") meanwhile.
@@ -479,6 +481,10 @@ export class Scheduler {
       this.subscribed = true;
       onChange(this.ctx, this.queue, '', 'pods', (cur, prev) => this.onPod(cur, prev));
       onChange(this.ctx, this.queue, '', 'nodes', (cur, prev) => this.onNode(cur, prev));
+      // VolumeBinding: a claim that binds may let a waiting pod in.
+      onChange(this.ctx, this.queue, '', 'persistentvolumeclaims', (cur, prev) => {
+        if (this.running && cur && (cur.status as Obj)?.phase === 'Bound' && (prev?.status as Obj)?.phase !== 'Bound') this.moveAllToActive();
+      });
     }
     const existing = [...this.ctx.api.table(this.podsInfo()).objects.values()]
       .map((s) => s.obj)
@@ -579,7 +585,7 @@ export class Scheduler {
       }
       q.attempts++;
       q.lastAttempt = this.ctx.clock.now();
-      const decision = decide(pod, nodes, this.rng);
+      const decision = this.unboundClaims(pod, nodes.length) ?? decide(pod, nodes, this.rng);
       if ('node' in decision) {
         this.place(byName.get(decision.node)!, pod);
         this.assume(q, pod, decision.node);
@@ -588,6 +594,28 @@ export class Scheduler {
         this.reportUnschedulable(pod, decision.message);
       }
     }
+  }
+
+  /**
+   * kube-scheduler's VolumeBinding PreFilter: a pod whose PVC is missing, or not yet bound with an
+   * Immediate binding mode, fits no node until the claim binds (WaitForFirstConsumer claims are
+   * bound by scheduling, which the simulated provisioner does not model, so they pass).
+   */
+  private unboundClaims(pod: KubeObject, total: number): { message: string } | undefined {
+    const volumes = ((pod.spec as Obj)?.volumes ?? []) as Obj[];
+    const pvcs = resourceInfo(this.ctx.api, '', 'v1', 'persistentvolumeclaims');
+    const classes = resourceInfo(this.ctx.api, 'storage.k8s.io', 'v1', 'storageclasses');
+    for (const v of volumes) {
+      const claim = v.persistentVolumeClaim?.claimName as string | undefined;
+      if (!claim) continue;
+      const pvc = this.ctx.api.table(pvcs).get(`${pod.metadata.namespace}/${claim}`)?.obj as Obj | undefined;
+      if (!pvc) return { message: `0/${total} nodes are available: persistentvolumeclaim "${claim}" not found. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.` };
+      if (pvc.status?.phase === 'Bound') continue;
+      const sc = this.ctx.api.table(classes).get(pvc.spec?.storageClassName ?? '')?.obj as Obj | undefined;
+      if (sc?.volumeBindingMode === 'WaitForFirstConsumer') continue;
+      return { message: `0/${total} nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.` };
+    }
+    return undefined;
   }
 
   private snapshot(): NodeInfo[] {
