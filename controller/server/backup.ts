@@ -14,6 +14,7 @@
 // DataUpload by its operation id; those are counted as modeled requests while the progress is
 // read from a watch here (a run of hours would otherwise send hundreds of thousands of LISTs).
 import type { V1PersistentVolumeClaim, V1StorageClass } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
 import {
   ASYNC_OPERATION_ID_LABEL,
   ASYNC_OPERATION_ID_PREFIX_DATA_UPLOAD,
@@ -193,7 +194,7 @@ class Backup implements RunningBackup {
           [BACKUP_NAME_LABEL]: this.spec.name,
           [BACKUP_UID_LABEL]: this.uid,
           [PVC_UID_LABEL]: pvc.metadata!.uid!,
-          [ASYNC_OPERATION_ID_LABEL]: id.slice(0, 63),
+          [ASYNC_OPERATION_ID_LABEL]: validLabelValue(id),
         },
       },
       spec: {
@@ -286,6 +287,12 @@ class Backup implements RunningBackup {
       endedAt: this.clock.now(),
     };
   }
+}
+
+/** Velero's label.GetValidName: over 63 characters, the first 57 and 6 hex digits of the SHA-256. */
+export function validLabelValue(value: string): string {
+  if (value.length <= 63) return value;
+  return value.slice(0, 57) + createHash('sha256').update(value).digest('hex').slice(0, 6);
 }
 
 function uuid(random: () => number): string {

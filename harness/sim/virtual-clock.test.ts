@@ -59,4 +59,25 @@ describe('VirtualClock', () => {
   it('refuses an unbalanced end()', () => {
     expect(() => new VirtualClock().end()).toThrow(/without begin/);
   });
+
+  it('serves quiet hooks at idle moments before time moves, in run() and, woken, outside it', async () => {
+    const clock = new VirtualClock();
+    const seen: string[] = [];
+    let left = 3;
+    clock.addQuietHook(() => {
+      if (left === 0) return false;
+      left--;
+      seen.push(`hook@${clock.now() - DEFAULT_VIRTUAL_START}`);
+      return true;
+    });
+    clock.setTimer(1_000, () => seen.push(`timer@${clock.now() - DEFAULT_VIRTUAL_START}`));
+    await clock.run(() => seen.length === 4);
+    expect(seen).toEqual(['hook@0', 'hook@0', 'hook@0', 'timer@1000']);
+    // Not running: wake() pumps the hooks until none has work.
+    left = 2;
+    clock.wake();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen.slice(4)).toEqual(['hook@1000', 'hook@1000']);
+  });
 });
+
