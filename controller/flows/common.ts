@@ -191,3 +191,35 @@ export function hasElapsed(timestamp: string | null | undefined, now: number, li
 export function deployingTimestamp(du: DataUpload): string | undefined {
   return du.metadata.annotations?.[DEPLOYING_TIMESTAMP_ANNOTATION];
 }
+
+// ---- Accepted, shared by the velero flows ---------------------------------------------------
+
+/** The prepare timeout, from acceptedTimestamp (Velero's onPrepareTimeout), or undefined. */
+export function prepareTimedOut({ du, now, config }: FlowInput): Decision | undefined {
+  if (!hasElapsed(du.status?.acceptedTimestamp, now, config.prepareTimeoutMs)) return undefined;
+  return decision({ kind: 'fail', reason: 'prepare-timeout', message: PREPARE_TIMEOUT_MESSAGE, exclusive: true });
+}
+
+/**
+ * An Accepted DataUpload whose pod is not running here: an unrecoverable pod cancels it, then
+ * the prepare timeout fails it. The pod's own agent hears of a broken pod first (a pod update)
+ * and asks for cancel (v1.17+: unless cancel is already asked); elsewhere, and after that,
+ * PeekExposed cancels with its own message, which v1.16 words "dataupload" and v1.17+ "du".
+ */
+export function acceptedWithoutRunningPod(input: FlowInput, velero: '1.16' | '1.17'): Decision {
+  const { du, pod, nodeName } = input;
+  const broken = pod ? podUnrecoverable(pod, { podMessage: velero !== '1.16' }) : undefined;
+  if (pod && broken) {
+    if (podIsOn(pod, nodeName) && (velero === '1.16' || !du.spec.cancel)) {
+      return decision({ kind: 'request-cancel', message: abnormalPodMessage(pod, broken), reason: broken.reason });
+    }
+    const what = velero === '1.16' ? 'dataupload' : 'du';
+    return decision({
+      kind: 'cancel',
+      message: `found a ${what} ${du.metadata.namespace}/${du.metadata.name} with expose error: ${broken.message}. mark it as cancel`,
+      reason: broken.reason,
+    });
+  }
+  return prepareTimedOut(input) ?? NONE;
+}
+

@@ -14,7 +14,7 @@ import {
   podIsOn,
   podRunningOn,
   podUnrecoverable,
-  PREPARE_TIMEOUT_MESSAGE,
+  prepareTimedOut,
 } from './common.ts';
 import { VELERO_TIMINGS, type Decision, type Flow, type FlowInput, type StartAction } from './types.ts';
 import { inProgress, newDataUpload, periodic as velero117Periodic, resumeInProgress } from './velero-1.17.ts';
@@ -49,12 +49,10 @@ function byPhase(input: FlowInput): Decision {
 
 /** Accepted -> Prepared on the accepting agent once the backup PVC is bound; no node yet (it
  *  is chosen at the claim). The prepare timeout still covers it; cancel as velero-1.17. */
-function accepted({ du, backupPvc, nodeName, now, config }: FlowInput): Decision {
+function accepted(input: FlowInput): Decision {
+  const { du, backupPvc, nodeName } = input;
   if (du.status?.acceptedByNode === nodeName && backupPvc?.status?.phase === 'Bound') return decision({ kind: 'prepare' });
-  if (hasElapsed(du.status?.acceptedTimestamp, now, config.prepareTimeoutMs)) {
-    return decision({ kind: 'fail', reason: 'prepare-timeout', message: PREPARE_TIMEOUT_MESSAGE, exclusive: true });
-  }
-  return NONE;
+  return prepareTimedOut(input) ?? NONE;
 }
 
 /** Prepared -> DatamoverDeploying: any agent whose node matches loadAffinity and has a free slot

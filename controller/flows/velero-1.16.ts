@@ -7,15 +7,12 @@
 // DataUpload whose pod runs on this node.
 import type { DataUpload } from '../api/dataupload.ts';
 import {
-  abnormalPodMessage,
-  beforePhaseSwitch,
-  decision,
-  hasElapsed,
+  acceptedWithoutRunningPod,
   NONE,
   podIsOn,
+  beforePhaseSwitch,
+  decision,
   podRunningOn,
-  podUnrecoverable,
-  PREPARE_TIMEOUT_MESSAGE,
 } from './common.ts';
 import type { Decision, Flow, FlowInput, StartAction } from './types.ts';
 
@@ -54,24 +51,11 @@ function newDataUpload(): Decision {
 }
 
 /** 3-4. Accepted -> Prepared when the pod runs; an unrecoverable pod cancels; the prepare timeout fails. */
-function accepted({ du, pod, nodeName, now, config }: FlowInput): Decision {
+function accepted(input: FlowInput): Decision {
+  const { du, pod, nodeName } = input;
   if (du.spec.cancel) return decision({ kind: 'cancel', reason: 'canceled' });
   if (podRunningOn(pod, nodeName)) return decision({ kind: 'prepare', node: nodeName });
-  const broken = pod ? podUnrecoverable(pod, { podMessage: false }) : undefined;
-  if (pod && broken) {
-    // The pod's own agent hears of it first (a pod update) and asks for cancel; every agent's
-    // Reconcile then cancels (above). Elsewhere, PeekExposed cancels at once.
-    if (podIsOn(pod, nodeName)) return decision({ kind: 'request-cancel', message: abnormalPodMessage(pod, broken), reason: broken.reason });
-    return decision({
-      kind: 'cancel',
-      message: `found a dataupload ${du.metadata.namespace}/${du.metadata.name} with expose error: ${broken.message}. mark it as cancel`,
-      reason: broken.reason,
-    });
-  }
-  if (hasElapsed(du.status?.acceptedTimestamp, now, config.prepareTimeoutMs)) {
-    return decision({ kind: 'fail', reason: 'prepare-timeout', message: PREPARE_TIMEOUT_MESSAGE, exclusive: true });
-  }
-  return NONE;
+  return acceptedWithoutRunningPod(input, '1.16');
 }
 
 /** 5. Prepared -> InProgress where GetExposed finds the pod in this agent's cache (its node).

@@ -7,16 +7,12 @@
 // Finalizer, deletion, terminal DataUploads and the cancel delay: common.ts beforePhaseSwitch.
 import type { DataUpload } from '../api/dataupload.ts';
 import {
-  abnormalPodMessage,
+  acceptedWithoutRunningPod,
   beforePhaseSwitch,
   decision,
-  hasElapsed,
   NONE,
-  podIsOn,
   podRunningOn,
-  podUnrecoverable,
   prepareQueueFull,
-  PREPARE_TIMEOUT_MESSAGE,
 } from './common.ts';
 import { isTerminal, VELERO_TIMINGS, type Decision, type Flow, type FlowInput, type StartAction } from './types.ts';
 
@@ -61,25 +57,9 @@ export function newDataUpload(input: FlowInput, { pod }: { pod: boolean }): Deci
 /** Accepted -> Prepared when the pod runs; an unrecoverable pod cancels; the prepare timeout
  *  fails. spec.cancel is not looked at here: the pod's agent still prepares (the cancel then
  *  lands in Prepared), and a stuck one ends by the cancel delay. */
-function accepted({ du, pod, nodeName, now, config }: FlowInput): Decision {
-  if (podRunningOn(pod, nodeName)) return decision({ kind: 'prepare', node: nodeName });
-  const broken = pod ? podUnrecoverable(pod) : undefined;
-  if (pod && broken) {
-    // The pod's own agent hears of it first (a pod update) and asks for cancel; after that, and
-    // on every other agent, PeekExposed cancels with its own message.
-    if (podIsOn(pod, nodeName) && !du.spec.cancel) {
-      return decision({ kind: 'request-cancel', message: abnormalPodMessage(pod, broken), reason: broken.reason });
-    }
-    return decision({
-      kind: 'cancel',
-      message: `found a du ${du.metadata.namespace}/${du.metadata.name} with expose error: ${broken.message}. mark it as cancel`,
-      reason: broken.reason,
-    });
-  }
-  if (hasElapsed(du.status?.acceptedTimestamp, now, config.prepareTimeoutMs)) {
-    return decision({ kind: 'fail', reason: 'prepare-timeout', message: PREPARE_TIMEOUT_MESSAGE, exclusive: true });
-  }
-  return NONE;
+function accepted(input: FlowInput): Decision {
+  if (podRunningOn(input.pod, input.nodeName)) return decision({ kind: 'prepare', node: input.nodeName });
+  return acceptedWithoutRunningPod(input, '1.17');
 }
 
 /** Prepared -> InProgress, only on status.node. The runtime's GetExposed fails the DataUpload
