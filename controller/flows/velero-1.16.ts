@@ -6,14 +6,7 @@
 // the pod's updates by the agent of the pod's node; here it is the first look at an Accepted
 // DataUpload whose pod runs on this node.
 import type { DataUpload } from '../api/dataupload.ts';
-import {
-  acceptedWithoutRunningPod,
-  NONE,
-  podIsOn,
-  beforePhaseSwitch,
-  decision,
-  podRunningOn,
-} from './common.ts';
+import { acceptedWithoutRunningPod, beforePhaseSwitch, decision, NONE, podIsOn, podRunningOn } from './common.ts';
 import type { Decision, Flow, FlowInput, StartAction } from './types.ts';
 
 export const ACCEPTED_AT_START_MESSAGE = 'Dataupload is in Accepted status during the node-agent starting, mark it as cancel';
