@@ -5,10 +5,9 @@
 // only when the whole cluster is quiet (the virtual clock's idleness), and among the requests
 // waiting then, the run's seeded generator picks which goes. A loser still gets its 409: its
 // decision was made on the same state as the winner's.
-import type { Clock } from './clock.ts';
 import type { RequestPacer } from '../controller/kube/io.ts';
 import type { Random } from './random.ts';
-import { VirtualClock } from './sim/virtual-clock.ts';
+import type { VirtualClock } from './sim/virtual-clock.ts';
 
 interface Waiting {
   who: string;
@@ -47,9 +46,4 @@ export class QuietPacer implements RequestPacer {
     w.go();
     return true;
   }
-}
-
-/** A QuietPacer on the virtual clock; none on the wall clock (real clusters race for real). */
-export function pacerFor(clock: Clock, random: Random): RequestPacer | undefined {
-  return clock instanceof VirtualClock ? new QuietPacer(clock, random) : undefined;
 }

@@ -25,21 +25,13 @@ export class ApiCost {
   readonly sent: Record<ApiVerb, number> = zero();
   /** Requests not replayed on the embedded cluster but counted as Velero would send them (e.g. re-checks while waiting for a slot). */
   readonly modeled: Record<ApiVerb, number> = zero();
-  /** Responses by HTTP status class, e.g. conflicts. */
+  /** Requests answered 409 Conflict (lost races, stale updates). */
   conflicts = 0;
 
   total(): Record<ApiVerb, number> {
     const t = zero();
     for (const v of API_VERBS) t[v] = this.sent[v] + this.modeled[v];
     return t;
-  }
-
-  add(other: ApiCost): void {
-    for (const v of API_VERBS) {
-      this.sent[v] += other.sent[v];
-      this.modeled[v] += other.modeled[v];
-    }
-    this.conflicts += other.conflicts;
   }
 }
 
