@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { computeFigures, quantiles, type RunRecord } from './figures.ts';
+
+const zero = { get: 0, list: 0, watch: 0, create: 0, update: 0, patch: 0, delete: 0 };
+
+// Three DataUploads on one node, worked out by hand:
+// a: pod created 1, bound 3, data moves 11-111, pod deleted 112 (1 core, 1 GiB)
+// b: pod created 6, bound 16, waits for the slot, data moves 111-211, pod deleted 212 (1 core, 2 GiB)
+// c: pod created 8, never scheduled, prepare timeout at 1808, pod deleted 1809 (1 core, 1 GiB)
+const record: RunRecord = {
+  endAt: 1900,
+  dataUploads: [
+    { name: 'a', namespace: 'velero', pvc: 'app/a', bytes: 10, createdAt: 0, outcome: 'Completed', phases: [{ phase: 'New', at: 0 }, { phase: 'Accepted', at: 1 }, { phase: 'Prepared', at: 11 }, { phase: 'InProgress', at: 11 }, { phase: 'Completed', at: 111 }] },
+    { name: 'b', namespace: 'velero', pvc: 'app/b', bytes: 10, createdAt: 5, outcome: 'Completed', phases: [{ phase: 'New', at: 5 }, { phase: 'Accepted', at: 6 }, { phase: 'Prepared', at: 16 }, { phase: 'InProgress', at: 111 }, { phase: 'Completed', at: 211 }] },
+    { name: 'c', namespace: 'velero', pvc: 'app/c', bytes: 10, createdAt: 7, outcome: 'Failed', reason: 'prepare-timeout', phases: [{ phase: 'New', at: 7 }, { phase: 'Accepted', at: 8 }, { phase: 'Failed', at: 1808 }] },
+  ],
+  pods: [
+    { name: 'a', dataUpload: 'a', createdAt: 1, scheduledAt: 3, node: 'n1', deletedAt: 112, cpuCores: 1, memoryGiB: 1 },
+    { name: 'b', dataUpload: 'b', createdAt: 6, scheduledAt: 16, node: 'n1', deletedAt: 212, cpuCores: 1, memoryGiB: 2 },
+    { name: 'c', dataUpload: 'c', createdAt: 8, deletedAt: 1809, cpuCores: 1, memoryGiB: 1 },
+  ],
+  apiRequests: { ...zero, get: 30, update: 12 },
+};
+
+describe('figures from a hand-worked timeline', () => {
+  const f = computeFigures(record);
+
+  it('outcomes, reasons and timeouts', () => {
+    expect(f).toMatchObject({ dataUploads: 3, completed: 2, failed: 1, canceled: 0, unfinished: 0, timeouts: 1, outcomesByReason: { 'prepare-timeout': 1 } });
+  });
+
+  it('idle resource-seconds split pending / bound, and busy', () => {
+    // pending: a 2 s, b 10 s, c 1801 s; bound idle: a 9 s, b 96 s; busy: a 100 s, b 100 s.
+    expect(f.idlePendingCpuCoreSeconds).toBe(2 + 10 + 1801);
+    expect(f.idlePendingMemoryGiBSeconds).toBe(2 + 20 + 1801);
+    expect(f.idleBoundCpuCoreSeconds).toBe(9 + 96);
+    expect(f.idleBoundMemoryGiBSeconds).toBe(9 + 192);
+    expect(f.idleCpuCoreSeconds).toBe(1813 + 105);
+    expect(f.busyCpuCoreSeconds).toBe(200);
+    expect(f.busyMemoryGiBSeconds).toBe(300);
+  });
+
+  it('makespan, latency and time per phase', () => {
+    expect(f.makespanSeconds).toBe(1808);
+    expect(f.latencySeconds).toEqual({ p50: 206, p95: 1801, p99: 1801, max: 1801 });
+    expect(f.phaseSeconds.Prepared).toEqual({ p50: 0, p95: 95, p99: 95, max: 95 });
+    expect(f.phaseSeconds.Accepted).toEqual({ p50: 10, p95: 1800, p99: 1800, max: 1800 });
+    expect(f.phaseSeconds.InProgress).toEqual({ p50: 100, p95: 100, p99: 100, max: 100 });
+  });
+
+  it('peak pods cluster-wide and per node, and API requests per DataUpload', () => {
+    expect(f.peakDataMoverPods).toBe(3);
+    expect(f.peakDataMoverPodsPerNode).toEqual({ n1: 2 });
+    expect(f.apiRequestsPerDataUpload).toMatchObject({ get: 10, update: 4, patch: 0 });
+  });
+
+  it('a pod replaced at the same instant is not counted twice', () => {
+    const r: RunRecord = { ...record, pods: [{ ...record.pods[0], deletedAt: 50 }, { ...record.pods[1], createdAt: 50, scheduledAt: 50 }] };
+    expect(computeFigures(r).peakDataMoverPods).toBe(1);
+  });
+
+  it('an unfinished DataUpload counts to the end of the run', () => {
+    const r: RunRecord = { ...record, dataUploads: [{ ...record.dataUploads[2], outcome: undefined, reason: undefined, phases: record.dataUploads[2].phases.slice(0, 2) }] };
+    const g = computeFigures(r);
+    expect(g.unfinished).toBe(1);
+    expect(g.makespanSeconds).toBe(1900 - 7);
+  });
+});
+
+describe('quantiles (nearest rank)', () => {
+  it.each([
+    [[], { p50: 0, p95: 0, p99: 0, max: 0 }],
+    [[5], { p50: 5, p95: 5, p99: 5, max: 5 }],
+    [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], { p50: 5, p95: 10, p99: 10, max: 10 }],
+  ])('%j', (values, q) => expect(quantiles(values)).toEqual(q));
+});
