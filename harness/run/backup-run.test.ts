@@ -71,10 +71,26 @@ describe('the #8316 case under every flow', () => {
     expectNothingLeft(r);
     for (const v of API_VERBS) expect(r.apiRequestsPerDataUpload[v]).toBeGreaterThanOrEqual(0);
     expect(r.apiRequestsPerDataUpload.update + r.apiRequestsPerDataUpload.patch).toBeGreaterThan(0);
+    // The figures, from the recorder's watches, agree with the API server's own write log.
+    const f = r.figures;
+    expect(f).toMatchObject({ dataUploads: 10, completed: 10, timeouts: 0, peakDataMoverPods: r.peakPods, peakDataMoverPodsPerNode: r.peakPodsPerNode });
+    expect(f.makespanSeconds).toBeGreaterThanOrEqual(f.lowerBound.makespanSeconds);
+    expect(f.idleCpuCoreSeconds).toBeGreaterThanOrEqual(f.lowerBound.idleCpuCoreSeconds);
+    // 10 x 20 GiB at 100 MiB/s: 2,048 core-seconds of data moving, whatever the flow.
+    expect(f.busyCpuCoreSeconds).toBeCloseTo(2048, -1);
   });
 
   it('velero-1.16 creates a pod per DataUpload at once: ten exist together, most of them waiting', () => {
     expect(results.get('velero-1.16')!.peakPods).toBe(10);
+  });
+
+  it('deploying holds far fewer idle resource-seconds than velero-1.16', () => {
+    const old = results.get('velero-1.16')!.figures;
+    const proposal = results.get('deploying')!.figures;
+    console.log(`idle CPU core-seconds: velero-1.16 ${old.idleCpuCoreSeconds} (pending ${old.idlePendingCpuCoreSeconds}), deploying ${proposal.idleCpuCoreSeconds}, lower bound ${proposal.lowerBound.idleCpuCoreSeconds}`);
+    expect(proposal.idleCpuCoreSeconds * 10).toBeLessThan(old.idleCpuCoreSeconds);
+    expect(old.idlePendingCpuCoreSeconds).toBeGreaterThan(0);
+    expect(proposal.idlePendingCpuCoreSeconds).toBeLessThan(old.idlePendingCpuCoreSeconds);
   });
 
   it('deploying never runs more than one data-mover pod on the node (concurrency 1)', () => {

@@ -22,11 +22,17 @@ import { API_VERBS, ApiCost, KubeIo, type ApiVerb } from '../../controller/kube/
 import { VeleroServer, type BackupOutcome } from '../../controller/server/backup.ts';
 import type { KubeObject, ResourceInfo } from '../apiserver/types.ts';
 import { startEmbeddedCluster } from '../cluster/embedded.ts';
+import { computeFigures, type Figures } from '../figures/figures.ts';
+import { lowerBound, type LowerBound } from '../figures/lower-bound.ts';
+import { RunRecorder } from '../figures/recorder.ts';
 import { QuietPacer } from '../pacer.ts';
 import { seededRandom } from '../random.ts';
-import type { BehaviourOverrides } from '../sim/behaviour.ts';
+import { resolveBehaviour, type BehaviourOverrides } from '../sim/behaviour.ts';
+import { minimumOf } from '../sim/distribution.ts';
+import { affinityMatchesNode, concurrencyForNode, loadAffinityFor, type NodeAgentConfig } from '../../controller/config.ts';
+import { parseBytes, parseCpu } from '../../controller/quantity.ts';
 import { resourceInfo } from '../sim/context.ts';
-import { createWorkloadPvc } from '../sim/csi.ts';
+import { createWorkloadPvc, CSI_STORAGE_CLASS } from '../sim/csi.ts';
 import type { NodePoolDecl } from '../sim/nodes.ts';
 import { VirtualClock } from '../sim/virtual-clock.ts';
 
@@ -85,6 +91,8 @@ export interface BackupRunResult {
   apiCost: { nodeAgents: ApiCost; server: ApiCost; events: ApiCost };
   /** The node-agents' requests per DataUpload, by verb (sent + modeled). */
   apiRequestsPerDataUpload: Record<ApiVerb, number>;
+  /** DESIGN.md section 4's figures, from what the recorder's watches saw. */
+  figures: Figures & { lowerBound: LowerBound };
 }
 
 const EXPOSED_PHASES = new Set(['Accepted', 'Prepared', 'DatamoverDeploying']);
@@ -120,6 +128,9 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
     opts.log?.('starting the controller');
     // Not tracked as work: every request holds the clock itself, and a tracked start would keep
     // the cluster from ever being quiet, so the pacer would never let its requests go.
+    const bytes = new Map(opts.pvcs.map((p) => [`${p.namespace}/${p.name}`, parseBytes(p.size)]));
+    const recorder = new RunRecorder(kc, clock, VELERO_NAMESPACE, (pvc) => bytes.get(pvc) ?? 0, start);
+    await recorder.startWatching();
     await controller.start();
     opts.log?.('controller started');
     const backup = await server.startBackup({ name: 'backup-1', namespace: VELERO_NAMESPACE, pvcs: opts.pvcs, itemOperationTimeoutMs: opts.itemOperationTimeoutMs });
@@ -139,8 +150,14 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
     // The last cleanups (an exclusive cancel cleans up after its write) and pod terminations.
     await clock.run(() => false, clock.now() + 120_000);
     const outcome = endedBy === 'done' ? await backup.outcome : undefined;
+    const record = recorder.record(controller.cost.total());
     await backup.stop();
     await controller.stop();
+    await recorder.stop();
+    const figures = {
+      ...computeFigures({ ...record, endAt: Math.min(record.endAt, simulatedSeconds) }),
+      lowerBound: lowerBoundFor(opts, config, record.dataUploads),
+    };
 
     const dataUploads = observer.records();
     const cost = controller.cost;
@@ -161,6 +178,7 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
       leftovers: leftovers(api),
       apiCost: { nodeAgents: cost, server: serverCost, events: controller.eventsCost },
       apiRequestsPerDataUpload: perDu,
+      figures,
     };
   } finally {
     await cluster.stop();
@@ -247,3 +265,26 @@ function leftovers(api: import('../apiserver/api.ts').KubeApi): BackupRunResult[
     volumeSnapshotContents: vsc,
   };
 }
+
+/** The workload's lower bound: the nodes loadAffinity admits, their slots and bandwidth, the fastest pod start. */
+function lowerBoundFor(opts: BackupRunOptions, config: NodeAgentConfig, dataUploads: { bytes: number; createdAt: number; pvc: string }[]): LowerBound {
+  const behaviour = resolveBehaviour(opts.behaviour);
+  const MiB = 1024 * 1024;
+  const nodes = opts.nodes.flatMap((pool) => {
+    const names = pool.names ?? Array.from({ length: pool.count ?? 1 }, (_, i) => `${pool.namePrefix ?? 'node'}-${i + 1}`);
+    return names.map((name) => ({ labels: { ...pool.labels, 'kubernetes.io/hostname': name }, bytesPerSecond: (pool.dataMiBps ?? behaviour.dataPath.nodeMiBps) * MiB }));
+  });
+  const eligible = nodes.filter((n) => affinityMatchesNode(loadAffinityFor(config, CSI_STORAGE_CLASS), n.labels));
+  const requests = config.podResources;
+  return lowerBound({
+    dataUploads,
+    nodes: eligible.map((n) => ({ slots: concurrencyForNode(config, n.labels), bytesPerSecond: n.bytesPerSecond })),
+    podBytesPerSecond: behaviour.dataPath.perPodMiBps * MiB,
+    podStartSeconds: minimumOf(behaviour.scheduler.bindSeconds) + minimumOf(behaviour.kubelet.podStartSeconds),
+    podRequests: {
+      cpuCores: requests.cpuRequest ? parseCpu(requests.cpuRequest) / 1000 : 0,
+      memoryGiB: requests.memoryRequest ? parseBytes(requests.memoryRequest) / 1024 ** 3 : 0,
+    },
+  });
+}
+

@@ -55,3 +55,15 @@ export function checkDistribution(field: string, d: unknown): string[] {
       return bad('kind must be one of fixed, uniform, normal, lognormal, exponential');
   }
 }
+
+/** The smallest value a distribution can give (0 when it has no floor). */
+export function minimumOf(d: Distribution): number {
+  switch (d.kind) {
+    case 'fixed':
+      return d.value;
+    case 'uniform':
+      return d.min;
+    default:
+      return Math.max(0, d.min ?? 0);
+  }
+}

@@ -1,0 +1,107 @@
+// What a run records, from the API alone, as on any cluster: two watches (Velero's DataUploads
+// and the data-mover pods, by their velero.io/data-upload label) through @kubernetes/client-node,
+// each change stamped with the run's clock when it arrives. On the embedded cluster's virtual
+// clock an event arrives at the simulated instant it was written (time does not move while
+// watch bytes are in flight). The record is what the figures are computed from.
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import { DATA_UPLOAD_API_VERSION, DATA_UPLOAD_LABEL, DATA_UPLOAD_PLURAL, OUTCOME_REASON_ANNOTATION, type DataUpload } from '../../controller/api/dataupload.ts';
+import type { Clock } from '../../controller/clock.ts';
+import { KubeIo, type Obj, type WatchedCache } from '../../controller/kube/io.ts';
+import { parseBytes, parseCpu } from '../../controller/quantity.ts';
+import { TERMINAL, type DataUploadRecord, type Outcome, type PodRecord, type RunRecord } from './figures.ts';
+
+const GiB = 1024 ** 3;
+
+export class RunRecorder {
+  private readonly dus = new Map<string, DataUploadRecord>();
+  private readonly pods = new Map<string, PodRecord>();
+  private duCache?: WatchedCache<DataUpload & Obj>;
+  private podCache?: WatchedCache<V1Pod & Obj>;
+  private readonly io: KubeIo;
+
+  /**
+   * @param bytesOf the size of each source PVC ("namespace/name" -> bytes), from the workload.
+   * @param start the run's start, ms of `clock`; times are recorded as seconds since it.
+   */
+  constructor(
+    kubeconfig: KubeConfig,
+    private readonly clock: Clock,
+    private readonly namespace: string,
+    private readonly bytesOf: (pvc: string) => number,
+    private readonly start: number,
+  ) {
+    this.io = new KubeIo(kubeconfig, { who: 'recorder', clock });
+  }
+
+  async startWatching(): Promise<void> {
+    this.duCache = this.io.watch<DataUpload & Obj>(DATA_UPLOAD_API_VERSION, DATA_UPLOAD_PLURAL, this.namespace);
+    this.podCache = this.io.watch<V1Pod & Obj>('v1', 'pods', this.namespace, DATA_UPLOAD_LABEL);
+    for (const verb of ['add', 'update'] as const) {
+      this.duCache.on(verb, (du) => this.onDataUpload(du));
+      this.podCache.on(verb, (pod) => this.onPod(pod, false));
+    }
+    this.podCache.on('delete', (pod) => this.onPod(pod, true));
+    await Promise.all([this.duCache.start(), this.podCache.start()]);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.duCache?.stop(), this.podCache?.stop()]);
+  }
+
+  /** What was seen so far; `apiRequests` is the node-agents' count. */
+  record(apiRequests: RunRecord['apiRequests']): RunRecord {
+    return {
+      endAt: this.now(),
+      dataUploads: [...this.dus.values()].map((d) => ({ ...d, phases: [...d.phases] })).sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name)),
+      pods: [...this.pods.values()].map((p) => ({ ...p })).sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name)),
+      apiRequests: { ...apiRequests },
+    };
+  }
+
+  private now(): number {
+    return (this.clock.now() - this.start) / 1000;
+  }
+
+  private onDataUpload(du: DataUpload): void {
+    const name = du.metadata.name!;
+    const at = this.now();
+    let rec = this.dus.get(name);
+    if (!rec) {
+      const pvc = `${du.spec.sourceNamespace}/${du.spec.sourcePVC}`;
+      rec = { name, namespace: du.metadata.namespace!, pvc, bytes: this.bytesOf(pvc), createdAt: at, phases: [] };
+      this.dus.set(name, rec);
+    }
+    const phase = du.status?.phase || 'New';
+    if (rec.phases[rec.phases.length - 1]?.phase !== phase) rec.phases.push({ phase, at });
+    if (du.status?.node) rec.node = du.status.node;
+    if ((TERMINAL as readonly string[]).includes(phase)) {
+      rec.outcome = phase as Outcome;
+      const reason = du.metadata.annotations?.[OUTCOME_REASON_ANNOTATION];
+      if (phase !== 'Completed') rec.reason = reason ?? 'unknown';
+    }
+  }
+
+  private onPod(pod: V1Pod, deleted: boolean): void {
+    const name = pod.metadata!.name!;
+    // By uid: a pod of the same name made again (another attempt) is another pod.
+    const uid = pod.metadata!.uid ?? name;
+    const at = this.now();
+    let rec = this.pods.get(uid);
+    if (!rec) {
+      const requests = pod.spec?.containers?.reduce(
+        (acc, c) => ({
+          cpu: acc.cpu + (c.resources?.requests?.cpu ? parseCpu(c.resources.requests.cpu) / 1000 : 0),
+          mem: acc.mem + (c.resources?.requests?.memory ? parseBytes(c.resources.requests.memory) / GiB : 0),
+        }),
+        { cpu: 0, mem: 0 },
+      ) ?? { cpu: 0, mem: 0 };
+      rec = { name, dataUpload: pod.metadata?.labels?.[DATA_UPLOAD_LABEL] ?? name, createdAt: at, cpuCores: requests.cpu, memoryGiB: requests.mem };
+      this.pods.set(uid, rec);
+    }
+    if (pod.spec?.nodeName && rec.scheduledAt === undefined) {
+      rec.scheduledAt = at;
+      rec.node = pod.spec.nodeName;
+    }
+    if (deleted) rec.deletedAt = at;
+  }
+}
