@@ -22,7 +22,7 @@ import { API_VERBS, ApiCost, KubeIo, type ApiVerb } from '../../controller/kube/
 import { VeleroServer, type BackupOutcome } from '../../controller/server/backup.ts';
 import type { KubeObject, ResourceInfo } from '../apiserver/types.ts';
 import { startEmbeddedCluster } from '../cluster/embedded.ts';
-import { computeFigures, type Figures } from '../figures/figures.ts';
+import { computeFigures, type Figures, type RunRecord } from '../figures/figures.ts';
 import { lowerBound, type LowerBound } from '../figures/lower-bound.ts';
 import { RunRecorder } from '../figures/recorder.ts';
 import { QuietPacer } from '../pacer.ts';
@@ -93,6 +93,8 @@ export interface BackupRunResult {
   apiRequestsPerDataUpload: Record<ApiVerb, number>;
   /** DESIGN.md section 4's figures, from what the recorder's watches saw. */
   figures: Figures & { lowerBound: LowerBound };
+  /** What the recorder saw, per DataUpload and per data-mover pod. */
+  record: RunRecord;
 }
 
 const EXPOSED_PHASES = new Set(['Accepted', 'Prepared', 'DatamoverDeploying']);
@@ -154,8 +156,9 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
     await backup.stop();
     await controller.stop();
     await recorder.stop();
+    record.endAt = Math.min(record.endAt, simulatedSeconds);
     const figures = {
-      ...computeFigures({ ...record, endAt: Math.min(record.endAt, simulatedSeconds) }),
+      ...computeFigures(record),
       lowerBound: lowerBoundFor(opts, config, record.dataUploads),
     };
 
@@ -179,6 +182,7 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
       apiCost: { nodeAgents: cost, server: serverCost, events: controller.eventsCost },
       apiRequestsPerDataUpload: perDu,
       figures,
+      record,
     };
   } finally {
     await cluster.stop();

@@ -1,0 +1,73 @@
+// What a scenario declares: its parameters (with defaults, ranges and a line of why), and, from
+// their values and the seed, the experiment: cluster, workload, node-agent config per flow,
+// flows, deadline. The scenario files in scenarios/ read like the experiment; this is the shape.
+import type { FlowName } from '../../controller/flows/types.ts';
+import type { BehaviourOverrides } from '../sim/behaviour.ts';
+import type { NodePoolDecl } from '../sim/nodes.ts';
+
+export interface ParamDecl {
+  /** Option name on the command line: --<name>. */
+  name: string;
+  type: 'int' | 'number' | 'string' | 'boolean';
+  default: number | string | boolean;
+  min?: number;
+  max?: number;
+  /** For strings: the accepted values, if a closed set. */
+  choices?: string[];
+  description: string;
+}
+
+export type ParamValues = Record<string, number | string | boolean>;
+
+export interface Experiment {
+  nodes: NodePoolDecl[];
+  pvcs: { namespace: string; name: string; size: string }[];
+  /** The node-agent ConfigMap document for a flow (Velero's format plus datamoverBench). */
+  nodeAgentConfig(flow: FlowName): Record<string, unknown>;
+  behaviour?: BehaviourOverrides;
+  /** Simulated seconds after which a flow's run is stopped and reported unfinished. */
+  deadlineSeconds: number;
+  itemOperationTimeoutMs?: number;
+}
+
+export interface Scenario {
+  name: string;
+  /** One line, for --list. */
+  summary: string;
+  flows: FlowName[];
+  params: ParamDecl[];
+  build(values: ParamValues, seed: number): Experiment;
+  /** Lines explaining the result, given the per-flow figures (the scenario's own reading). */
+  explain?(results: { flow: FlowName; timeouts: number; completed: number; dataUploads: number; idleCpuCoreSeconds: number }[]): string[];
+}
+
+export function defineScenario(s: Scenario): Scenario {
+  return s;
+}
+
+export class ParamError extends Error {}
+
+/** Checks and converts one raw command-line value against its declaration. */
+export function parseParam(decl: ParamDecl, raw: string | boolean): number | string | boolean {
+  const bad = (accepted: string): never => {
+    throw new ParamError(`--${decl.name}: ${JSON.stringify(raw)} is not accepted: ${accepted}`);
+  };
+  switch (decl.type) {
+    case 'boolean':
+      if (raw === true || raw === 'true') return true;
+      if (raw === false || raw === 'false') return false;
+      return bad('true or false');
+    case 'string':
+      if (typeof raw !== 'string' || raw === '') return bad('a value');
+      if (decl.choices && !decl.choices.includes(raw)) return bad(`one of ${decl.choices.join(', ')}`);
+      return raw;
+    default: {
+      const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      const range = `${decl.min !== undefined ? ` >= ${decl.min}` : ''}${decl.min !== undefined && decl.max !== undefined ? ' and' : ''}${decl.max !== undefined ? ` <= ${decl.max}` : ''}`;
+      const what = `${decl.type === 'int' ? 'a whole number' : 'a number'}${range}`;
+      if (!Number.isFinite(n) || (decl.type === 'int' && !Number.isInteger(n))) return bad(what);
+      if ((decl.min !== undefined && n < decl.min) || (decl.max !== undefined && n > decl.max)) return bad(what);
+      return n;
+    }
+  }
+}
