@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_VIRTUAL_START, VirtualClock } from './virtual-clock.ts';
 
 describe('VirtualClock', () => {
@@ -81,3 +81,125 @@ describe('VirtualClock', () => {
   });
 });
 
+describe('VirtualClock quiet hooks', () => {
+  /** A hook with `items` things to do; doing one is work that lasts `wallMs` of real time. */
+  function workingHook(clock: VirtualClock, name: string, items: number, log: string[], wallMs = 10) {
+    let left = items;
+    let busy = 0;
+    let maxBusy = 0;
+    const hook = () => {
+      if (left === 0) return false;
+      left--;
+      log.push(`${name}@${clock.now() - DEFAULT_VIRTUAL_START}`);
+      clock.begin();
+      busy++;
+      maxBusy = Math.max(maxBusy, busy);
+      setTimeout(() => {
+        busy--;
+        clock.end();
+      }, wallMs);
+      return true;
+    };
+    return { hook, left: () => left, maxBusy: () => maxBusy };
+  }
+
+  it('are served at idle moments, one thing at a time, in order, before time advances or until() is asked', async () => {
+    const clock = new VirtualClock();
+    const log: string[] = [];
+    const a = workingHook(clock, 'a', 3, log);
+    const b = workingHook(clock, 'b', 2, log);
+    clock.addQuietHook(a.hook);
+    clock.addQuietHook(b.hook);
+    clock.setTimer(1_000, () => log.push('timer'));
+    expect(await clock.run(() => log.includes('timer'))).toBe('done');
+    expect(log).toEqual(['a@0', 'a@0', 'a@0', 'b@0', 'b@0', 'timer']);
+    expect(Math.max(a.maxBusy(), b.maxBusy())).toBe(1); // each waited for the previous one's work to end
+
+    // until() already holds: the hooks still go first.
+    const c = workingHook(clock, 'c', 2, log);
+    clock.addQuietHook(c.hook);
+    expect(await clock.run(() => true)).toBe('done');
+    expect(c.left()).toBe(0);
+  });
+
+  it('stop serving once removed', async () => {
+    const clock = new VirtualClock();
+    const log: string[] = [];
+    const a = workingHook(clock, 'a', 5, log);
+    const remove = clock.addQuietHook(a.hook);
+    remove();
+    clock.setTimer(1_000, () => log.push('timer'));
+    await clock.run(() => log.includes('timer'));
+    expect(log).toEqual(['timer']);
+  });
+
+  it('are served without run() once woken, by one pump however many wakes', async () => {
+    const clock = new VirtualClock();
+    let left = 3;
+    let calls = 0;
+    clock.addQuietHook(() => {
+      calls++;
+      if (left === 0) return false;
+      left--;
+      return true;
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(calls).toBe(0); // nothing happens until woken
+    for (let i = 0; i < 5; i++) clock.wake();
+    await vi.waitFor(() => expect(left).toBe(0), { timeout: 5_000 });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(calls).toBe(4); // three served, then one look that found nothing: a single pump
+  });
+
+  it('are never served by a pump while run() is active', async () => {
+    const clock = new VirtualClock();
+    const log: string[] = [];
+    const a = workingHook(clock, 'a', 6, log, 15);
+    clock.addQuietHook(a.hook);
+    clock.wake();
+    await vi.waitFor(() => expect(log.length).toBeGreaterThanOrEqual(2), { timeout: 5_000 });
+    // run() starts while the pump is serving: from now on run() serves, still one at a time.
+    clock.setTimer(1_000, () => log.push('timer'));
+    expect(await clock.run(() => log.includes('timer'))).toBe('done');
+    expect(log).toEqual([...Array(6).fill('a@0'), 'timer']);
+    expect(a.maxBusy()).toBe(1);
+  });
+
+  it('leave serving to run() once it starts: one look per idle moment, not two', async () => {
+    const clock = new VirtualClock();
+    let left = 6;
+    let calls = 0;
+    clock.addQuietHook(() => {
+      calls++;
+      if (left === 0) return false;
+      left--;
+      return true;
+    });
+    clock.wake();
+    clock.setTimer(1_000, () => undefined);
+    expect(await clock.run(() => clock.now() > DEFAULT_VIRTUAL_START)).toBe('done');
+    expect(left).toBe(0);
+    // Six served, then one look that found nothing before the timer, one before until() held.
+    expect(calls).toBe(8);
+  });
+
+  it('a pump waits for idleness: work in progress delays the hook', async () => {
+    const clock = new VirtualClock();
+    const log: string[] = [];
+    clock.begin();
+    let served = false;
+    clock.addQuietHook(() => {
+      if (served) return false;
+      served = true;
+      log.push('hook');
+      return true;
+    });
+    clock.wake();
+    setTimeout(() => {
+      log.push('work done');
+      clock.end();
+    }, 40);
+    await vi.waitFor(() => expect(served).toBe(true), { timeout: 5_000 });
+    expect(log).toEqual(['work done', 'hook']);
+  });
+});
