@@ -46,7 +46,7 @@ export class Controller {
       config,
       flow: flowByName(config.flow),
       io: new KubeIo(kubeconfig, { who, clock, work, pacer, cost: this.cost }),
-      eventsIo: new KubeIo(kubeconfig, { who, clock, work, pacer, cost: this.eventsCost }),
+      eventsIo: new KubeIo(kubeconfig, { who: `${who}/events`, clock, work, pacer, cost: this.eventsCost }),
       clock,
       log,
     });

@@ -11,6 +11,7 @@ import type { VirtualClock } from './sim/virtual-clock.ts';
 
 interface Waiting {
   who: string;
+  what: string;
   seq: number;
   go: () => void;
 }
@@ -28,22 +29,29 @@ export class QuietPacer implements RequestPacer {
     clock.addQuietHook(() => this.grantOne());
   }
 
-  turn(who: string): Promise<void> {
+  turn(who: string, what = ''): Promise<void> {
     const seq = this.seqs.get(who) ?? 0;
     this.seqs.set(who, seq + 1);
     return new Promise((go) => {
-      this.waiting.push({ who, seq, go });
+      this.waiting.push({ who, what, seq, go });
       this.clock.wake();
     });
   }
 
   private grantOne(): boolean {
     if (this.waiting.length === 0) return false;
-    // Arrival order depends on timing; (who, seq) does not.
-    this.waiting.sort((a, b) => (a.who < b.who ? -1 : a.who > b.who ? 1 : a.seq - b.seq));
+    // Arrival order depends on timing; who and what do not. One client's requests that are
+    // waiting together (say a progress patch and a reconcile's update, each started by a
+    // different watch) are told apart by what they are; seq only separates identical ones.
+    this.waiting.sort((a, b) => cmp(a.who, b.who) || cmp(a.what, b.what) || a.seq - b.seq);
     const [w] = this.waiting.splice(this.random.int(0, this.waiting.length - 1), 1);
     this.granted++;
     w.go();
     return true;
   }
 }
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+

@@ -45,8 +45,8 @@ function zero(): Record<ApiVerb, number> {
  * races between node-agents have the same winners on every run. Elsewhere: no pacing.
  */
 export interface RequestPacer {
-  /** Resolves when the request of `who` may be sent. */
-  turn(who: string): Promise<void>;
+  /** Resolves when the request of `who`, described by `what` (verb and object), may be sent. */
+  turn(who: string, what?: string): Promise<void>;
 }
 
 export interface KubeIoOptions {
@@ -106,6 +106,10 @@ export function plain<T>(o: T): T {
   return o === undefined || o === null ? o : (JSON.parse(JSON.stringify(o)) as T);
 }
 
+function whatOf(ref: ObjectRef): string {
+  return `${ref.resource}/${ref.namespace ?? ''}/${ref.name}`;
+}
+
 function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const i = apiVersion.indexOf('/');
   return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
@@ -128,9 +132,13 @@ export class KubeIo {
     this.work = opts.work ?? NO_TRACKING;
   }
 
-  /** Sends one request: waits for its turn, counts it, and holds the clock while it is in flight. */
-  async call<T>(verb: ApiVerb, send: () => Promise<T>): Promise<T> {
-    if (this.opts.pacer) await this.opts.pacer.turn(this.opts.who);
+  /**
+   * Sends one request: waits for its turn, counts it, and holds the clock while it is in flight.
+   * `what` names the request (resource, namespace, name) so a pacer can order waiting requests
+   * by what they are rather than by when they arrived.
+   */
+  async call<T>(verb: ApiVerb, send: () => Promise<T>, what = ''): Promise<T> {
+    if (this.opts.pacer) await this.opts.pacer.turn(this.opts.who, `${verb} ${what}`);
     if (this.closed) throw new Error(`${this.opts.who}: stopped`);
     this.work.begin();
     this.cost.sent[verb]++;
@@ -156,22 +164,25 @@ export class KubeIo {
 
   async getObject<T extends Obj>(ref: ObjectRef): Promise<T> {
     const { group, version } = splitApiVersion(ref.apiVersion);
-    if (group === '') return plain(await this.call('get', () => this.coreGet(ref))) as T;
+    if (group === '') return plain(await this.call('get', () => this.coreGet(ref), whatOf(ref))) as T;
     return this.call('get', () =>
       ref.namespace
         ? this.custom.getNamespacedCustomObject({ group, version, namespace: ref.namespace, plural: ref.resource, name: ref.name })
         : this.custom.getClusterCustomObject({ group, version, plural: ref.resource, name: ref.name }),
+      whatOf(ref),
     ) as Promise<T>;
   }
 
   async createObject<T extends Obj>(resource: string, body: T): Promise<T> {
     const { group, version } = splitApiVersion(body.apiVersion!);
     const namespace = body.metadata?.namespace;
-    if (group === '') return plain(await this.call('create', () => this.coreCreate(resource, body))) as T;
+    const what = `${resource}/${namespace ?? ''}/${body.metadata?.name ?? body.metadata?.generateName ?? ''}`;
+    if (group === '') return plain(await this.call('create', () => this.coreCreate(resource, body), what)) as T;
     return this.call('create', () =>
       namespace
         ? this.custom.createNamespacedCustomObject({ group, version, namespace, plural: resource, body })
         : this.custom.createClusterCustomObject({ group, version, plural: resource, body }),
+      what,
     ) as Promise<T>;
   }
 
@@ -185,6 +196,7 @@ export class KubeIo {
         namespace
           ? this.custom.replaceNamespacedCustomObject({ group, version, namespace, plural: resource, name, body })
           : this.custom.replaceClusterCustomObject({ group, version, plural: resource, name, body }),
+        `${resource}/${namespace ?? ''}/${name}`,
       ) as Promise<T>;
     }
     throw new Error(`replaceObject: core resource ${resource} is not used by the controller`);
@@ -196,10 +208,10 @@ export class KubeIo {
     const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
     if (group === '') {
       if (ref.resource === 'persistentvolumes') {
-        return plain(await this.call('patch', () => this.core.patchPersistentVolume({ name: ref.name, body: patch }, options))) as T;
+        return plain(await this.call('patch', () => this.core.patchPersistentVolume({ name: ref.name, body: patch }, options), whatOf(ref))) as T;
       }
       if (ref.resource === 'events') {
-        return plain(await this.call('patch', () => this.core.patchNamespacedEvent({ name: ref.name, namespace: ref.namespace!, body: patch }, options))) as unknown as T;
+        return plain(await this.call('patch', () => this.core.patchNamespacedEvent({ name: ref.name, namespace: ref.namespace!, body: patch }, options), whatOf(ref))) as unknown as T;
       }
       throw new Error(`mergePatchObject: core resource ${ref.resource} is not used by the controller`);
     }
@@ -207,6 +219,7 @@ export class KubeIo {
       ref.namespace
         ? this.custom.patchNamespacedCustomObject({ group, version, namespace: ref.namespace, plural: ref.resource, name: ref.name, body: patch }, options)
         : this.custom.patchClusterCustomObject({ group, version, plural: ref.resource, name: ref.name, body: patch }, options),
+      whatOf(ref),
     ) as Promise<T>;
   }
 
@@ -219,7 +232,7 @@ export class KubeIo {
         return ref.namespace
           ? this.custom.deleteNamespacedCustomObject({ group, version, namespace: ref.namespace, plural: ref.resource, name: ref.name, ...opts })
           : this.custom.deleteClusterCustomObject({ group, version, plural: ref.resource, name: ref.name, ...opts });
-      });
+      }, whatOf(ref));
       return true;
     } catch (e) {
       if (isNotFound(e)) return false;
@@ -235,11 +248,13 @@ export class KubeIo {
     fieldSelector?: string,
   ): Promise<KubernetesListObject<T>> {
     const { group, version } = splitApiVersion(apiVersion);
-    if (group === '') return plain(await this.call('list', () => this.coreList(resource, namespace, labelSelector, fieldSelector))) as KubernetesListObject<T>;
+    const what = `${resource}/${namespace ?? ''}?${labelSelector ?? ''}&${fieldSelector ?? ''}`;
+    if (group === '') return plain(await this.call('list', () => this.coreList(resource, namespace, labelSelector, fieldSelector), what)) as KubernetesListObject<T>;
     return this.call('list', () =>
       namespace
         ? this.custom.listNamespacedCustomObject({ group, version, namespace, plural: resource, labelSelector, fieldSelector })
         : this.custom.listClusterCustomObject({ group, version, plural: resource, labelSelector, fieldSelector }),
+      what,
     ) as Promise<KubernetesListObject<T>>;
   }
 
