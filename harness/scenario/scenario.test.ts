@@ -1,0 +1,83 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import issue8316 from '../../scenarios/issue-8316.ts';
+import largePvc from '../../scenarios/large-pvc.ts';
+import { parseParam, ParamError } from './scenario.ts';
+import { RESULTS_SCHEMA, type Results } from './results.ts';
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'harness/cli/scenario.ts'), ...args], { encoding: 'utf8', cwd: repoRoot, env: { ...process.env, CI: 'true' } });
+
+describe('scenario parameters', () => {
+  const decl = { name: 'pvcs', type: 'int' as const, default: 10, min: 1, max: 5000, description: '' };
+  it('converts and checks values, naming the option, the value and what is accepted', () => {
+    expect(parseParam(decl, '300')).toBe(300);
+    expect(() => parseParam(decl, '0')).toThrow(new ParamError('--pvcs: "0" is not accepted: a whole number >= 1 and <= 5000'));
+    expect(() => parseParam(decl, '2.5')).toThrow(/a whole number/);
+    expect(() => parseParam({ ...decl, type: 'string', choices: ['a', 'b'] }, 'c')).toThrow(/one of a, b/);
+  });
+
+  it('large-pvc: the same seed builds the same workload, another seed another; sizes are heavy-tailed around the median', () => {
+    const values = Object.fromEntries(largePvc.params.map((p) => [p.name, p.default]));
+    const a = largePvc.build(values, 1);
+    expect(largePvc.build(values, 1).pvcs).toEqual(a.pvcs);
+    expect(largePvc.build(values, 2).pvcs).not.toEqual(a.pvcs);
+    expect(a.pvcs).toHaveLength(240);
+    expect(new Set(a.pvcs.map((p) => p.namespace)).size).toBe(12);
+    const gib = a.pvcs.map((p) => parseInt(p.size, 10) / 1024).sort((x, y) => x - y);
+    const median = gib[gib.length >> 1];
+    expect(median).toBeGreaterThan(15);
+    expect(median).toBeLessThan(25);
+    expect(gib[gib.length - 1]).toBeGreaterThan(2 * median);
+  });
+
+  it('issue-8316 pins data movers to one node with one slot, and carries the pod deadline unless "none"', () => {
+    const values = Object.fromEntries(issue8316.params.map((p) => [p.name, p.default]));
+    const e = issue8316.build(values, 1);
+    expect(e.nodeAgentConfig('velero-1.16')).toMatchObject({ loadConcurrency: { globalConfig: 1 }, datamoverBench: { podInProgressTimeout: '10m' } });
+    expect(issue8316.build({ ...values, 'pod-in-progress-timeout': 'none' }, 1).nodeAgentConfig('deploying')).toMatchObject({ datamoverBench: {} });
+  });
+});
+
+describe('npm run scenario', () => {
+  it('lists the scenarios, one line each', () => {
+    const r = cli('--list');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^issue-8316 .+\nlarge-pvc .+\n$/);
+  });
+
+  it.each([
+    [['no-such'], /unknown scenario "no-such": the scenarios are issue-8316, large-pvc/],
+    [['issue-8316', '--pvcs', '0'], /--pvcs: "0" is not accepted: a whole number >= 1/],
+    [['issue-8316', '--flows', 'velero-1.15'], /--flows: "velero-1.15" is not accepted/],
+    [['issue-8316', '--frobnicate'], /Unknown option '--frobnicate'/],
+    [['issue-8316', '--target', 'kind'], /--target kind: not available yet/],
+  ])('refuses %j with exit 2 and a message naming what is wrong', (args, message) => {
+    const r = cli(...args);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('runs issue-8316 small: prints the table and writes results@1; the same seed gives the same figures', () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'dmb-scenario-'));
+    const runOnce = () => {
+      const r = cli('issue-8316', '--pvcs', '3', '--size-gib', '2', '--seed', '4', '--out', out, '--quiet');
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/velero-1\.16\s+velero-1\.17\s+deploying/);
+      expect(r.stdout).toMatch(/timeouts/);
+      return JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as Results;
+    };
+    const a = runOnce();
+    expect(a.schema).toBe(RESULTS_SCHEMA);
+    expect(a.flows.map((f) => f.flow)).toEqual(['velero-1.16', 'velero-1.17', 'deploying']);
+    expect(a.flows[0].dataUploads).toHaveLength(3);
+    expect(a.flows[0].dataUploads[0].phases[0].phase).toBe('New');
+    expect(a.parameters).toMatchObject({ pvcs: 3, 'size-gib': 2 });
+    const b = runOnce();
+    expect(b.flows.map((f) => f.figures)).toEqual(a.flows.map((f) => f.figures));
+  }, 120_000);
+});
