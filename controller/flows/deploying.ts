@@ -58,10 +58,12 @@ function accepted(input: FlowInput): Decision {
 /** Prepared -> DatamoverDeploying: any agent whose node matches loadAffinity and has a free slot
  *  claims it. Without a free slot, wait: that is never a failure. Cancel on any agent, as there
  *  is no pod and no node yet. */
-function prepared({ du, slots, affinityMatchesNode }: FlowInput): Decision {
+function prepared({ du, slots, affinityMatchesNode, firstInLine }: FlowInput): Decision {
   if (du.spec.cancel) return decision({ kind: 'cancel', reason: 'canceled' });
   if (!affinityMatchesNode) return NONE;
-  if (slots.used >= slots.limit) return { step: { kind: 'none' }, requeueAfterMs: VELERO_TIMINGS.requeueMs, waitsFor: 'slot' };
+  // A free slot goes to the DataUpload that has waited longest, so none starves past the
+  // server's item operation timeout while later ones are served.
+  if (slots.used >= slots.limit || firstInLine === false) return { step: { kind: 'none' }, requeueAfterMs: VELERO_TIMINGS.requeueMs, waitsFor: 'slot' };
   return decision({ kind: 'claim' });
 }
 

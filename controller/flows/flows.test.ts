@@ -516,6 +516,8 @@ describe('deploying', () => {
     { name: 'Prepared, 1 of 2 slots used -> claim', input: input(prepared(), { slots: { used: 1, limit: 2 } }), expected: CLAIM },
     { name: 'Prepared, all slots used -> wait for a slot', input: input(prepared(), { slots: { used: 1, limit: 1 } }), expected: WAIT_SLOT },
     { name: 'Prepared, more used than the limit -> wait for a slot', input: input(prepared(), { slots: { used: 3, limit: 2 } }), expected: WAIT_SLOT },
+    { name: 'Prepared, free slot, an older Prepared one waits: it goes first', input: input(prepared(), { firstInLine: false }), expected: WAIT_SLOT },
+    { name: 'Prepared, free slot, first in line -> claim', input: input(prepared(), { firstInLine: true }), expected: CLAIM },
     { name: 'Prepared, node outside loadAffinity', input: input(prepared(), { affinityMatchesNode: false }), expected: NONE },
     { name: 'Prepared, node outside loadAffinity and full: no wait either', input: input(prepared(), { affinityMatchesNode: false, slots: { used: 1, limit: 1 } }), expected: NONE },
     { name: 'Prepared hours after the accept: waiting is never a failure', input: input(prepared({ acceptedAt: T0 - 10 * PREPARE_TIMEOUT }), { slots: { used: 1, limit: 1 } }), expected: WAIT_SLOT },

@@ -80,6 +80,11 @@ export interface FlowInput {
   cancelSpottedAt?: number;
   /** loadAffinity (for the DataUpload's storage class) admits this node, or there is none. */
   affinityMatchesNode: boolean;
+  /**
+   * deploying: no Prepared DataUpload created before this one, that this node could claim, is
+   * still waiting (claims go first come, first served). Absent: true.
+   */
+  firstInLine?: boolean;
   config: FlowConfig;
 }
 

@@ -246,13 +246,25 @@ export class NodeAgent {
       slotReservedHere: this.limiter.isReserved(name),
       exposeOnGoing: this.exposeOnGoing.size,
       cancelSpottedAt: this.cancelSpotted.get(name),
-      affinityMatchesNode: affinityMatchesNode(loadAffinityFor(config, du.spec.csiSnapshot?.storageClass), this.node?.metadata?.labels),
+      affinityMatchesNode: this.canRunHere(du),
+      firstInLine: du.status?.phase === 'Prepared' ? this.firstInLine(du) : undefined,
       config: {
         prepareTimeoutMs: config.prepareTimeoutMs,
         deployTimeoutMs: config.deployTimeoutMs,
         prepareQueueLength: config.loadConcurrency.prepareQueueLength,
       },
     };
+  }
+
+  private canRunHere(du: DataUpload): boolean {
+    return affinityMatchesNode(loadAffinityFor(this.opts.config, du.spec.csiSnapshot?.storageClass), this.node?.metadata?.labels);
+  }
+
+  /** No Prepared DataUpload created earlier, that this node could run, is waiting for a slot. */
+  private firstInLine(du: DataUpload): boolean {
+    const key = (d: DataUpload) => `${d.metadata.creationTimestamp ?? ''}/${d.metadata.name}`;
+    const mine = key(du);
+    return !this.dataUploads.list().some((d) => d.status?.phase === 'Prepared' && !d.spec.cancel && key(d) < mine && this.canRunHere(d));
   }
 
   private requeue(name: string, decision: Decision, now: number): void {
