@@ -201,7 +201,12 @@ describe('the server’s item operation timeout cancels what is left', () => {
     const canceledByServer = r.outcome!.dataUploads.filter((d) => d.canceledByServer);
     expect(canceledByServer.length).toBeGreaterThan(0);
     // Every canceled DataUpload ended Canceled (one in progress went through Canceling).
-    for (const d of canceledByServer) expect(r.dataUploads.find((x) => x.name === d.name)?.phase).toBe('Canceled');
+    for (const d of canceledByServer) {
+      const rec = r.dataUploads.find((x) => x.name === d.name);
+      expect(rec?.phase).toBe('Canceled');
+      expect(rec?.reason).toBe('operation-timeout');
+    }
+    expect(r.figures.timeouts).toBe(canceledByServer.length);
     expect(r.dataUploads.some((d) => d.phases.some((p) => p.phase === 'Canceling'))).toBe(true);
     expect(r.dataUploads.filter((d) => d.phase === 'Completed').length).toBeGreaterThan(0);
     expectNothingLeft(r);
