@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { chalk, fs } from 'zx';
 import { FLOW_NAMES, type FlowName } from '../../controller/flows/types.ts';
 import { runBackup } from '../run/backup-run.ts';
-import { ratio, RESULTS_SCHEMA, summaryTable, type FlowResult, type Results } from '../scenario/results.ts';
+import { ratio, repeatTable, RESULTS_SCHEMA, summarizeRepeats, summaryTable, type FlowResult, type Results } from '../scenario/results.ts';
 import { ParamError, parseParam, type ParamValues, type Scenario } from '../scenario/scenario.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -35,6 +35,8 @@ options:
   --flows A,B         flows to run, of ${FLOW_NAMES.join(', ')} (default: the scenario's)
   --target T          embedded (default); kind and kubeconfig arrive with the kind issue
   --out DIR           where results.json goes (default reports/out/NAME)
+  --repeat N          run seeds seed..seed+N-1: each figure's mean with a 95% confidence
+                      interval, and paired per-PVC differences between the flows
   --quiet             no progress lines
   --help              this text, and with NAME the scenario's own options`;
   if (!scenario) return common;
@@ -72,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
       flows: { type: 'string' },
       target: { type: 'string', default: 'embedded' },
       out: { type: 'string' },
+      repeat: { type: 'string', default: '1' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean' },
       ...Object.fromEntries(scenario.params.map((p) => [p.name, { type: p.type === 'boolean' ? ('boolean' as const) : ('string' as const) }])),
@@ -92,13 +95,45 @@ async function main(argv: string[]): Promise<number> {
     const raw = (values as Record<string, string | boolean | undefined>)[p.name];
     params[p.name] = raw === undefined ? p.default : parseParam(p, raw);
   }
-  const experiment = scenario.build(params, seed);
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 1000) throw new UsageError(`--repeat: ${JSON.stringify(values.repeat)} is not accepted: a whole number from 1 to 1000`);
   const out = resolve(values.out ? String(values.out) : join(repoRoot, 'reports', 'out', scenario.name));
   const tty = process.stdout.isTTY && !values.quiet && !process.env.CI;
+  const runs: Results[] = [];
+  for (let i = 0; i < repeat; i++) {
+    runs.push(await runSeed({ scenario, params, seed: seed + i, flows, target: String(values.target), quiet: !!values.quiet, tty }));
+  }
+  const results: Results = repeat > 1 ? { ...runs[0], repeat: summarizeRepeats(runs) } : runs[0];
+  await fs.mkdirp(out);
+  const file = join(out, 'results.json');
+  await fs.writeFile(file, JSON.stringify(results, null, 2) + '\n');
+  if (repeat > 1) {
+    for (const r of runs) await fs.writeFile(join(out, `results-seed-${r.seed}.json`), JSON.stringify(r, null, 2) + '\n');
+    console.log(`\n${repeatTable(results.repeat!)}\n`);
+  } else console.log(`\n${summaryTable(results)}\n`);
+  if (repeat === 1) for (const line of scenario.explain?.(results.flows.map((r) => ({ flow: r.flow, ...r.figures }))) ?? []) console.log(line);
+  console.log(`results: ${file}`);
+  return 0;
+}
+
+interface SeedRun {
+  scenario: Scenario;
+  params: ParamValues;
+  seed: number;
+  flows: FlowName[];
+  target: string;
+  quiet: boolean;
+  tty: boolean;
+}
+
+/** Every flow on the seed's workload, each on a fresh embedded cluster. */
+async function runSeed(o: SeedRun): Promise<Results> {
+  const { scenario, params, seed, flows, tty } = o;
+  const experiment = scenario.build(params, seed);
 
   const flowResults: FlowResult[] = [];
   for (const flow of flows) {
-    if (!values.quiet) process.stdout.write(chalk.bold(`${flow}: `) + `${experiment.pvcs.length} PVCs, seed ${seed} ...${tty ? '' : '\n'}`);
+    if (!o.quiet) process.stdout.write(chalk.bold(`${flow}: `) + `${experiment.pvcs.length} PVCs, seed ${seed} ...${tty ? '' : '\n'}`);
     const r = await runBackup({
       seed,
       flow,
@@ -122,23 +157,16 @@ async function main(argv: string[]): Promise<number> {
       dataUploads: r.record.dataUploads.map(({ createdAt: _createdAt, outcome, reason, ...d }) => ({ ...d, outcome: outcome ?? null, reason: reason ?? null })),
     });
   }
-  const results: Results = {
+  return {
     schema: RESULTS_SCHEMA,
     scenario: scenario.name,
     seed,
-    target: String(values.target),
+    target: o.target,
     parameters: { ...params, flows, nodes: experiment.nodes, deadlineSeconds: experiment.deadlineSeconds, nodeAgentConfig: Object.fromEntries(flows.map((fl) => [fl, experiment.nodeAgentConfig(fl)])) },
     codeVersion: codeVersion(),
     createdAt: new Date().toISOString(),
     flows: flowResults,
   };
-  await fs.mkdirp(out);
-  const file = join(out, 'results.json');
-  await fs.writeFile(file, JSON.stringify(results, null, 2) + '\n');
-  console.log(`\n${summaryTable(results)}\n`);
-  for (const line of scenario.explain?.(flowResults.map((r) => ({ flow: r.flow, ...r.figures }))) ?? []) console.log(line);
-  console.log(`results: ${file}`);
-  return 0;
 }
 
 main(process.argv.slice(2)).then(

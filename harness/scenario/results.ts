@@ -1,8 +1,9 @@
 // The results file (DESIGN.md section 5): the contract between a run, the reports, the gates and
 // users' scripts. One JSON document per run; and the terminal table, flows side by side.
 import type { FlowName } from '../../controller/flows/types.ts';
-import type { DataUploadRecord, Figures } from '../figures/figures.ts';
+import { TIMEOUT_REASONS, type DataUploadRecord, type Figures } from '../figures/figures.ts';
 import type { LowerBound } from '../figures/lower-bound.ts';
+import { meanCi, pairedDifference, type MeanCi } from './stats.ts';
 
 export const RESULTS_SCHEMA = 'datamover-bench/results@1';
 
@@ -24,6 +25,75 @@ export interface Results {
   codeVersion: string;
   createdAt: string;
   flows: FlowResult[];
+  /** With --repeat N: the seeds' figures summarized (the flows above are the first seed's). */
+  repeat?: RepeatSummary;
+}
+
+/** Figures summarized over seeds (mean and 95% interval), per flow. */
+export const REPEATED_FIGURES = [
+  'completed',
+  'timeouts',
+  'idleCpuCoreSeconds',
+  'idlePendingCpuCoreSeconds',
+  'idleMemoryGiBSeconds',
+  'busyCpuCoreSeconds',
+  'makespanSeconds',
+  'peakDataMoverPods',
+] as const;
+
+export interface RepeatSummary {
+  seeds: number[];
+  figures: Record<string, Record<string, MeanCi>>;
+  /** Per PVC and seed, flow a minus flow b: seconds created -> terminal (where both ended), and timed out (1) or not (0). */
+  paired: { a: FlowName; b: FlowName; latencySeconds: MeanCi; timedOut: MeanCi }[];
+}
+
+export function summarizeRepeats(runs: Results[]): RepeatSummary {
+  const flows = runs[0].flows.map((f) => f.flow);
+  const figures: RepeatSummary['figures'] = {};
+  for (const flow of flows) {
+    const per = runs.map((r) => r.flows.find((f) => f.flow === flow)!.figures);
+    figures[flow] = Object.fromEntries([
+      ...REPEATED_FIGURES.map((k) => [k, meanCi(per.map((f) => f[k] as number))]),
+      ['latencyP50Seconds', meanCi(per.map((f) => f.latencySeconds.p50))],
+      ['latencyP95Seconds', meanCi(per.map((f) => f.latencySeconds.p95))],
+    ]);
+  }
+  const perPvc = (flow: FlowName, pick: (d: FlowResult['dataUploads'][number]) => number | undefined) => {
+    const m = new Map<string, number>();
+    for (const r of runs) {
+      for (const d of r.flows.find((f) => f.flow === flow)!.dataUploads) {
+        const v = pick(d);
+        if (v !== undefined) m.set(`${r.seed}/${d.pvc}`, v);
+      }
+    }
+    return m;
+  };
+  const latency = (d: FlowResult['dataUploads'][number]) => (d.outcome ? d.phases[d.phases.length - 1].at - d.phases[0].at : undefined);
+  const timedOut = (d: FlowResult['dataUploads'][number]) => (TIMEOUT_REASONS.has(d.reason ?? '') ? 1 : 0);
+  const paired: RepeatSummary['paired'] = [];
+  for (let i = 0; i < flows.length; i++) {
+    for (let j = i + 1; j < flows.length; j++) {
+      const [a, b] = [flows[i], flows[j]];
+      paired.push({ a, b, latencySeconds: pairedDifference(perPvc(a, latency), perPvc(b, latency)), timedOut: pairedDifference(perPvc(a, timedOut), perPvc(b, timedOut)) });
+    }
+  }
+  return { seeds: runs.map((r) => r.seed), figures, paired };
+}
+
+/** Means with their 95% intervals, flows side by side, then the paired differences. */
+export function repeatTable(rep: RepeatSummary): string {
+  const flows = Object.keys(rep.figures);
+  const cell = (m: MeanCi) => `${fmt(m.mean)} [${fmt(m.ci95[0])}, ${fmt(m.ci95[1])}]`;
+  const names = Object.keys(rep.figures[flows[0]]);
+  const header = [`mean [95% CI], seeds ${rep.seeds[0]}..${rep.seeds[rep.seeds.length - 1]}`, ...flows];
+  const body = names.map((k) => [k, ...flows.map((f) => cell(rep.figures[f][k]))]);
+  const widths = header.map((_, i) => Math.max(...[header, ...body].map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const pairs = rep.paired.map(
+    (p) => `${p.a} - ${p.b}, per PVC: latency ${cell(p.latencySeconds)} s (n ${p.latencySeconds.n}); timed out ${cell(p.timedOut)}`,
+  );
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), '', ...pairs].join('\n');
 }
 
 export function ratio(value: number, bound: number): number {

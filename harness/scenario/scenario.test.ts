@@ -80,4 +80,17 @@ describe('npm run scenario', () => {
     const b = runOnce();
     expect(b.flows.map((f) => f.figures)).toEqual(a.flows.map((f) => f.figures));
   }, 120_000);
+
+  it('with --repeat 2: means with 95% intervals over seeds s and s+1, paired per-PVC differences, a file per seed', () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'dmb-repeat-'));
+    const r = cli('issue-8316', '--pvcs', '2', '--size-gib', '1', '--seed', '9', '--repeat', '2', '--flows', 'velero-1.16,deploying', '--out', out, '--quiet');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/mean \[95% CI\], seeds 9\.\.10/);
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as Results;
+    expect(results.repeat!.seeds).toEqual([9, 10]);
+    expect(results.repeat!.figures['deploying'].completed).toMatchObject({ n: 2, mean: 2 });
+    expect(results.repeat!.paired).toHaveLength(1);
+    expect(results.repeat!.paired[0]).toMatchObject({ a: 'velero-1.16', b: 'deploying', latencySeconds: { n: 4 } });
+    expect(JSON.parse(readFileSync(path.join(out, 'results-seed-10.json'), 'utf8')).seed).toBe(10);
+  }, 120_000);
 });
