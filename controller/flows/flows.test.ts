@@ -86,7 +86,6 @@ function input(d: DataUpload, o: Partial<FlowInput> = {}): FlowInput {
     nodeName: A,
     dataPathRunning: false,
     slots: { used: 0, limit: 1 },
-    slotReservedHere: false,
     exposeOnGoing: 0,
     cancelSpottedAt: d.spec.cancel ? T0 : undefined,
     affinityMatchesNode: true,
@@ -522,9 +521,9 @@ describe('deploying', () => {
     { name: 'Prepared, node outside loadAffinity and full: no wait either', input: input(prepared(), { affinityMatchesNode: false, slots: { used: 1, limit: 1 } }), expected: NONE },
     { name: 'Prepared hours after the accept: waiting is never a failure', input: input(prepared({ acceptedAt: T0 - 10 * PREPARE_TIMEOUT }), { slots: { used: 1, limit: 1 } }), expected: WAIT_SLOT },
     { name: 'Prepared, canceled, no slot and no affinity: canceled anyway', input: input(prepared({ cancel: true }), { affinityMatchesNode: false, slots: { used: 1, limit: 1 } }), expected: CANCEL },
-    { name: 'DatamoverDeploying here, pod Running -> start the data path', input: input(deployingOn(A), { pod: running(A), slotReservedHere: true }), expected: START },
-    { name: 'DatamoverDeploying here, pod Pending', input: input(deployingOn(A), { pod: pending(A), slotReservedHere: true }), expected: NONE },
-    { name: 'DatamoverDeploying here, pod not created yet', input: input(deployingOn(A), { slotReservedHere: true }), expected: NONE },
+    { name: 'DatamoverDeploying here, pod Running -> start the data path', input: input(deployingOn(A), { pod: running(A) }), expected: START },
+    { name: 'DatamoverDeploying here, pod Pending', input: input(deployingOn(A), { pod: pending(A) }), expected: NONE },
+    { name: 'DatamoverDeploying here, pod not created yet', input: input(deployingOn(A), {}), expected: NONE },
     { name: 'DatamoverDeploying here, data path already running', input: input(deployingOn(A), { pod: running(A), dataPathRunning: true }), expected: NONE },
     { name: 'DatamoverDeploying here, pod evicted -> canceled', input: input(deployingOn(A), { pod: evicted(A) }), expected: abnormal('Pod is in abnormal state [Failed], message [The node was low on resource: memory./]', 'pod-evicted') },
     { name: 'DatamoverDeploying here, pod in ImagePullBackOff -> canceled', input: input(deployingOn(A), { pod: imagePullBackOff(A) }), expected: abnormal('Container c in Pod velero/du-1 is in pull image failed with reason ImagePullBackOff', 'pod-failed') },
@@ -570,7 +569,7 @@ describe('races and stale observations', () => {
     for (const nodeName of [A, B]) expect(decide('deploying', input(fresh, { nodeName })).step).toEqual({ kind: 'claim' });
     const wonByB = du({ phase: 'DatamoverDeploying', node: B, acceptedByNode: A, acceptedAt: T0, deployingAt: T0 });
     expect(decide('deploying', input(wonByB, { nodeName: A }))).toEqual({ step: NONE });
-    expect(decide('deploying', input(wonByB, { nodeName: B, pod: pending(B), slotReservedHere: true }))).toEqual({ step: NONE });
+    expect(decide('deploying', input(wonByB, { nodeName: B, pod: pending(B) }))).toEqual({ step: NONE });
   });
 
   it.each(FLOW_NAMES)('%s: every agent that sees the prepare timeout decides the same exclusive fail', (flow) => {

@@ -72,8 +72,6 @@ export interface FlowInput {
   dataPathRunning: boolean;
   /** This node's limiter: data paths running + slots reserved (deploying), against loadConcurrency for this node. */
   slots: { used: number; limit: number };
-  /** deploying: this agent holds a reserved slot for this DataUpload. */
-  slotReservedHere: boolean;
   /** Cluster-wide count of DataUploads labelled velero.io/expose-on-going=true, from the cache. */
   exposeOnGoing: number;
   /** v1.17+: when this agent first saw spec.cancel on this DataUpload (ms), if it has. */

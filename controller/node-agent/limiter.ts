@@ -13,14 +13,6 @@ export class Limiter {
     return this.running.size + this.reserved.size;
   }
 
-  isRunning(key: string): boolean {
-    return this.running.has(key);
-  }
-
-  isReserved(key: string): boolean {
-    return this.reserved.has(key);
-  }
-
   /** deploying's claim: hold a slot for a DataUpload whose pod is not running yet. Resumes bypass the limit. */
   reserve(key: string, opts: { resume?: boolean } = {}): boolean {
     if (this.reserved.has(key) || this.running.has(key)) return true;

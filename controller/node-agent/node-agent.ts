@@ -243,7 +243,6 @@ export class NodeAgent {
       backupPvc: this.pvcs?.get(name, namespace),
       dataPathRunning: this.watchers.has(name),
       slots: { used: this.limiter.used, limit: this.limiter.limit },
-      slotReservedHere: this.limiter.isReserved(name),
       exposeOnGoing: this.exposeOnGoing.size,
       cancelSpottedAt: this.cancelSpotted.get(name),
       affinityMatchesNode: this.canRunHere(du),
