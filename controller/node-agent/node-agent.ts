@@ -78,7 +78,8 @@ interface Parked {
 }
 
 export class NodeAgent {
-  readonly limiter: Limiter;
+  /** Sized at start, from loadConcurrency for this node's labels. */
+  private limiter!: Limiter;
   private readonly queue: WorkQueue;
   private readonly exposer: CsiSnapshotExposer;
   private readonly watchers = new Map<string, DataPathWatcher>();
@@ -99,7 +100,6 @@ export class NodeAgent {
   constructor(private readonly opts: NodeAgentOptions) {
     this.queue = new WorkQueue(opts.clock);
     this.exposer = new CsiSnapshotExposer(opts.io, opts.clock);
-    this.limiter = new Limiter(1);
   }
 
   get nodeName(): string {
@@ -110,7 +110,7 @@ export class NodeAgent {
   async start(): Promise<void> {
     const { io, namespace, nodeName, flow } = this.opts;
     this.node = await io.getObject<V1Node & Obj>({ apiVersion: 'v1', resource: 'nodes', name: nodeName });
-    (this as { limiter: Limiter }).limiter = new Limiter(concurrencyForNode(this.opts.config, this.node.metadata?.labels));
+    this.limiter = new Limiter(concurrencyForNode(this.opts.config, this.node.metadata?.labels));
     this.limiter.onRelease(() => this.unparkAll('slot'));
 
     this.dataUploads = io.watch<DataUpload & Obj>(DATA_UPLOAD_API_VERSION, DATA_UPLOAD_PLURAL, namespace);
