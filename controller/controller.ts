@@ -1,11 +1,12 @@
 // The reference controller as one process: a node-agent per node (Velero's DaemonSet, run
 // in-process against any cluster) or the one node-agent of this node (in-cluster, NODE_NAME).
 // Given a kubeconfig and a Clock, it never knows which cluster it talks to.
-import type { KubeConfig, V1Node } from '@kubernetes/client-node';
+import type { KubeConfig, V1Node, V1Pod } from '@kubernetes/client-node';
+import { DATA_UPLOAD_LABEL } from './api/dataupload.ts';
 import type { Clock, WorkTracker } from './clock.ts';
 import type { NodeAgentConfig } from './config.ts';
 import { flowByName } from './flows/index.ts';
-import { ApiCost, KubeIo, type Obj, type RequestPacer } from './kube/io.ts';
+import { ApiCost, KubeIo, type Obj, type RequestPacer, type WatchedCache } from './kube/io.ts';
 import { NodeAgent } from './node-agent/node-agent.ts';
 
 export interface ControllerOptions {
@@ -18,6 +19,12 @@ export interface ControllerOptions {
   clock: Clock;
   work?: WorkTracker;
   pacer?: RequestPacer;
+  /**
+   * Answer PeekExposed's GETs of data-mover pods from one shared watch of them, counted as
+   * modeled requests (the harness does this on the embedded cluster, where thousands of
+   * identical GETs would only cost wall time). Default: each GET is sent, as Velero does.
+   */
+  modelPodPeeks?: boolean;
   log?: (line: string) => void;
 }
 
@@ -28,10 +35,19 @@ export class Controller {
   /** The bench's Event writes, kept apart from Velero's requests. */
   readonly eventsCost = new ApiCost();
 
+  private peekCache?: WatchedCache<V1Pod & Obj>;
+
   constructor(private readonly opts: ControllerOptions) {}
 
   async start(): Promise<void> {
     const nodes = this.opts.nodes ?? (await this.listNodes());
+    if (this.opts.modelPodPeeks) {
+      const { kubeconfig, clock, work, pacer, namespace } = this.opts;
+      // The bench's own watch: its LIST and WATCH are not Velero's requests.
+      const io = new KubeIo(kubeconfig, { who: 'node-agent/peek-cache', clock, work, pacer });
+      this.peekCache = io.watch<V1Pod & Obj>('v1', 'pods', namespace, DATA_UPLOAD_LABEL);
+      await this.peekCache.start();
+    }
     for (const node of nodes) await this.startAgent(node);
   }
 
@@ -48,6 +64,7 @@ export class Controller {
       io: new KubeIo(kubeconfig, { who, clock, work, pacer, cost: this.cost }),
       eventsIo: new KubeIo(kubeconfig, { who: `${who}/events`, clock, work, pacer, cost: this.eventsCost }),
       clock,
+      peekCache: this.peekCache,
       log,
     });
     this.agents.set(nodeName, agent);
@@ -66,6 +83,7 @@ export class Controller {
   async stop(): Promise<void> {
     await Promise.all([...this.agents.values()].map((a) => a.stop()));
     this.agents.clear();
+    await this.peekCache?.stop();
   }
 
   private async listNodes(): Promise<string[]> {

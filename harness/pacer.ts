@@ -5,6 +5,9 @@
 // only when the whole cluster is quiet (the virtual clock's idleness), and among the requests
 // waiting then, the run's seeded generator picks which goes. A loser still gets its 409: its
 // decision was made on the same state as the winner's.
+//
+// Reads (get, list) change nothing, so all the reads waiting at a quiet point go together: each
+// answers from the same state whatever order they arrive in. Writes go one per quiet point.
 import type { RequestPacer } from '../controller/kube/io.ts';
 import type { Random } from './random.ts';
 import type { VirtualClock } from './sim/virtual-clock.ts';
@@ -17,7 +20,7 @@ interface Waiting {
 }
 
 export class QuietPacer implements RequestPacer {
-  private readonly waiting: Waiting[] = [];
+  private waiting: Waiting[] = [];
   private readonly seqs = new Map<string, number>();
   /** Turns given so far. */
   granted = 0;
@@ -44,11 +47,23 @@ export class QuietPacer implements RequestPacer {
     // waiting together (say a progress patch and a reconcile's update, each started by a
     // different watch) are told apart by what they are; seq only separates identical ones.
     this.waiting.sort((a, b) => cmp(a.who, b.who) || cmp(a.what, b.what) || a.seq - b.seq);
+    const reads = this.waiting.filter((w) => isRead(w.what));
+    if (reads.length > 0) {
+      this.waiting = this.waiting.filter((w) => !isRead(w.what));
+      this.granted += reads.length;
+      for (const w of reads) w.go();
+      return true;
+    }
     const [w] = this.waiting.splice(this.random.int(0, this.waiting.length - 1), 1);
     this.granted++;
     w.go();
     return true;
   }
+}
+
+/** `what` starts with the verb (KubeIo.call). */
+function isRead(what: string): boolean {
+  return what.startsWith('get ') || what.startsWith('list ');
 }
 
 function cmp(a: string, b: string): number {

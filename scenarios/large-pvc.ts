@@ -1,15 +1,19 @@
 // large-pvc: a backup of a few hundred PVCs of a realistic mix of applications, where data
 // movement is limited the way Velero users limit it. The defaults, and why:
-// - 6 workers of 8 CPU / 32 GiB; data movers allowed on the 2 nodes labelled for backups
-//   (loadAffinity), as teams keep the data path off their application nodes.
+// - 6 workers of 8 CPU / 32 GiB; data movers allowed on the 3 nodes labelled for backups
+//   (loadAffinity), as teams keep the data path off their application nodes. With 2, even a
+//   perfect schedule (about 4.3 h for this workload) outlasts Velero's 4 h item operation
+//   timeout, and every flow would lose its last DataUploads to it; with 3 the bound is ~2.8 h.
 // - loadConcurrency 2 per node: Velero's default is 1; 2 is the common first raise.
 // - 240 PVCs in 12 namespaces, sizes log-normal around 20 GiB (sigma 0.6, 1 to 250 GiB): most
 //   volumes are small-to-medium, a few are large, as in a real cluster.
 // - data-mover pods request 1 CPU / 1 GiB (no limits): enough for kopia on a 20 GiB volume.
 // - 100 MiB/s per data mover, 250 MiB/s per node: uploads to object storage over 2 Gbit/s.
-// Velero's timings stay at their defaults (prepare timeout 30 min, item operation timeout 4 h).
+// Velero's timings stay at their defaults (prepare timeout 30 min, item operation timeout 4 h);
+// both can be changed here, as users change them.
 import { faker } from '@faker-js/faker';
-import { defineScenario } from '../harness/scenario/scenario.ts';
+import { parseGoDuration } from '../controller/duration.ts';
+import { defineScenario, ParamError, type ParamValues } from '../harness/scenario/scenario.ts';
 import { seededRandom } from '../harness/random.ts';
 import { sample } from '../harness/sim/distribution.ts';
 
@@ -17,18 +21,20 @@ const BACKUP_NODE_LABEL = 'datamover-bench.io/backup-node';
 
 export default defineScenario({
   name: 'large-pvc',
-  summary: '240 PVCs (~20 GiB, heavy-tailed) of 12 apps; movers on 2 of 6 nodes, 2 slots each; every flow',
+  summary: '240 PVCs (~20 GiB, heavy-tailed) of 12 apps; movers on 3 of 6 nodes, 2 slots each; every flow',
   flows: ['velero-1.16', 'velero-1.17', 'deploying'],
   params: [
     { name: 'pvcs', type: 'int', default: 240, min: 1, max: 5000, description: 'PVCs in the backup' },
     { name: 'median-gib', type: 'number', default: 20, min: 0.01, max: 10_000, description: 'median PVC size, GiB (log-normal, sigma 0.6)' },
     { name: 'namespaces', type: 'int', default: 12, min: 1, max: 500, description: 'application namespaces the PVCs spread over' },
     { name: 'nodes', type: 'int', default: 6, min: 1, max: 500, description: 'worker nodes (8 CPU / 32 GiB each)' },
-    { name: 'backup-nodes', type: 'int', default: 2, min: 1, max: 500, description: 'nodes data movers may run on (loadAffinity)' },
+    { name: 'backup-nodes', type: 'int', default: 3, min: 1, max: 500, description: 'nodes data movers may run on (loadAffinity)' },
     { name: 'concurrency', type: 'int', default: 2, min: 1, max: 100, description: 'loadConcurrency.globalConfig: data paths per node' },
     { name: 'prepare-queue-length', type: 'int', default: 8, min: 0, max: 10_000, description: 'velero-1.17’s prepareQueueLength (0: off)' },
     { name: 'cpu-request', type: 'string', default: '1', description: 'data-mover pod CPU request' },
     { name: 'memory-request', type: 'string', default: '1Gi', description: 'data-mover pod memory request' },
+    { name: 'prepare-timeout', type: 'string', default: '30m', description: 'the node-agent’s prepare timeout (--data-mover-prepare-timeout), a Go duration' },
+    { name: 'item-operation-timeout', type: 'string', default: '4h', description: 'the backup’s item operation timeout (velero backup create --item-operation-timeout), a Go duration' },
     { name: 'pod-in-progress-timeout', type: 'string', default: 'none', description: 'the data-mover pod’s deadline for InProgress, a Go duration, or "none"' },
     { name: 'deadline-hours', type: 'number', default: 12, min: 0.01, max: 1000, description: 'simulated hours after which a flow’s run stops' },
   ],
@@ -56,9 +62,21 @@ export default defineScenario({
         },
         loadAffinity: [{ nodeSelector: { matchLabels: { [BACKUP_NODE_LABEL]: 'true' } } }],
         podResources: { cpuRequest: String(p['cpu-request']), cpuLimit: '0', memoryRequest: String(p['memory-request']), memoryLimit: '0' },
-        datamoverBench: deadline ? { podInProgressTimeout: deadline } : {},
+        datamoverBench: { prepareTimeout: String(p['prepare-timeout']), ...(deadline ? { podInProgressTimeout: deadline } : {}) },
       }),
+      itemOperationTimeoutMs: goDuration(p, 'item-operation-timeout'),
       deadlineSeconds: Number(p['deadline-hours']) * 3600,
     };
   },
 });
+
+function goDuration(p: ParamValues, name: string): number {
+  let ms: number;
+  try {
+    ms = parseGoDuration(String(p[name]), `--${name}`);
+  } catch (e) {
+    throw new ParamError((e as Error).message);
+  }
+  if (ms <= 0) throw new ParamError(`--${name}: ${JSON.stringify(p[name])} is not accepted: a Go duration above 0, such as 90m or 4h`);
+  return ms;
+}

@@ -35,4 +35,33 @@ describe('KubeIo', () => {
       await cluster.stop();
     }
   });
+
+  it('keeps its connection: many requests, one TCP connection (client-node alone opens one per request)', async () => {
+    const cluster = await startEmbeddedCluster({});
+    try {
+      let connections = 0;
+      (cluster.server as unknown as { server: import('node:http').Server }).server.on('connection', () => connections++);
+      const kc = new KubeConfig();
+      kc.loadFromString(cluster.kubeconfig);
+      const io = new KubeIo(kc, { who: 'test', clock: new WallClock() });
+      for (let i = 0; i < 20; i++) await io.listObjects('v1', 'nodes');
+      expect(io.cost.sent.list).toBe(20);
+      expect(connections).toBe(1);
+    } finally {
+      await cluster.stop();
+    }
+  });
+
+  it('answers a read from a cache as a modeled request, after its turn like a sent one', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({ clusters: [{ name: 'c', server: 'http://127.0.0.1:1', skipTLSVerify: true }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+    const turns: string[] = [];
+    const io = new KubeIo(kc, { who: 'test', clock: new WallClock(), pacer: { turn: async (who, what) => void turns.push(`${who}: ${what}`) } });
+    await expect(io.answerFromCache('get', () => 'the pod', 'pods/velero/a')).resolves.toBe('the pod');
+    expect(turns).toEqual(['test: get pods/velero/a']);
+    expect(io.cost.modeled.get).toBe(1);
+    expect(io.cost.sent.get).toBe(0);
+    io.close();
+    await expect(io.answerFromCache('get', () => 'x')).rejects.toThrow(/test: stopped/);
+  });
 });

@@ -49,6 +49,7 @@ import { CsiSnapshotExposer, ExposeError, readExposeSource, type ExposeParams } 
 import { dataPathFailureReason } from '../flows/common.ts';
 import { isTerminal, VELERO_TIMINGS, type Decision, type Flow, type FlowInput, type OutcomeReason, type Step } from '../flows/types.ts';
 import { isConflict, isNotFound, type ApiVerb, type KubeIo, type Obj, type WatchedCache } from '../kube/io.ts';
+import type { ObjectCache } from '@kubernetes/client-node';
 import { DataPathWatcher } from './data-path.ts';
 import { Limiter } from './limiter.ts';
 import { WorkQueue } from './work-queue.ts';
@@ -64,6 +65,11 @@ export interface NodeAgentOptions {
   /** The bench's own Event writes (one per transition); defaults to `io`. */
   eventsIo?: KubeIo;
   clock: Clock;
+  /**
+   * Data-mover pods of Velero's namespace, kept by a watch. When given, PeekExposed's GET of
+   * the pod is answered from it (counted as modeled) instead of being sent.
+   */
+  peekCache?: ObjectCache<V1Pod>;
   log?: (line: string) => void;
 }
 
@@ -230,10 +236,14 @@ export class NodeAgent {
     let pod: V1Pod | undefined = this.pods.get(name, namespace);
     if (flow.peeksPod?.(du)) {
       // PeekExposed: a direct GET on every reconcile, whatever this agent's cache holds.
-      pod = await io.getObject<V1Pod & Obj>({ apiVersion: 'v1', resource: 'pods', namespace, name }).catch((e) => {
-        if (isNotFound(e)) return undefined;
-        throw e;
-      });
+      const ref = { apiVersion: 'v1', resource: 'pods', namespace, name };
+      const { peekCache } = this.opts;
+      pod = peekCache
+        ? await io.answerFromCache('get', () => peekCache.get(name, namespace), `pods/${namespace}/${name}`)
+        : await io.getObject<V1Pod & Obj>(ref).catch((e) => {
+            if (isNotFound(e)) return undefined;
+            throw e;
+          });
     }
     return {
       du,

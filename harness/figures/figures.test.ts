@@ -67,6 +67,43 @@ describe('figures from a hand-worked timeline', () => {
   });
 });
 
+describe('BestEffort pods: resident memory instead of requests', () => {
+  // d: BestEffort pod created 0, bound 2, container running 5, data moves 100-200, container
+  //    stops 201, pod deleted 260. e: BestEffort pod that never ran (deleted 30).
+  // Resident: 50 MiB waiting, 400 MiB moving.
+  const r: RunRecord = {
+    endAt: 300,
+    residentMiB: { idle: 50, busy: 400 },
+    dataUploads: [
+      { name: 'd', namespace: 'velero', pvc: 'app/d', bytes: 10, createdAt: 0, outcome: 'Completed', phases: [{ phase: 'New', at: 0 }, { phase: 'Accepted', at: 1 }, { phase: 'Prepared', at: 6 }, { phase: 'InProgress', at: 100 }, { phase: 'Completed', at: 200 }] },
+      { name: 'e', namespace: 'velero', pvc: 'app/e', bytes: 10, createdAt: 0, outcome: 'Failed', reason: 'prepare-timeout', phases: [{ phase: 'New', at: 0 }, { phase: 'Failed', at: 29 }] },
+    ],
+    pods: [
+      { name: 'd', dataUpload: 'd', createdAt: 0, scheduledAt: 2, node: 'n1', runningAt: 5, stoppedAt: 201, deletedAt: 260, cpuCores: 0, memoryGiB: 0 },
+      { name: 'e', dataUpload: 'e', createdAt: 0, deletedAt: 30, cpuCores: 0, memoryGiB: 0 },
+    ],
+    apiRequests: zero,
+  };
+
+  it('integrates the idle size while running and idle, the busy size while moving', () => {
+    const f = computeFigures(r);
+    expect(f.bestEffortPods).toBe(2);
+    // idle: (201 - 5) - 100 = 96 s x 50 MiB; busy: 100 s x 400 MiB.
+    expect(f.idleResidentMemoryGiBSeconds).toBe(round3((96 * 50) / 1024));
+    expect(f.busyResidentMemoryGiBSeconds).toBe(round3((100 * 400) / 1024));
+    expect(f.idleCpuCoreSeconds).toBe(0);
+  });
+
+  it('pods with requests are not BestEffort, and no resident model gives 0', () => {
+    expect(computeFigures(record).bestEffortPods).toBe(0);
+    expect(computeFigures({ ...r, residentMiB: undefined }).idleResidentMemoryGiBSeconds).toBe(0);
+  });
+});
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
 describe('quantiles (nearest rank)', () => {
   it.each([
     [[], { p50: 0, p95: 0, p99: 0, max: 0 }],

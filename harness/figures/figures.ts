@@ -36,6 +36,9 @@ export interface PodRecord {
   node?: string;
   /** When it disappeared from the API; absent: still there at the end. */
   deletedAt?: number;
+  /** When the container started running, and when it stopped (pod Succeeded or Failed). */
+  runningAt?: number;
+  stoppedAt?: number;
   cpuCores: number;
   memoryGiB: number;
 }
@@ -47,6 +50,12 @@ export interface RunRecord {
   pods: PodRecord[];
   /** The node-agents' requests by verb (sent + modeled). */
   apiRequests: Record<ApiVerb, number>;
+  /**
+   * The data mover's resident memory, MiB, while its container waits and while it moves data:
+   * what a BestEffort pod (no requests) holds instead of a reservation. On the embedded cluster
+   * these are the simulation's own values (behaviour.dataPath); absent, the figure is 0.
+   */
+  residentMiB?: { idle: number; busy: number };
 }
 
 export interface ResourceSeconds {
@@ -71,6 +80,11 @@ export interface Figures {
   idleBoundMemoryGiBSeconds: number;
   busyCpuCoreSeconds: number;
   busyMemoryGiBSeconds: number;
+  /** Data-mover pods with no CPU or memory request (BestEffort). */
+  bestEffortPods: number;
+  /** BestEffort pods' resident memory integrated while running and idle, and while moving data. */
+  idleResidentMemoryGiBSeconds: number;
+  busyResidentMemoryGiBSeconds: number;
   makespanSeconds: number;
   latencySeconds: Quantiles;
   phaseSeconds: Record<string, Quantiles>;
@@ -133,6 +147,29 @@ export function resourceSeconds(r: RunRecord): { idlePending: ResourceSeconds; i
   return acc;
 }
 
+/**
+ * BestEffort pods reserve nothing, so their idle cost is the memory they hold: from the
+ * container's start to its stop (or the pod's deletion), the idle resident size while the
+ * DataUpload does not move data, the busy one while it does.
+ */
+export function residentMemorySeconds(r: RunRecord): { bestEffortPods: number; idle: number; busy: number } {
+  const byName = new Map(r.dataUploads.map((d) => [d.name, d]));
+  const out = { bestEffortPods: 0, idle: 0, busy: 0 };
+  for (const pod of r.pods) {
+    if (pod.cpuCores > 0 || pod.memoryGiB > 0) continue;
+    out.bestEffortPods++;
+    if (pod.runningAt === undefined || !r.residentMiB) continue;
+    const end = Math.min(pod.stoppedAt ?? Infinity, pod.deletedAt ?? Infinity, r.endAt);
+    const du = byName.get(pod.dataUpload);
+    const moving = du ? movingInterval(du, r.endAt) : undefined;
+    const running = Math.max(0, end - pod.runningAt);
+    const busy = moving ? overlap([pod.runningAt, end], moving) : 0;
+    out.idle += ((running - busy) * r.residentMiB.idle) / 1024;
+    out.busy += (busy * r.residentMiB.busy) / 1024;
+  }
+  return out;
+}
+
 /** First DataUpload created -> last DataUpload terminal (to the end of the run if some never ended). */
 export function makespan(r: RunRecord): number {
   if (!r.dataUploads.length) return 0;
@@ -190,6 +227,7 @@ export function apiRequestsPerDataUpload(r: RunRecord): Record<ApiVerb, number> 
 
 export function computeFigures(r: RunRecord): Figures {
   const rs = resourceSeconds(r);
+  const resident = residentMemorySeconds(r);
   return {
     ...outcomes(r),
     idleCpuCoreSeconds: round(rs.idlePending.cpuCoreSeconds + rs.idleBound.cpuCoreSeconds),
@@ -200,6 +238,9 @@ export function computeFigures(r: RunRecord): Figures {
     idleBoundMemoryGiBSeconds: round(rs.idleBound.memoryGiBSeconds),
     busyCpuCoreSeconds: round(rs.busy.cpuCoreSeconds),
     busyMemoryGiBSeconds: round(rs.busy.memoryGiBSeconds),
+    bestEffortPods: resident.bestEffortPods,
+    idleResidentMemoryGiBSeconds: round(resident.idle),
+    busyResidentMemoryGiBSeconds: round(resident.busy),
     makespanSeconds: round(makespan(r)),
     ...latencies(r),
     ...peakPods(r),

@@ -49,8 +49,9 @@ export class RunRecorder {
   }
 
   /** What was seen so far; `apiRequests` is the node-agents' count. */
-  record(apiRequests: RunRecord['apiRequests']): RunRecord {
+  record(apiRequests: RunRecord['apiRequests'], residentMiB?: RunRecord['residentMiB']): RunRecord {
     return {
+      residentMiB,
       endAt: this.now(),
       dataUploads: [...this.dus.values()].map((d) => ({ ...d, phases: [...d.phases] })).sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name)),
       pods: [...this.pods.values()].map((p) => ({ ...p })).sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name)),
@@ -101,6 +102,12 @@ export class RunRecorder {
     if (pod.spec?.nodeName && rec.scheduledAt === undefined) {
       rec.scheduledAt = at;
       rec.node = pod.spec.nodeName;
+    }
+    const phase = pod.status?.phase;
+    if (phase === 'Running' && rec.runningAt === undefined) rec.runningAt = at;
+    if ((phase === 'Succeeded' || phase === 'Failed') && rec.stoppedAt === undefined) {
+      rec.runningAt ??= at;
+      rec.stoppedAt = at;
     }
     if (deleted) rec.deletedAt = at;
   }

@@ -51,10 +51,21 @@ export interface BackupRunOptions {
   itemOperationTimeoutMs?: number;
   /** Kill one node-agent at `atSeconds` and start it again `downSeconds` later. */
   killNodeAgent?: { node: string; atSeconds: number; downSeconds: number };
+  /** Called a few times a second of wall time, and once at the end, with how far the run is. */
+  onProgress?: (p: RunProgress) => void;
   /** Called on every DataUpload write: to check what the controller writes. */
   onDataUploadWrite?: (du: DataUpload) => void;
   log?: (line: string) => void;
 }
+
+export interface RunProgress {
+  /** DataUploads in a terminal phase, of `total` created so far. */
+  ended: number;
+  total: number;
+  simulatedSeconds: number;
+}
+
+const TERMINAL = new Set(['Completed', 'Failed', 'Canceled']);
 
 export interface PhaseAt {
   phase: string;
@@ -77,6 +88,8 @@ export interface BackupRunResult {
   outcome?: BackupOutcome;
   simulatedSeconds: number;
   wallSeconds: number;
+  /** The process's resident set, sampled 4 times a second of wall time: the most seen. */
+  peakRssBytes: number;
   dataUploads: DataUploadRecord[];
   /** Most data-mover pods existing at once, cluster-wide, and bound to each node. */
   peakPods: number;
@@ -108,12 +121,20 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
   const cluster = await startEmbeddedCluster({ clock, seed: opts.seed, simulation: { nodes: opts.nodes, behaviour: opts.behaviour } });
   const api = cluster.server.api;
   const ctx = cluster.simulation!.ctx;
+  let progressTimer: NodeJS.Timeout | undefined;
+  let peakRss = process.memoryUsage.rss();
   try {
     const namespaces = resourceInfo(api, '', 'v1', 'namespaces');
     for (const ns of new Set([VELERO_NAMESPACE, ...opts.pvcs.map((p) => p.namespace)])) api.create(namespaces, undefined, { metadata: { name: ns } });
     for (const p of opts.pvcs) createWorkloadPvc(ctx, { namespace: p.namespace, name: p.name, size: p.size });
 
     const observer = observe(api, at, opts.onDataUploadWrite);
+    const progress = () => {
+      peakRss = Math.max(peakRss, process.memoryUsage.rss());
+      opts.onProgress?.({ ended: observer.ended(), total: observer.total(), simulatedSeconds: Math.round(at()) });
+    };
+    // Wall-clock sampling only reads the run's state; the run never waits on it.
+    progressTimer = setInterval(progress, 250);
     const kc = new KubeConfig();
     kc.loadFromString(cluster.kubeconfig);
     const pacer = new QuietPacer(clock, random.fork('request-order'));
@@ -122,7 +143,7 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
       { ...doc, datamoverBench: { ...((doc.datamoverBench as object) ?? {}), flow: opts.flow } },
       'the run options',
     );
-    const controller = new Controller({ kubeconfig: kc, namespace: VELERO_NAMESPACE, config, clock, work: clock, pacer, log: opts.log });
+    const controller = new Controller({ kubeconfig: kc, namespace: VELERO_NAMESPACE, config, clock, work: clock, pacer, modelPodPeeks: true, log: opts.log });
     const serverCost = new ApiCost();
     const serverRandom = random.fork('velero-server');
     const server = new VeleroServer(new KubeIo(kc, { who: 'velero-server', clock, work: clock, pacer, cost: serverCost }), clock, () => serverRandom.next());
@@ -149,10 +170,12 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
     }
     const endedBy = await clock.run(() => backup.done(), start + opts.deadlineSeconds * 1000);
     const simulatedSeconds = at();
+    progress();
     // The last cleanups (an exclusive cancel cleans up after its write) and pod terminations.
     await clock.run(() => false, clock.now() + 120_000);
     const outcome = endedBy === 'done' ? await backup.outcome : undefined;
-    const record = recorder.record(controller.cost.total());
+    const { idleResidentMiB, busyResidentMiB } = resolveBehaviour(opts.behaviour).dataPath;
+    const record = recorder.record(controller.cost.total(), { idle: idleResidentMiB, busy: busyResidentMiB });
     await backup.stop();
     await controller.stop();
     await recorder.stop();
@@ -173,6 +196,7 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
       outcome,
       simulatedSeconds,
       wallSeconds: (performance.now() - wallStart) / 1000,
+      peakRssBytes: peakRss,
       dataUploads,
       peakPods: observer.peakPods,
       peakPodsPerNode: observer.peakPodsPerNode,
@@ -185,6 +209,7 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
       record,
     };
   } finally {
+    clearInterval(progressTimer);
     await cluster.stop();
   }
 }
@@ -249,6 +274,12 @@ function observe(api: import('../apiserver/api.ts').KubeApi, at: () => number, o
       return state.peakExposed;
     },
     records: () => [...phases.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    total: () => phases.size,
+    ended: () => {
+      let n = 0;
+      for (const r of phases.values()) if (TERMINAL.has(r.phase)) n++;
+      return n;
+    },
   };
 }
 

@@ -9,7 +9,13 @@ export const RESULTS_SCHEMA = 'datamover-bench/results@1';
 
 export interface FlowResult {
   flow: FlowName;
+  /** The scenario variant (its parameters are under parameters.variants). */
+  variant?: string;
   wallSeconds: number;
+  /** Simulated seconds from the start to the end of the backup (or the deadline). */
+  simulatedSeconds: number;
+  /** The run's process: most resident memory seen, MiB (machine facts, like wallSeconds). */
+  peakRssMiB: number;
   /** How the run ended: "done" (the backup ended) or "deadline" (stopped unfinished). */
   endedBy: string;
   figures: Figures & { lowerBound: LowerBound; ratioToLowerBound: { makespan: number; idleCpuCoreSeconds: number } };
@@ -37,6 +43,7 @@ export const REPEATED_FIGURES = [
   'idlePendingCpuCoreSeconds',
   'idleMemoryGiBSeconds',
   'busyCpuCoreSeconds',
+  'idleResidentMemoryGiBSeconds',
   'makespanSeconds',
   'peakDataMoverPods',
 ] as const;
@@ -45,24 +52,29 @@ export interface RepeatSummary {
   seeds: number[];
   figures: Record<string, Record<string, MeanCi>>;
   /** Per PVC and seed, flow a minus flow b: seconds created -> terminal (where both ended), and timed out (1) or not (0). */
-  paired: { a: FlowName; b: FlowName; latencySeconds: MeanCi; timedOut: MeanCi }[];
+  paired: { a: string; b: string; latencySeconds: MeanCi; timedOut: MeanCi }[];
+}
+
+/** A flow's column name: the flow, and its variant if any ("velero-1.16 / no pod deadline"). */
+export function columnOf(f: Pick<FlowResult, 'flow' | 'variant'>): string {
+  return f.variant !== undefined ? `${f.flow} / ${f.variant}` : f.flow;
 }
 
 export function summarizeRepeats(runs: Results[]): RepeatSummary {
-  const flows = runs[0].flows.map((f) => f.flow);
+  const flows = runs[0].flows.map(columnOf);
   const figures: RepeatSummary['figures'] = {};
   for (const flow of flows) {
-    const per = runs.map((r) => r.flows.find((f) => f.flow === flow)!.figures);
+    const per = runs.map((r) => r.flows.find((f) => columnOf(f) === flow)!.figures);
     figures[flow] = Object.fromEntries([
       ...REPEATED_FIGURES.map((k) => [k, meanCi(per.map((f) => f[k] as number))]),
       ['latencyP50Seconds', meanCi(per.map((f) => f.latencySeconds.p50))],
       ['latencyP95Seconds', meanCi(per.map((f) => f.latencySeconds.p95))],
     ]);
   }
-  const perPvc = (flow: FlowName, pick: (d: FlowResult['dataUploads'][number]) => number | undefined) => {
+  const perPvc = (flow: string, pick: (d: FlowResult['dataUploads'][number]) => number | undefined) => {
     const m = new Map<string, number>();
     for (const r of runs) {
-      for (const d of r.flows.find((f) => f.flow === flow)!.dataUploads) {
+      for (const d of r.flows.find((f) => columnOf(f) === flow)!.dataUploads) {
         const v = pick(d);
         if (v !== undefined) m.set(`${r.seed}/${d.pvc}`, v);
       }
@@ -114,17 +126,23 @@ export function summaryTable(results: Results): string {
     ['idle CPU core-s (pending)', (f) => `${fmt(f.figures.idleCpuCoreSeconds)} (${fmt(f.figures.idlePendingCpuCoreSeconds)})`],
     ['idle memory GiB-s', (f) => fmt(f.figures.idleMemoryGiBSeconds)],
     ['busy CPU core-s', (f) => fmt(f.figures.busyCpuCoreSeconds)],
+    ['BestEffort pods: idle resident GiB-s', (f) => (f.figures.bestEffortPods ? `${fmt(f.figures.idleResidentMemoryGiBSeconds)} (${f.figures.bestEffortPods} pods)` : '-')],
     ['makespan s (x lower bound)', (f) => `${fmt(f.figures.makespanSeconds)} (x${f.figures.ratioToLowerBound.makespan})`],
     ['latency p50 / p95 / max s', (f) => `${fmt(f.figures.latencySeconds.p50)} / ${fmt(f.figures.latencySeconds.p95)} / ${fmt(f.figures.latencySeconds.max)}`],
     ['peak pods (max per node)', (f) => `${f.figures.peakDataMoverPods} (${Math.max(0, ...Object.values(f.figures.peakDataMoverPodsPerNode))})`],
     ['API requests / DataUpload', (f) => fmt(Object.values(f.figures.apiRequestsPerDataUpload).reduce((a, b) => a + b, 0))],
     ['wall s', (f) => f.wallSeconds.toFixed(1)],
   ];
-  const header = ['', ...flows.map((f) => f.flow)];
+  const variants = flows.some((f) => f.variant !== undefined);
+  const headers = variants ? [['', ...flows.map((f) => f.variant ?? '')], ['', ...flows.map((f) => f.flow)]] : [['', ...flows.map((f) => f.flow)]];
   const body = rows.map(([label, cell]) => [label, ...flows.map(cell)]);
-  const widths = header.map((_, i) => Math.max(...[header, ...body].map((r) => r[i].length)));
+  const widths = headers[0].map((_, i) => Math.max(...[...headers, ...body].map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+  const notes: string[] = [];
+  if (flows.some((f) => f.figures.ratioToLowerBound.makespan < 1)) {
+    notes.push('', 'makespan x < 1: that flow ended before the bound because DataUploads failed early; the bound assumes every one completes.');
+  }
+  return [...headers.map(line), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...notes].join('\n');
 }
 
 function fmt(x: number): string {

@@ -40,6 +40,9 @@ describe('scenario parameters', () => {
     const e = issue8316.build(values, 1);
     expect(e.nodeAgentConfig('velero-1.16')).toMatchObject({ loadConcurrency: { globalConfig: 1 }, datamoverBench: { podInProgressTimeout: '10m' } });
     expect(issue8316.build({ ...values, 'pod-in-progress-timeout': 'none' }, 1).nodeAgentConfig('deploying')).toMatchObject({ datamoverBench: {} });
+    // The report's podResources {}: BestEffort pods.
+    expect(e.nodeAgentConfig('deploying')).toMatchObject({ podResources: { cpuRequest: '0', memoryRequest: '0' } });
+    expect(issue8316.variants!.map((v) => v.params['pod-in-progress-timeout'])).toEqual(['10m', 'none']);
   });
 });
 
@@ -62,28 +65,47 @@ describe('npm run scenario', () => {
     expect(r.stderr).toMatch(message);
   });
 
-  it('runs issue-8316 small: prints the table and writes results@1; the same seed gives the same figures', () => {
+  it('runs issue-8316 small: prints the table and writes results@1; the same seed gives the same figures, in child processes or not', () => {
     const out = mkdtempSync(path.join(tmpdir(), 'dmb-scenario-'));
-    const runOnce = () => {
-      const r = cli('issue-8316', '--pvcs', '3', '--size-gib', '2', '--seed', '4', '--out', out, '--quiet');
+    const runOnce = (...extra: string[]) => {
+      const r = cli('issue-8316', '--pvcs', '3', '--size-gib', '2', '--seed', '4', '--pod-in-progress-timeout', 'none', '--out', out, '--quiet', ...extra);
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/velero-1\.16\s+velero-1\.17\s+deploying/);
       expect(r.stdout).toMatch(/timeouts/);
       return JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as Results;
     };
-    const a = runOnce();
+    const a = runOnce('--jobs', '3');
     expect(a.schema).toBe(RESULTS_SCHEMA);
-    expect(a.flows.map((f) => f.flow)).toEqual(['velero-1.16', 'velero-1.17', 'deploying']);
+    // The variants' parameter was given: one run with it, no variants.
+    expect(a.flows.map((f) => [f.flow, f.variant])).toEqual([['velero-1.16', undefined], ['velero-1.17', undefined], ['deploying', undefined]]);
     expect(a.flows[0].dataUploads).toHaveLength(3);
     expect(a.flows[0].dataUploads[0].phases[0].phase).toBe('New');
     expect(a.parameters).toMatchObject({ pvcs: 3, 'size-gib': 2 });
-    const b = runOnce();
+    const b = runOnce('--jobs', '1');
     expect(b.flows.map((f) => f.figures)).toEqual(a.flows.map((f) => f.figures));
   }, 120_000);
 
+  it('issue-8316 as reported: with a pod deadline velero-1.16 times out, without one it does not, deploying never does; and it says so', () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'dmb-8316-'));
+    const r = cli('issue-8316', '--out', out, '--quiet');
+    expect(r.status, r.stderr).toBe(0);
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as Results;
+    const get = (flow: string, variant: string) => results.flows.find((f) => f.flow === flow && f.variant === variant)!.figures;
+    expect(get('velero-1.16', 'pod deadline 10m').timeouts).toBeGreaterThan(0);
+    expect(get('velero-1.16', 'pod deadline 10m').outcomesByReason).toHaveProperty('pod-inprogress-timeout');
+    for (const flow of ['velero-1.16', 'velero-1.17', 'deploying']) expect(get(flow, 'no pod deadline').timeouts).toBe(0);
+    for (const variant of ['pod deadline 10m', 'no pod deadline']) expect(get('deploying', variant)).toMatchObject({ timeouts: 0, completed: 10, peakDataMoverPods: 1 });
+    // BestEffort pods, as in the report: no requests, so what waiting costs is resident memory.
+    expect(get('velero-1.16', 'no pod deadline')).toMatchObject({ bestEffortPods: 10, idleCpuCoreSeconds: 0 });
+    expect(get('velero-1.16', 'no pod deadline').idleResidentMemoryGiBSeconds).toBeGreaterThan(10 * get('deploying', 'no pod deadline').idleResidentMemoryGiBSeconds);
+    expect(r.stdout).toMatch(/pod deadline 10m\s+pod deadline 10m\s+pod deadline 10m\s+no pod deadline/);
+    expect(r.stdout).toMatch(/As reported: with a pod deadline, velero-1\.16/);
+    expect(r.stdout).toMatch(/velero-1\.16 \(pod deadline 10m\): \d+ of 10 DataUploads timed out/);
+  }, 180_000);
+
   it('with --repeat 2: means with 95% intervals over seeds s and s+1, paired per-PVC differences, a file per seed', () => {
     const out = mkdtempSync(path.join(tmpdir(), 'dmb-repeat-'));
-    const r = cli('issue-8316', '--pvcs', '2', '--size-gib', '1', '--seed', '9', '--repeat', '2', '--flows', 'velero-1.16,deploying', '--out', out, '--quiet');
+    const r = cli('issue-8316', '--pvcs', '2', '--size-gib', '1', '--seed', '9', '--repeat', '2', '--flows', 'velero-1.16,deploying', '--pod-in-progress-timeout', '10m', '--out', out, '--quiet');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/mean \[95% CI\], seeds 9\.\.10/);
     const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as Results;

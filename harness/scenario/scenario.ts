@@ -30,15 +30,38 @@ export interface Experiment {
   itemOperationTimeoutMs?: number;
 }
 
+/** One setting of some parameters, run beside the others (e.g. with and without a pod deadline). */
+export interface Variant {
+  name: string;
+  params: ParamValues;
+}
+
 export interface Scenario {
   name: string;
   /** One line, for --list. */
   summary: string;
   flows: FlowName[];
   params: ParamDecl[];
+  /**
+   * Run every flow once per variant, each variant's params over the others. A variant's
+   * parameter given on the command line replaces the variants: one run with that value.
+   */
+  variants?: Variant[];
   build(values: ParamValues, seed: number): Experiment;
-  /** Lines explaining the result, given the per-flow figures (the scenario's own reading). */
-  explain?(results: { flow: FlowName; timeouts: number; completed: number; dataUploads: number; idleCpuCoreSeconds: number }[]): string[];
+  /** Lines explaining the result, given the per-flow (and per-variant) figures: the scenario's own reading. */
+  explain?(results: ExplainInput[]): string[];
+}
+
+export interface ExplainInput {
+  flow: FlowName;
+  variant?: string;
+  timeouts: number;
+  completed: number;
+  dataUploads: number;
+  idleCpuCoreSeconds: number;
+  idleResidentMemoryGiBSeconds: number;
+  peakDataMoverPods: number;
+  outcomesByReason: Record<string, number>;
 }
 
 export function defineScenario(s: Scenario): Scenario {

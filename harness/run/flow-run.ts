@@ -1,0 +1,50 @@
+// One job of a scenario run: one flow on one seed's workload, on a fresh embedded cluster,
+// reduced to the results file's per-flow entry. A job names its scenario rather than carrying
+// it, so it can run in a child process (harness/run/pool.ts) as well as here.
+import type { FlowName } from '../../controller/flows/types.ts';
+import { ratio, type FlowResult } from '../scenario/results.ts';
+import { scenarioByName } from '../scenario/registry.ts';
+import type { ParamValues } from '../scenario/scenario.ts';
+import { runBackup, type RunProgress } from './backup-run.ts';
+
+export interface FlowJob {
+  scenario: string;
+  params: ParamValues;
+  seed: number;
+  flow: FlowName;
+  /** The scenario variant whose params are in `params`, if the scenario has variants. */
+  variant?: string;
+}
+
+export type { RunProgress };
+
+export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => void): Promise<FlowResult> {
+  const scenario = await scenarioByName(job.scenario);
+  if (!scenario) throw new Error(`unknown scenario "${job.scenario}"`);
+  const experiment = scenario.build(job.params, job.seed);
+  const r = await runBackup({
+    seed: job.seed,
+    flow: job.flow,
+    nodes: experiment.nodes,
+    pvcs: experiment.pvcs,
+    nodeAgentConfig: experiment.nodeAgentConfig(job.flow),
+    behaviour: experiment.behaviour,
+    deadlineSeconds: experiment.deadlineSeconds,
+    itemOperationTimeoutMs: experiment.itemOperationTimeoutMs,
+    onProgress,
+  });
+  const f = r.figures;
+  return {
+    flow: job.flow,
+    ...(job.variant !== undefined ? { variant: job.variant } : {}),
+    wallSeconds: Math.round(r.wallSeconds * 10) / 10,
+    simulatedSeconds: Math.round(r.simulatedSeconds),
+    peakRssMiB: Math.round(r.peakRssBytes / 1024 ** 2),
+    endedBy: r.endedBy,
+    figures: {
+      ...f,
+      ratioToLowerBound: { makespan: ratio(f.makespanSeconds, f.lowerBound.makespanSeconds), idleCpuCoreSeconds: ratio(f.idleCpuCoreSeconds, f.lowerBound.idleCpuCoreSeconds) },
+    },
+    dataUploads: r.record.dataUploads.map(({ createdAt: _createdAt, outcome, reason, ...d }) => ({ ...d, outcome: outcome ?? null, reason: reason ?? null })),
+  };
+}
