@@ -47,3 +47,11 @@ export interface WorkTracker {
 }
 
 export const NO_TRACKING: WorkTracker = { begin() {}, end() {} };
+
+/**
+ * Sent by a client that holds a WorkTracker's work while its request is in flight (KubeIo on
+ * the virtual clock). A server that deliberately waits on the clock before answering (an
+ * injected latency) releases that hold meanwhile, or the clock could never advance to the end
+ * of the wait.
+ */
+export const HOLDS_CLOCK_HEADER = 'x-datamover-bench-holds-clock';

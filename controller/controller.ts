@@ -72,6 +72,11 @@ export class Controller {
     return agent;
   }
 
+  /** Per running node-agent, the DataUploads holding one of its concurrency slots. */
+  slotsHeld(): Record<string, string[]> {
+    return Object.fromEntries([...this.agents].sort(([a], [b]) => (a < b ? -1 : 1)).map(([node, agent]) => [node, agent.slotsHeld()]));
+  }
+
   /** Kills one node-agent, as a crashed pod: no cleanup. */
   async killAgent(nodeName: string): Promise<void> {
     const agent = this.agents.get(nodeName);

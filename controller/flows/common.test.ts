@@ -119,6 +119,15 @@ describe('dataPathFailureReason and the pod deadline', () => {
     expect(dataPathFailureReason(deadline)).toBe('pod-inprogress-timeout');
     expect(dataPathFailureReason('error to run backup: connection reset')).toBe('data-path-failed');
   });
+  it('names a data path ended by an eviction or a lost node after the pod, not the message', () => {
+    const evicted = { metadata: { name: 'du-1' }, status: { phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory.' } } as unknown as V1Pod;
+    const lost = { metadata: { name: 'du-1' }, status: { phase: 'Failed', conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager' }] } } as unknown as V1Pod;
+    const plain = { metadata: { name: 'du-1' }, status: { phase: 'Failed' } } as unknown as V1Pod;
+    expect(dataPathFailureReason('exit 137', evicted)).toBe('pod-evicted');
+    expect(dataPathFailureReason('exit 137', lost)).toBe('node-lost');
+    expect(dataPathFailureReason('exit 1', plain)).toBe('data-path-failed');
+    expect(dataPathFailureReason(deadline, evicted)).toBe('pod-inprogress-timeout');
+  });
   it('classifies a pod that exited on that deadline as pod-inprogress-timeout', () => {
     const pod = {
       metadata: { name: 'du-1', namespace: 'velero' },

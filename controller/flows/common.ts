@@ -155,9 +155,14 @@ const EVICTED_DISRUPTIONS = new Set(['TerminationByKubelet', 'EvictionByEviction
  *  with Velero's "error waiting for du: context deadline exceeded". */
 const IN_PROGRESS_DEADLINE = /error waiting for du: context deadline exceeded/;
 
-/** Why a data path failed, from the data-mover pod's termination message. */
-export function dataPathFailureReason(message: string): OutcomeReason {
-  return IN_PROGRESS_DEADLINE.test(message) ? 'pod-inprogress-timeout' : 'data-path-failed';
+/**
+ * Why a data path failed: from the data-mover pod's termination message, and from the pod
+ * itself when given (the kubelet evicted it, or its node was lost, while it moved data).
+ */
+export function dataPathFailureReason(message: string, pod?: V1Pod): OutcomeReason {
+  if (IN_PROGRESS_DEADLINE.test(message)) return 'pod-inprogress-timeout';
+  const lost = pod ? podLossReason(pod) : undefined;
+  return lost === 'pod-evicted' || lost === 'node-lost' ? lost : 'data-path-failed';
 }
 
 function podLossReason(pod: V1Pod): OutcomeReason {

@@ -20,7 +20,7 @@ import {
   type KubernetesObject,
   type ObjectCache,
 } from '@kubernetes/client-node';
-import { NO_TRACKING, type Clock, type WorkTracker } from '../clock.ts';
+import { HOLDS_CLOCK_HEADER, NO_TRACKING, type Clock, type WorkTracker } from '../clock.ts';
 
 export const API_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] as const;
 export type ApiVerb = (typeof API_VERBS)[number];
@@ -115,9 +115,10 @@ export function plain<T>(o: T): T {
  * What KubeConfig.makeApiClient builds, except for connections: client-node 1.4 gives every
  * request a new Agent, so none is ever reused and each pays a TCP (and TLS) handshake. Here the
  * first request's agent is rebuilt with keep-alive and then shared by every request of the
- * client. Proxy agents are left as client-node makes them.
+ * client. Proxy agents are left as client-node makes them. A client that holds the virtual
+ * clock while a request is in flight says so (HOLDS_CLOCK_HEADER).
  */
-function keepAliveConfiguration(kc: KubeConfig): Configuration {
+function keepAliveConfiguration(kc: KubeConfig, holdsClock: boolean): Configuration {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig: no current cluster (check current-context)');
   let shared: http.Agent | undefined;
@@ -128,6 +129,7 @@ function keepAliveConfiguration(kc: KubeConfig): Configuration {
         getName: () => 'kubeconfig',
         async applySecurityAuthentication(ctx) {
           await kc.applySecurityAuthentication(ctx);
+          if (holdsClock) ctx.setHeaderParam(HOLDS_CLOCK_HEADER, '1');
           const made = ctx.getAgent() as { constructor: unknown; options?: http.AgentOptions } | undefined;
           const Agent = made?.constructor;
           if (!shared && (Agent === http.Agent || Agent === https.Agent)) {
@@ -160,7 +162,7 @@ export class KubeIo {
     readonly kc: KubeConfig,
     readonly opts: KubeIoOptions,
   ) {
-    const config = keepAliveConfiguration(kc);
+    const config = keepAliveConfiguration(kc, opts.work !== undefined && opts.work !== NO_TRACKING);
     this.core = new CoreV1Api(config);
     this.custom = new CustomObjectsApi(config);
     this.cost = opts.cost ?? new ApiCost();

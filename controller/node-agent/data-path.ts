@@ -18,7 +18,7 @@ export interface DataPathCallbacks {
   onProgress(progress: DataPathProgress): void;
   onCompleted(result: DataPathBackupResult | undefined): void;
   onCancelled(): void;
-  onFailed(message: string): void;
+  onFailed(message: string, pod: V1Pod): void;
 }
 
 export class DataPathWatcher {
@@ -75,7 +75,7 @@ export class DataPathWatcher {
       this.callbacks.onProgress({ totalBytes: result?.totalBytes, doneBytes: result?.totalBytes });
       this.callbacks.onCompleted(result);
     } else if (message.endsWith(ERR_CANCELLED)) this.callbacks.onCancelled();
-    else this.callbacks.onFailed(message);
+    else this.callbacks.onFailed(message, pod);
   }
 }
 

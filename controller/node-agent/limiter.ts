@@ -39,6 +39,11 @@ export class Limiter {
     if (had) for (const l of [...this.listeners]) l();
   }
 
+  /** The DataUploads holding a slot (running or reserved), sorted. */
+  held(): string[] {
+    return [...this.running, ...this.reserved].sort();
+  }
+
   onRelease(fn: () => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);

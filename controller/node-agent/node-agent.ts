@@ -112,6 +112,11 @@ export class NodeAgent {
     return this.opts.nodeName;
   }
 
+  /** The DataUploads holding one of this node's concurrency slots (a steady-state check). */
+  slotsHeld(): string[] {
+    return this.limiter?.held() ?? [];
+  }
+
   /** Starts watching, runs Velero's start-up pass over existing DataUploads, then reconciles. */
   async start(): Promise<void> {
     const { io, namespace, nodeName, flow } = this.opts;
@@ -389,7 +394,11 @@ export class NodeAgent {
     const claimed = structuredClone(du);
     claimed.status = { ...claimed.status, phase: 'DatamoverDeploying', node: nodeName };
     claimed.metadata.annotations = { ...claimed.metadata.annotations, [DEPLOYING_TIMESTAMP_ANNOTATION]: kubeTime(clock.now()) };
-    const written = await this.exclusiveUpdate(claimed);
+    // The reservation is ours until the claim is written: a lost race or a failed request gives it back.
+    const written = await this.exclusiveUpdate(claimed).catch((e) => {
+      this.limiter.release(name);
+      throw e;
+    });
     if (!written) {
       this.limiter.release(name);
       return;
@@ -447,7 +456,7 @@ export class NodeAgent {
       onProgress: (p) => void this.guard(name, () => this.onProgress(name, p)),
       onCompleted: (r) => void this.guard(name, () => this.onCompleted(name, r)),
       onCancelled: () => void this.guard(name, () => this.cleanupAndEnd(name, 'Canceled', 'canceled')),
-      onFailed: (m) => void this.guard(name, () => this.cleanupAndEnd(name, 'Failed', dataPathFailureReason(m), `data path backup failed: ${m}`)),
+      onFailed: (m, pod) => void this.guard(name, () => this.cleanupAndEnd(name, 'Failed', dataPathFailureReason(m, pod), `data path backup failed: ${m}`)),
     });
     this.watchers.set(name, watcher);
     return watcher;

@@ -3,7 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
-import type { Clock } from '../clock.ts';
+import { HOLDS_CLOCK_HEADER, type Clock } from '../clock.ts';
 import type { Random } from '../random.ts';
 import { KubeApi, type DeleteOptions, type FieldValidation, type ListOptions, type PatchType, type WriteOptions } from './api.ts';
 import { BuiltinControllers } from './controllers.ts';
@@ -180,8 +180,13 @@ export class ApiServer {
     if (this.faults.active) {
       const plan = this.faults.plan(requestInfo);
       if (plan.delayMs > 0) {
-        idle(); // Waiting on the clock is not work: the virtual clock may advance meanwhile.
+        // Waiting on the clock is not work: the virtual clock may advance meanwhile, so the
+        // server's hold and the client's (if it holds one for this request) are let go.
+        const clientHolds = req.headers[HOLDS_CLOCK_HEADER] === '1' && this.opts.activity !== undefined;
+        idle();
+        if (clientHolds) this.opts.activity!.end();
         await this.opts.clock.sleep(plan.delayMs);
+        if (clientHolds) this.opts.activity!.begin();
         busy();
       }
       if (plan.error) throw plan.error;

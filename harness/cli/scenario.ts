@@ -8,6 +8,8 @@ import { fs } from 'zx';
 import { parseNodeAgentConfig } from '../../controller/config.ts';
 import { FLOW_NAMES, type FlowName } from '../../controller/flows/types.ts';
 import type { FlowJob } from '../run/flow-run.ts';
+import { parseFaults } from '../chaos/faults.ts';
+import { faultNodes } from '../run/backup-run.ts';
 import { runJobs } from '../run/pool.ts';
 import { loadScenarios, REPO_ROOT } from '../scenario/registry.ts';
 import { columnOf, repeatTable, RESULTS_SCHEMA, summarizeRepeats, summaryTable, type Results } from '../scenario/results.ts';
@@ -62,7 +64,8 @@ async function main(argv: string[]): Promise<number> {
   const name = argv[0] && !argv[0].startsWith('-') ? argv[0] : undefined;
   const rest = name ? argv.slice(1) : argv;
   if (rest.includes('--list')) {
-    for (const s of scenarios.values()) console.log(`${s.name.padEnd(14)}${s.summary}`);
+    const width = Math.max(...[...scenarios.keys()].map((n) => n.length)) + 2;
+    for (const s of scenarios.values()) console.log(`${s.name.padEnd(width)}${s.summary}`);
     return 0;
   }
   if (!name) {
@@ -146,6 +149,7 @@ async function runSeeds(o: SeedRuns): Promise<Results[]> {
   for (const st of settings) {
     const experiment = scenario.build(st.params, seeds[0]);
     for (const flow of flows) parseNodeAgentConfig(experiment.nodeAgentConfig(flow), `${scenario.name}'s node-agent config for ${flow}`);
+    parseFaults(experiment.faults, faultNodes(experiment.nodes));
   }
   const pvcs = scenario.build(params, seeds[0]).pvcs.length;
   if (!o.quiet) console.log(`${scenario.name}: ${pvcs} PVCs, ${flows.join(', ')}${o.variants ? `; ${o.variants.map((v) => v.name).join(' | ')}` : ''}; seed${seeds.length > 1 ? `s ${seeds[0]}..${seeds[seeds.length - 1]}` : ` ${seeds[0]}`}; ${Math.min(o.jobs, jobs.length)} at once`);
@@ -176,7 +180,7 @@ async function runSeeds(o: SeedRuns): Promise<Results[]> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
-    const known = e instanceof UsageError || e instanceof ParamError || (e as Error).name === 'ConfigError' || String((e as { code?: string }).code ?? '').startsWith('ERR_PARSE_ARGS');
+    const known = e instanceof UsageError || e instanceof ParamError || (e as Error).name === 'ConfigError' || (e as Error).name === 'FaultError' || String((e as { code?: string }).code ?? '').startsWith('ERR_PARSE_ARGS');
     console.error(`scenario: ${(e as Error).message}`);
     if (!known) console.error((e as Error).stack);
     process.exit(known ? 2 : 1);

@@ -148,7 +148,7 @@ describe('with the data-mover pod’s deadline for InProgress (podInProgressTime
 
 describe('a node-agent killed and restarted mid-run', () => {
   it.each(FLOW_NAMES)('%s: every DataUpload ends, none is stuck, nothing is left behind', async (flow) => {
-    const r = await run(flow, { killNodeAgent: { node: 'worker-1', atSeconds: 500, downSeconds: 60 } });
+    const r = await run(flow, { faults: [{ kind: 'node-agent-restart', node: 'worker-1', at: 500, durationSeconds: 60 }] });
     printCost(r);
     expect(r.endedBy).toBe('done');
     expect(r.dataUploads.every((d) => ['Completed', 'Failed', 'Canceled'].includes(d.phase))).toBe(true);

@@ -34,7 +34,16 @@ import { parseBytes, parseCpu } from '../../controller/quantity.ts';
 import { resourceInfo } from '../sim/context.ts';
 import { createWorkloadPvc, CSI_STORAGE_CLASS } from '../sim/csi.ts';
 import type { NodePoolDecl } from '../sim/nodes.ts';
+
+/** The nodes a fault may name or select, with the hostname label every kubelet adds. */
+export function faultNodes(pools: NodePoolDecl[]): { name: string; labels: Record<string, string> }[] {
+  return expandNodePools(pools).map((n) => ({ name: n.name, labels: { ...n.labels, 'kubernetes.io/hostname': n.name } }));
+}
 import { VirtualClock } from '../sim/virtual-clock.ts';
+import { parseFaults, type FaultDecl } from '../chaos/faults.ts';
+import { ChaosInjector, type FaultRecord } from '../chaos/injector.ts';
+import { attributeFailures, steadyStateChecks, type SteadyStateCheck } from '../chaos/steady-state.ts';
+import { expandNodePools } from '../sim/nodes.ts';
 
 export const VELERO_NAMESPACE = 'velero';
 
@@ -49,8 +58,8 @@ export interface BackupRunOptions {
   /** Simulated seconds after which the run stops, ended or not. */
   deadlineSeconds: number;
   itemOperationTimeoutMs?: number;
-  /** Kill one node-agent at `atSeconds` and start it again `downSeconds` later. */
-  killNodeAgent?: { node: string; atSeconds: number; downSeconds: number };
+  /** The fault schedule (harness/chaos/faults.ts), checked against the nodes before the run starts. */
+  faults?: FaultDecl[];
   /** Called a few times a second of wall time, and once at the end, with how far the run is. */
   onProgress?: (p: RunProgress) => void;
   /** Called on every DataUpload write: to check what the controller writes. */
@@ -104,6 +113,12 @@ export interface BackupRunResult {
   apiCost: { nodeAgents: ApiCost; server: ApiCost; events: ApiCost };
   /** The node-agents' requests per DataUpload, by verb (sent + modeled). */
   apiRequestsPerDataUpload: Record<ApiVerb, number>;
+  /** The faults as they happened (simulated times, nodes chosen, what they did). */
+  faults: FaultRecord[];
+  /** Steady-state checks after the run: all terminal, nothing leaked, no slot held, every failure explained. */
+  steadyState: SteadyStateCheck[];
+  /** Failed or canceled DataUploads attributed to a fault: DataUpload name -> fault name. */
+  failuresByFault: Record<string, string>;
   /** DESIGN.md section 4's figures, from what the recorder's watches saw. */
   figures: Figures & { lowerBound: LowerBound };
   /** What the recorder saw, per DataUpload and per data-mover pod. */
@@ -114,6 +129,7 @@ const EXPOSED_PHASES = new Set(['Accepted', 'Prepared', 'DatamoverDeploying']);
 
 export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult> {
   const wallStart = performance.now();
+  const faults = parseFaults(opts.faults, faultNodes(opts.nodes));
   const clock = new VirtualClock();
   const start = clock.now();
   const at = () => (clock.now() - start) / 1000;
@@ -157,17 +173,10 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
     await controller.start();
     opts.log?.('controller started');
     const backup = await server.startBackup({ name: 'backup-1', namespace: VELERO_NAMESPACE, pvcs: opts.pvcs, itemOperationTimeoutMs: opts.itemOperationTimeoutMs });
-    if (opts.killNodeAgent) {
-      const k = opts.killNodeAgent;
-      clock.setTimer(k.atSeconds * 1000 - (clock.now() - start), () => {
-        opts.log?.(`t=${at()}s kill node-agent ${k.node}`);
-        void controller.killAgent(k.node);
-        clock.setTimer(k.downSeconds * 1000, () => {
-          opts.log?.(`t=${at()}s start node-agent ${k.node}`);
-          void controller.startAgent(k.node);
-        });
-      });
-    }
+    const chaos = new ChaosInjector(
+      { clock, start, api, server: cluster.server, sim: cluster.simulation!, controller, random: random.fork('chaos'), expectedDataUploads: opts.pvcs.length, namespace: VELERO_NAMESPACE, log: opts.log },
+      faults,
+    );
     const endedBy = await clock.run(() => backup.done(), start + opts.deadlineSeconds * 1000);
     const simulatedSeconds = at();
     progress();
@@ -176,6 +185,7 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
     const outcome = endedBy === 'done' ? await backup.outcome : undefined;
     const { idleResidentMiB, busyResidentMiB } = resolveBehaviour(opts.behaviour).dataPath;
     const record = recorder.record(controller.cost.total(), { idle: idleResidentMiB, busy: busyResidentMiB });
+    const slotsHeld = controller.slotsHeld();
     await backup.stop();
     await controller.stop();
     await recorder.stop();
@@ -185,6 +195,10 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
       lowerBound: lowerBoundFor(opts, config, record.dataUploads),
     };
 
+    const left = leftovers(api);
+    const steadyState = steadyStateChecks({ record, leftovers: left, slotsHeld });
+    const faultRecords = [...chaos.records, ...chaos.neverHappened()];
+    const failuresByFault = Object.fromEntries(attributeFailures(record, faultRecords));
     const dataUploads = observer.records();
     const cost = controller.cost;
     const perDu = {} as Record<ApiVerb, number>;
@@ -202,7 +216,10 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
       peakPodsPerNode: observer.peakPodsPerNode,
       peakExposeOnGoing: observer.peakLabelled,
       peakExposed: observer.peakExposed,
-      leftovers: leftovers(api),
+      leftovers: left,
+      faults: faultRecords,
+      steadyState,
+      failuresByFault,
       apiCost: { nodeAgents: cost, server: serverCost, events: controller.eventsCost },
       apiRequestsPerDataUpload: perDu,
       figures,

@@ -31,6 +31,7 @@ export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => 
     behaviour: experiment.behaviour,
     deadlineSeconds: experiment.deadlineSeconds,
     itemOperationTimeoutMs: experiment.itemOperationTimeoutMs,
+    faults: experiment.faults,
     onProgress,
   });
   const f = r.figures;
@@ -45,6 +46,13 @@ export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => 
       ...f,
       ratioToLowerBound: { makespan: ratio(f.makespanSeconds, f.lowerBound.makespanSeconds), idleCpuCoreSeconds: ratio(f.idleCpuCoreSeconds, f.lowerBound.idleCpuCoreSeconds) },
     },
-    dataUploads: r.record.dataUploads.map(({ createdAt: _createdAt, outcome, reason, ...d }) => ({ ...d, outcome: outcome ?? null, reason: reason ?? null })),
+    faults: r.faults,
+    steadyState: r.steadyState,
+    dataUploads: r.record.dataUploads.map(({ createdAt: _createdAt, outcome, reason, ...d }) => ({
+      ...d,
+      outcome: outcome ?? null,
+      reason: reason ?? null,
+      fault: r.failuresByFault[d.name] ?? null,
+    })),
   };
 }

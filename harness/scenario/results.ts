@@ -3,6 +3,8 @@
 import type { FlowName } from '../../controller/flows/types.ts';
 import { TIMEOUT_REASONS, type DataUploadRecord, type Figures } from '../figures/figures.ts';
 import type { LowerBound } from '../figures/lower-bound.ts';
+import type { FaultRecord } from '../chaos/injector.ts';
+import type { SteadyStateCheck } from '../chaos/steady-state.ts';
 import { meanCi, pairedDifference, type MeanCi } from './stats.ts';
 
 export const RESULTS_SCHEMA = 'datamover-bench/results@1';
@@ -19,7 +21,12 @@ export interface FlowResult {
   /** How the run ended: "done" (the backup ended) or "deadline" (stopped unfinished). */
   endedBy: string;
   figures: Figures & { lowerBound: LowerBound; ratioToLowerBound: { makespan: number; idleCpuCoreSeconds: number } };
-  dataUploads: (Omit<DataUploadRecord, 'createdAt' | 'outcome' | 'reason'> & { outcome: string | null; reason: string | null })[];
+  /** The fault schedule as it happened in this run (harness/chaos). */
+  faults: FaultRecord[];
+  /** After the run: all terminal, nothing leaked, no slot held, every failure explained. */
+  steadyState: SteadyStateCheck[];
+  /** `fault`: the fault a failed or canceled DataUpload is attributed to, if any. */
+  dataUploads: (Omit<DataUploadRecord, 'createdAt' | 'outcome' | 'reason'> & { outcome: string | null; reason: string | null; fault: string | null })[];
 }
 
 export interface Results {
@@ -133,12 +140,22 @@ export function summaryTable(results: Results): string {
     ['API requests / DataUpload', (f) => fmt(Object.values(f.figures.apiRequestsPerDataUpload).reduce((a, b) => a + b, 0))],
     ['wall s', (f) => f.wallSeconds.toFixed(1)],
   ];
+  if (flows.some((f) => f.faults?.length)) {
+    rows.push(
+      ['faults that happened', (f) => `${f.faults.filter((x) => x.startedAt !== null).length} of ${f.faults.length}`],
+      ['failed or canceled by a fault', (f) => String(f.dataUploads.filter((d) => d.fault).length)],
+    );
+  }
+  rows.push(['steady state', (f) => (f.steadyState ?? []).filter((c) => !c.ok).map((c) => `FAIL ${c.name}`).join(', ') || 'ok']);
   const variants = flows.some((f) => f.variant !== undefined);
   const headers = variants ? [['', ...flows.map((f) => f.variant ?? '')], ['', ...flows.map((f) => f.flow)]] : [['', ...flows.map((f) => f.flow)]];
   const body = rows.map(([label, cell]) => [label, ...flows.map(cell)]);
   const widths = headers[0].map((_, i) => Math.max(...[...headers, ...body].map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const notes: string[] = [];
+  for (const f of flows) {
+    for (const c of f.steadyState ?? []) if (!c.ok) notes.push(`${columnOf(f)}: steady state ${c.name} failed: ${c.detail}`);
+  }
   if (flows.some((f) => f.figures.ratioToLowerBound.makespan < 1)) {
     notes.push('', 'makespan x < 1: that flow ended before the bound because DataUploads failed early; the bound assumes every one completes.');
   }

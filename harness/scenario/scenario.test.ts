@@ -50,11 +50,13 @@ describe('npm run scenario', () => {
   it('lists the scenarios, one line each', () => {
     const r = cli('--list');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^issue-8316 .+\nlarge-pvc .+\n$/);
+    const names = r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]);
+    expect(names).toEqual(['api-degraded', 'chaos-mix', 'controller-restart', 'issue-8316', 'large-pvc', 'node-failure', 'node-pressure']);
+    expect(r.stdout).toMatch(/^large-pvc {2,}240 PVCs/m);
   });
 
   it.each([
-    [['no-such'], /unknown scenario "no-such": the scenarios are issue-8316, large-pvc/],
+    [['no-such'], /unknown scenario "no-such": the scenarios are api-degraded, chaos-mix, controller-restart, issue-8316, large-pvc, node-failure, node-pressure/],
     [['issue-8316', '--pvcs', '0'], /--pvcs: "0" is not accepted: a whole number >= 1/],
     [['issue-8316', '--flows', 'velero-1.15'], /--flows: "velero-1.15" is not accepted/],
     [['issue-8316', '--frobnicate'], /Unknown option '--frobnicate'/],

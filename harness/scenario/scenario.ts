@@ -2,6 +2,7 @@
 // their values and the seed, the experiment: cluster, workload, node-agent config per flow,
 // flows, deadline. The scenario files in scenarios/ read like the experiment; this is the shape.
 import type { FlowName } from '../../controller/flows/types.ts';
+import type { FaultDecl } from '../chaos/faults.ts';
 import type { BehaviourOverrides } from '../sim/behaviour.ts';
 import type { NodePoolDecl } from '../sim/nodes.ts';
 
@@ -28,6 +29,8 @@ export interface Experiment {
   /** Simulated seconds after which a flow's run is stopped and reported unfinished. */
   deadlineSeconds: number;
   itemOperationTimeoutMs?: number;
+  /** The fault schedule (harness/chaos/faults.ts); the same for every flow. */
+  faults?: FaultDecl[];
 }
 
 /** One setting of some parameters, run beside the others (e.g. with and without a pod deadline). */

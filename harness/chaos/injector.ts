@@ -1,0 +1,245 @@
+// Carries out a checked fault schedule on the embedded cluster: each fault at its simulated
+// moment (or when its DataUpload condition first holds), undone after its duration, every
+// random choice from the run's seed. The injectors act as the simulated machines and the
+// API server would: node conditions and taints through the kubelet's own path, a dead node's
+// kubelet and heartbeats stopped, pods deleted through the API, rules on the server's fault
+// seam. What happened is logged, with simulated times, for the results.
+import { DATA_UPLOAD_GROUP, DATA_UPLOAD_LABEL, DATA_UPLOAD_PLURAL } from '../../controller/api/dataupload.ts';
+import type { Controller } from '../../controller/controller.ts';
+import type { KubeApi } from '../apiserver/api.ts';
+import type { ApiServer } from '../apiserver/server.ts';
+import type { Random } from '../random.ts';
+import { resourceInfo } from '../sim/context.ts';
+import type { Simulation } from '../sim/cluster.ts';
+import { setNodeCondition, startHeartbeat, stopHeartbeat } from '../sim/nodes.ts';
+import { NODE_ANNOTATIONS } from '../sim/programs.ts';
+import type { VirtualClock } from '../sim/virtual-clock.ts';
+import { nodeCandidates, type Fault } from './faults.ts';
+
+export interface FaultRecord {
+  name: string;
+  kind: string;
+  /** The node it acted on, if any. */
+  node?: string;
+  /** Simulated seconds since the run's start; null: its condition never held, it did not happen. */
+  startedAt: number | null;
+  endedAt?: number;
+  /** What it did, in a line (pods killed, rule, ...). */
+  detail: string;
+  /** The DataUploads it hit directly (pod-kill: those whose pods it deleted). */
+  dataUploads?: string[];
+}
+
+export interface ChaosEnv {
+  clock: VirtualClock;
+  /** The run's start, ms of `clock`. */
+  start: number;
+  api: KubeApi;
+  server: ApiServer;
+  sim: Simulation;
+  controller: Controller;
+  random: Random;
+  /** DataUploads the workload will create (for `when` fractions). */
+  expectedDataUploads: number;
+  namespace: string;
+  log?: (line: string) => void;
+}
+
+const PHASE_ORDER = ['New', 'Accepted', 'Prepared', 'DatamoverDeploying', 'InProgress', 'Completed'];
+
+export class ChaosInjector {
+  readonly records: FaultRecord[] = [];
+  private readonly pending = new Set<Fault>();
+  /** Per DataUpload, the furthest phase (PHASE_ORDER index) it has reached. */
+  private readonly reached = new Map<string, number>();
+
+  constructor(
+    private readonly env: ChaosEnv,
+    faults: Fault[],
+  ) {
+    for (const f of faults) {
+      if (f.at !== undefined) this.timer(f.at * 1000 - this.elapsedMs(), () => this.begin(f));
+      else this.pending.add(f);
+    }
+    if (this.pending.size) {
+      const dus = resourceInfo(env.api, DATA_UPLOAD_GROUP, 'v2alpha1', DATA_UPLOAD_PLURAL);
+      env.api.onWrite((info, cur) => {
+        if (info !== dus || !cur || !this.pending.size) return;
+        const phase = (cur.obj as { status?: { phase?: string } }).status?.phase || 'New';
+        const i = PHASE_ORDER.indexOf(phase);
+        const name = cur.obj.metadata.name!;
+        if (i > (this.reached.get(name) ?? -1)) this.reached.set(name, i);
+        for (const f of [...this.pending]) {
+          if (this.share(f.when!.phase) >= f.when!.fraction) {
+            this.pending.delete(f);
+            // Not inside the API's write: at once, from the clock.
+            this.timer(0, () => this.begin(f));
+          }
+        }
+      });
+    }
+  }
+
+  /** Faults whose `when` never held before the run ended, as records that say so. */
+  neverHappened(): FaultRecord[] {
+    return [...this.pending].map((f) => ({
+      name: f.name,
+      kind: f.kind,
+      startedAt: null,
+      detail: `did not happen: fewer than ${f.when!.fraction * 100}% of the DataUploads reached ${f.when!.phase}`,
+    }));
+  }
+
+  private share(phase: string): number {
+    const want = PHASE_ORDER.indexOf(phase);
+    let n = 0;
+    for (const i of this.reached.values()) if (i >= want) n++;
+    return n / Math.max(1, this.env.expectedDataUploads);
+  }
+
+  private elapsedMs(): number {
+    return this.env.clock.now() - this.env.start;
+  }
+
+  private now(): number {
+    return Math.round(this.elapsedMs()) / 1000;
+  }
+
+  private timer(ms: number, fn: () => void): void {
+    this.env.clock.setTimer(Math.max(0, ms), fn);
+  }
+
+  private pickNode(f: Fault): string {
+    const nodes = this.env.api.list(resourceInfo(this.env.api, '', 'v1', 'nodes'), undefined, {}).items.map((s) => ({
+      name: s.obj.metadata.name!,
+      labels: (s.obj.metadata.labels ?? {}) as Record<string, string>,
+    }));
+    const candidates = nodeCandidates(f.node!, nodes);
+    // One stream per fault: the choice does not depend on what other faults drew.
+    return candidates[this.env.random.fork(`fault/${f.name}`).int(0, candidates.length - 1)];
+  }
+
+  private begin(f: Fault): void {
+    const { env } = this;
+    const ctx = env.sim.ctx;
+    const startedAt = this.now();
+    const rec: FaultRecord = { name: f.name, kind: f.kind, startedAt, detail: '' };
+    this.records.push(rec);
+    let undo: (() => void) | undefined;
+    switch (f.kind) {
+      case 'node-memory-pressure': {
+        const node = (rec.node = this.pickNode(f));
+        setNodeCondition(ctx, node, 'MemoryPressure', 'True');
+        rec.detail = `MemoryPressure=True on ${node}`;
+        undo = () => setNodeCondition(ctx, node, 'MemoryPressure', 'False');
+        break;
+      }
+      case 'node-cpu-pressure': {
+        const node = (rec.node = this.pickNode(f));
+        const nodes = resourceInfo(env.api, '', 'v1', 'nodes');
+        env.api.patch(nodes, undefined, node, 'merge', { metadata: { annotations: { [NODE_ANNOTATIONS.cpuPressure]: 'true' } } });
+        rec.detail = `CPU pressure on ${node}: data throughput x${ctx.behaviour.dataPath.cpuPressureFactor}`;
+        undo = () => env.api.patch(nodes, undefined, node, 'merge', { metadata: { annotations: { [NODE_ANNOTATIONS.cpuPressure]: null } } });
+        break;
+      }
+      case 'node-failure': {
+        const node = (rec.node = this.pickNode(f));
+        stopHeartbeat(ctx, node);
+        env.sim.kubelets.stopNode(node);
+        const hadAgent = env.controller.agents.has(node);
+        if (hadAgent) void env.controller.killAgent(node);
+        rec.detail = `${node} stopped (kubelet, heartbeats${hadAgent ? ', node-agent' : ''})`;
+        undo = () => {
+          env.sim.kubelets.startNode(node);
+          startHeartbeat(ctx, node);
+          if (hadAgent && !env.controller.agents.has(node)) void env.controller.startAgent(node);
+        };
+        break;
+      }
+      case 'node-agent-restart': {
+        const node = (rec.node = this.pickNode(f));
+        if (!env.controller.agents.has(node)) {
+          rec.detail = `no node-agent runs on ${node}`;
+          rec.endedAt = startedAt;
+          return;
+        }
+        void env.controller.killAgent(node);
+        rec.detail = `node-agent on ${node} killed`;
+        const down = f.durationSeconds ?? 30;
+        this.timer(down * 1000, () => {
+          if (!env.controller.agents.has(node)) void env.controller.startAgent(node);
+          rec.endedAt = this.now();
+        });
+        return;
+      }
+      case 'pod-kill': {
+        const pods = resourceInfo(env.api, '', 'v1', 'pods');
+        const live = env.api
+          .list(pods, env.namespace, { labelSelector: DATA_UPLOAD_LABEL })
+          .items.filter((s) => !s.obj.metadata.deletionTimestamp)
+          .map((s) => ({ name: s.obj.metadata.name!, du: s.obj.metadata.labels![DATA_UPLOAD_LABEL] }))
+          .sort((a, b) => (a.name < b.name ? -1 : 1));
+        const rng = env.random.fork(`fault/${f.name}`);
+        const killed: typeof live = [];
+        for (let i = 0; i < (f.count ?? 1) && live.length; i++) killed.push(live.splice(rng.int(0, live.length - 1), 1)[0]);
+        for (const p of killed) env.api.delete(pods, env.namespace, p.name, { gracePeriodSeconds: 0 });
+        rec.detail = killed.length ? `deleted ${killed.map((p) => p.name).join(', ')}` : 'no data-mover pod to delete';
+        rec.dataUploads = killed.map((p) => p.du);
+        rec.endedAt = startedAt;
+        return;
+      }
+      case 'snapshot-failure': {
+        const before = ctx.behaviour.csi.snapshotFailureRate;
+        ctx.behaviour.csi.snapshotFailureRate = f.rate!;
+        rec.detail = `snapshots fail with probability ${f.rate}`;
+        undo = () => (ctx.behaviour.csi.snapshotFailureRate = before);
+        break;
+      }
+      case 'backup-pvc-bind-delay': {
+        const csi = ctx.behaviour.csi;
+        const before = { base: csi.provisionFromSnapshotBaseSeconds, perGiB: csi.provisionFromSnapshotSecondsPerGiB };
+        csi.provisionFromSnapshotBaseSeconds = { kind: 'fixed', value: f.seconds! };
+        csi.provisionFromSnapshotSecondsPerGiB = 0;
+        rec.detail = `PVCs from snapshots bind after ${f.seconds} s`;
+        undo = () => {
+          csi.provisionFromSnapshotBaseSeconds = before.base;
+          csi.provisionFromSnapshotSecondsPerGiB = before.perGiB;
+        };
+        break;
+      }
+      case 'api-latency':
+      case 'api-errors': {
+        const id = env.server.faults.addRule({
+          verbs: f.verbs,
+          resources: f.resources,
+          ...(f.kind === 'api-latency' ? { latencyMs: f.latencyMs, jitterMs: f.jitterMs } : { errorCode: f.errorCode, errorRate: f.rate }),
+        });
+        const which = `${f.verbs?.join('/') ?? 'all verbs'} on ${f.resources?.join(', ') ?? 'all resources'}`;
+        rec.detail = f.kind === 'api-latency' ? `+${f.latencyMs} ms${f.jitterMs ? ` (+0-${f.jitterMs})` : ''}, ${which}` : `${f.errorCode} at rate ${f.rate}, ${which}`;
+        undo = () => env.server.faults.removeRule(id);
+        break;
+      }
+      case 'drop-watches': {
+        const n = env.server.dropWatches(f.resource);
+        rec.detail = `closed ${n} watch${n === 1 ? '' : 'es'}${f.resource ? ` of ${f.resource}` : ''}`;
+        rec.endedAt = startedAt;
+        return;
+      }
+      case 'force-gone': {
+        const n = env.server.forceGone(f.resource);
+        rec.detail = `compacted${f.resource ? ` ${f.resource}` : ''}: ${n} watch${n === 1 ? '' : 'es'} got 410 Gone`;
+        rec.endedAt = startedAt;
+        return;
+      }
+    }
+    env.log?.(`t=${startedAt}s fault ${f.name}: ${rec.detail}`);
+    if (undo && f.durationSeconds !== undefined) {
+      const end = undo;
+      this.timer(f.durationSeconds * 1000, () => {
+        end();
+        rec.endedAt = this.now();
+        env.log?.(`t=${rec.endedAt}s fault ${f.name} undone`);
+      });
+    }
+  }
+}

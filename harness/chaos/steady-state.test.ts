@@ -1,0 +1,84 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Limiter } from '../../controller/node-agent/limiter.ts';
+import type { RunRecord } from '../figures/figures.ts';
+import { runBackup } from '../run/backup-run.ts';
+import type { FaultRecord } from './injector.ts';
+import { attributeFailures, steadyStateChecks } from './steady-state.ts';
+
+const zero = { get: 0, list: 0, watch: 0, create: 0, update: 0, patch: 0, delete: 0 };
+const du = (name: string, node: string | undefined, end: [string, number] | undefined, reason?: string) => ({
+  name, namespace: 'velero', pvc: `app/${name}`, bytes: 1, createdAt: 0, node,
+  outcome: end?.[0] as 'Completed' | 'Failed' | 'Canceled' | undefined, reason,
+  phases: [{ phase: 'New', at: 0 }, ...(end ? [{ phase: end[0], at: end[1] }] : [])],
+});
+
+describe('steady-state checks', () => {
+  const record: RunRecord = {
+    endAt: 5000,
+    dataUploads: [du('a', 'n1', ['Completed', 100]), du('b', 'n2', ['Failed', 700], 'node-lost'), du('c', undefined, ['Failed', 4000], 'prepare-timeout'), du('d', 'n1', ['Canceled', 300], 'pod-failed')],
+    pods: [{ name: 'd', dataUpload: 'd', createdAt: 1, node: 'n1', scheduledAt: 2, cpuCores: 1, memoryGiB: 1 }],
+    apiRequests: zero,
+  };
+
+  it('pass on a clean end, and name what is wrong otherwise', () => {
+    expect(steadyStateChecks({ record, leftovers: { pods: [] }, slotsHeld: { n1: [] } }).every((c) => c.ok)).toBe(true);
+    const bad = steadyStateChecks({
+      record: { ...record, dataUploads: [...record.dataUploads, du('e', 'n1', undefined), du('f', 'n1', ['Failed', 9], 'unknown')] },
+      leftovers: { pods: ['e'], volumeSnapshots: [] },
+      slotsHeld: { n1: ['e'], n2: [] },
+    });
+    expect(bad.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)).toEqual([
+      'all-terminal: 1 DataUpload(s) not terminal: e (New)',
+      'nothing-leaked: pods: e',
+      'no-slot-held: n1 holds e',
+      'failures-explained: no reason recorded for f',
+    ]);
+  });
+
+  it('attribute a failure to the latest fault on its node (or its pod’s) in the window; a flow’s own timeout to none', () => {
+    const faults: FaultRecord[] = [
+      { name: 'pressure', kind: 'node-memory-pressure', node: 'n2', startedAt: 100, endedAt: 200, detail: '' },
+      { name: 'failure', kind: 'node-failure', node: 'n2', startedAt: 500, endedAt: 900, detail: '' },
+      { name: 'kill', kind: 'pod-kill', startedAt: 250, endedAt: 250, detail: '', dataUploads: ['d'] },
+      { name: 'never', kind: 'pod-kill', startedAt: null, detail: '' },
+    ];
+    expect(Object.fromEntries(attributeFailures(record, faults))).toEqual({ b: 'failure', d: 'kill' });
+  });
+});
+
+describe('a broken controller is caught', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  const run = (log?: (line: string) => void) =>
+    runBackup({
+      seed: 5,
+      flow: 'deploying',
+      nodes: [{ count: 2, namePrefix: 'worker', capacity: { cpu: '4', memory: '16Gi', pods: '110' } }],
+      pvcs: Array.from({ length: 4 }, (_, i) => ({ namespace: 'app', name: `data-${i}`, size: '2Gi' })),
+      nodeAgentConfig: { loadConcurrency: { globalConfig: 1 }, podResources: { cpuRequest: '1', cpuLimit: '0', memoryRequest: '1Gi', memoryLimit: '0' } },
+      deadlineSeconds: 3600,
+      faults: [{ kind: 'node-failure', node: 'worker-1', at: 40, durationSeconds: 600 }],
+      log,
+    });
+
+  it('a healthy controller through a node failure passes every check', async () => {
+    const r = await run();
+    expect(r.faults).toMatchObject([{ kind: 'node-failure', node: 'worker-1', startedAt: 40, endedAt: 640 }]);
+    expect(r.steadyState.filter((c) => !c.ok)).toEqual([]);
+  }, 60_000);
+
+  it('one that never releases a slot after a node failure fails no-slot-held and all-terminal', async () => {
+    let broken = false;
+    const release = Limiter.prototype.release;
+    vi.spyOn(Limiter.prototype, 'release').mockImplementation(function (this: Limiter, key: string) {
+      if (!broken) release.call(this, key);
+    });
+    const r = await run((line) => {
+      if (/fault node-failure/.test(line)) broken = true;
+    });
+    const failed = r.steadyState.filter((c) => !c.ok).map((c) => c.name);
+    expect(failed).toContain('no-slot-held');
+    expect(failed).toContain('all-terminal');
+    expect(r.endedBy).toBe('deadline');
+  }, 60_000);
+});

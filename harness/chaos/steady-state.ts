@@ -1,0 +1,84 @@
+// After every run, per flow: is the cluster back in a steady state, and is every failure
+// accounted for? (krkn's post-scenario checks, Litmus's steady-state hypothesis.) A flow that
+// leaves a DataUpload stuck, an object behind or a slot held fails a check, whatever its
+// figures say.
+import type { RunRecord } from '../figures/figures.ts';
+import type { FaultRecord } from './injector.ts';
+
+export interface SteadyStateCheck {
+  name: 'all-terminal' | 'nothing-leaked' | 'no-slot-held' | 'failures-explained';
+  ok: boolean;
+  detail: string;
+}
+
+export interface SteadyStateInput {
+  record: RunRecord;
+  /** Objects of the exposer still present after the run, by kind. */
+  leftovers: Record<string, string[]>;
+  /** Per node-agent, the DataUploads still holding one of its concurrency slots. */
+  slotsHeld: Record<string, string[]>;
+}
+
+export function steadyStateChecks(s: SteadyStateInput): SteadyStateCheck[] {
+  const unfinished = s.record.dataUploads.filter((d) => !d.outcome);
+  const leaked = Object.entries(s.leftovers).filter(([, names]) => names.length);
+  const held = Object.entries(s.slotsHeld).filter(([, dus]) => dus.length);
+  const unexplained = s.record.dataUploads.filter((d) => d.outcome && d.outcome !== 'Completed' && (!d.reason || d.reason === 'unknown'));
+  const list = (names: string[]) => (names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', '));
+  return [
+    {
+      name: 'all-terminal',
+      ok: unfinished.length === 0,
+      detail: unfinished.length ? `${unfinished.length} DataUpload(s) not terminal: ${list(unfinished.map((d) => `${d.name} (${d.phases[d.phases.length - 1]?.phase})`))}` : `${s.record.dataUploads.length} DataUploads terminal`,
+    },
+    {
+      name: 'nothing-leaked',
+      ok: leaked.length === 0,
+      detail: leaked.length ? leaked.map(([kind, names]) => `${kind}: ${list(names)}`).join('; ') : 'no data-mover pod, backup PVC, VolumeSnapshot or content left',
+    },
+    {
+      name: 'no-slot-held',
+      ok: held.length === 0,
+      detail: held.length ? held.map(([node, dus]) => `${node} holds ${list(dus)}`).join('; ') : 'every concurrency slot free',
+    },
+    {
+      name: 'failures-explained',
+      ok: unexplained.length === 0,
+      detail: unexplained.length ? `no reason recorded for ${list(unexplained.map((d) => d.name))}` : 'every failed or canceled DataUpload has a reason',
+    },
+  ];
+}
+
+/** How long after a fault ends its effects may still fail a DataUpload (pods lost after the 300 s toleration, clean-up). */
+export const ATTRIBUTION_GRACE_SECONDS = 600;
+
+/**
+ * The fault each failed or canceled DataUpload is attributed to: the latest one that had
+ * started by the failure, had not ended more than the grace before it, and acted on the
+ * DataUpload's node (its status.node or its pod's) or on the whole cluster. None: not a fault's
+ * doing (a flow's own timeout, say).
+ */
+export function attributeFailures(record: RunRecord, faults: FaultRecord[]): Map<string, string> {
+  const podNodes = new Map<string, Set<string>>();
+  for (const p of record.pods) {
+    if (!p.node) continue;
+    let s = podNodes.get(p.dataUpload);
+    if (!s) podNodes.set(p.dataUpload, (s = new Set()));
+    s.add(p.node);
+  }
+  const out = new Map<string, string>();
+  for (const d of record.dataUploads) {
+    if (!d.outcome || d.outcome === 'Completed') continue;
+    const at = d.phases[d.phases.length - 1].at;
+    const nodes = new Set([...(podNodes.get(d.name) ?? []), ...(d.node ? [d.node] : [])]);
+    let best: FaultRecord | undefined;
+    for (const f of faults) {
+      if (f.startedAt === null || f.startedAt > at || (f.endedAt ?? Infinity) + ATTRIBUTION_GRACE_SECONDS < at) continue;
+      if (f.node !== undefined && !nodes.has(f.node)) continue;
+      if (f.dataUploads !== undefined && !f.dataUploads.includes(d.name)) continue;
+      if (!best || f.startedAt >= best.startedAt!) best = f;
+    }
+    if (best) out.set(d.name, best.name);
+  }
+  return out;
+}

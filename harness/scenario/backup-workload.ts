@@ -1,0 +1,75 @@
+// The backup workload the large-pvc and chaos scenarios share: PVCs of a realistic mix of
+// applications, data movement limited by loadConcurrency and loadAffinity, data-mover pods with
+// requests. Its parameters and their defaults (the why is in scenarios/large-pvc.ts); a
+// scenario takes them as they are, or with other defaults (withDefaults).
+import { faker } from '@faker-js/faker';
+import { parseGoDuration } from '../../controller/duration.ts';
+import { seededRandom } from '../random.ts';
+import { sample } from '../sim/distribution.ts';
+import { ParamError, type Experiment, type ParamDecl, type ParamValues } from './scenario.ts';
+
+export const BACKUP_NODE_LABEL = 'datamover-bench.io/backup-node';
+
+export const BACKUP_WORKLOAD_PARAMS: ParamDecl[] = [
+  { name: 'pvcs', type: 'int', default: 240, min: 1, max: 5000, description: 'PVCs in the backup' },
+  { name: 'median-gib', type: 'number', default: 20, min: 0.01, max: 10_000, description: 'median PVC size, GiB (log-normal, sigma 0.6)' },
+  { name: 'namespaces', type: 'int', default: 12, min: 1, max: 500, description: 'application namespaces the PVCs spread over' },
+  { name: 'nodes', type: 'int', default: 6, min: 1, max: 500, description: 'worker nodes (8 CPU / 32 GiB each)' },
+  { name: 'backup-nodes', type: 'int', default: 3, min: 1, max: 500, description: 'nodes data movers may run on (loadAffinity)' },
+  { name: 'concurrency', type: 'int', default: 2, min: 1, max: 100, description: 'loadConcurrency.globalConfig: data paths per node' },
+  { name: 'prepare-queue-length', type: 'int', default: 8, min: 0, max: 10_000, description: 'velero-1.17’s prepareQueueLength (0: off)' },
+  { name: 'cpu-request', type: 'string', default: '1', description: 'data-mover pod CPU request' },
+  { name: 'memory-request', type: 'string', default: '1Gi', description: 'data-mover pod memory request' },
+  { name: 'prepare-timeout', type: 'string', default: '30m', description: 'the node-agent’s prepare timeout (--data-mover-prepare-timeout), a Go duration' },
+  { name: 'item-operation-timeout', type: 'string', default: '4h', description: 'the backup’s item operation timeout (velero backup create --item-operation-timeout), a Go duration' },
+  { name: 'pod-in-progress-timeout', type: 'string', default: 'none', description: 'the data-mover pod’s deadline for InProgress, a Go duration, or "none"' },
+  { name: 'deadline-hours', type: 'number', default: 12, min: 0.01, max: 1000, description: 'simulated hours after which a flow’s run stops' },
+];
+
+/** The workload's parameters with some defaults changed (a chaos scenario runs fewer PVCs). */
+export function withDefaults(defaults: ParamValues): ParamDecl[] {
+  for (const k of Object.keys(defaults)) if (!BACKUP_WORKLOAD_PARAMS.some((p) => p.name === k)) throw new Error(`withDefaults: no parameter ${k}`);
+  return BACKUP_WORKLOAD_PARAMS.map((p) => (p.name in defaults ? { ...p, default: defaults[p.name] } : p));
+}
+
+export function backupWorkload(p: ParamValues, seed: number): Experiment {
+  const random = seededRandom(seed).fork('large-pvc');
+  faker.seed(seed);
+  const namespaces = Array.from({ length: Number(p.namespaces) }, (_, i) => `${faker.word.noun().toLowerCase().replace(/[^a-z0-9]/g, '')}-${i}`);
+  const pvcs = Array.from({ length: Number(p.pvcs) }, (_, i) => {
+    const gib = sample({ kind: 'lognormal', median: Number(p['median-gib']), sigma: 0.6, min: 1, max: 250 }, random);
+    const app = faker.hacker.noun().toLowerCase().replace(/[^a-z0-9]/g, '');
+    return { namespace: namespaces[i % namespaces.length], name: `${app}-data-${i}`, size: `${Math.max(1, Math.round(gib * 1024))}Mi` };
+  });
+  const backupNodes = Math.min(Number(p['backup-nodes']), Number(p.nodes));
+  const deadline = p['pod-in-progress-timeout'] === 'none' ? undefined : String(p['pod-in-progress-timeout']);
+  return {
+    nodes: [
+      { count: backupNodes, namePrefix: 'backup', labels: { [BACKUP_NODE_LABEL]: 'true' }, capacity: { cpu: '8', memory: '32Gi', pods: '110' } },
+      ...(Number(p.nodes) > backupNodes ? [{ count: Number(p.nodes) - backupNodes, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }] : []),
+    ],
+    pvcs,
+    nodeAgentConfig: (flow) => ({
+      loadConcurrency: {
+        globalConfig: Number(p.concurrency),
+        ...(flow === 'velero-1.17' && Number(p['prepare-queue-length']) > 0 ? { prepareQueueLength: Number(p['prepare-queue-length']) } : {}),
+      },
+      loadAffinity: [{ nodeSelector: { matchLabels: { [BACKUP_NODE_LABEL]: 'true' } } }],
+      podResources: { cpuRequest: String(p['cpu-request']), cpuLimit: '0', memoryRequest: String(p['memory-request']), memoryLimit: '0' },
+      datamoverBench: { prepareTimeout: String(p['prepare-timeout']), ...(deadline ? { podInProgressTimeout: deadline } : {}) },
+    }),
+    itemOperationTimeoutMs: goDuration(p, 'item-operation-timeout'),
+    deadlineSeconds: Number(p['deadline-hours']) * 3600,
+  };
+}
+
+function goDuration(p: ParamValues, name: string): number {
+  let ms: number;
+  try {
+    ms = parseGoDuration(String(p[name]), `--${name}`);
+  } catch (e) {
+    throw new ParamError((e as Error).message);
+  }
+  if (ms <= 0) throw new ParamError(`--${name}: ${JSON.stringify(p[name])} is not accepted: a Go duration above 0, such as 90m or 4h`);
+  return ms;
+}
