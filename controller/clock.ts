@@ -55,3 +55,10 @@ export const NO_TRACKING: WorkTracker = { begin() {}, end() {} };
  * of the wait.
  */
 export const HOLDS_CLOCK_HEADER = 'x-datamover-bench-holds-clock';
+
+/**
+ * Marks a request as background load (the api-load fault's autocannon): the server serves it
+ * without counting it as work, so on the virtual clock the load costs wall time but does not
+ * hold or change the simulated timeline.
+ */
+export const LOAD_HEADER = 'x-datamover-bench-load';

@@ -134,6 +134,9 @@ export class NodeAgent {
     this.dataUploads.on('delete', (du) => this.onDataUpload(undefined, du));
     this.pods.on('add', (pod) => this.onPod(pod));
     this.pods.on('update', (pod) => this.onPod(pod));
+    // Velero's pod watch passes updates only, but its 5 s re-checks of a DataUpload waiting for
+    // a slot would see the pod gone; so a parked one is reconciled again when its pod goes.
+    this.pods.on('delete', (pod) => this.onPod(pod));
     this.events.on('add', (e) => this.onEvent(e));
     this.events.on('update', (e) => this.onEvent(e));
     this.pvcs?.on('add', (pvc) => this.enqueueOwnedBy(pvc.metadata?.name, pvc.metadata?.namespace));

@@ -21,6 +21,7 @@ export const FAULT_KINDS = {
   'drop-watches': 'the API server closes every open watch (of `resource`, or all); clients re-list',
   'force-gone': 'the API server compacts (of `resource`, or all): watches get 410 Gone and clients re-list',
   'node-agent-restart': 'the node-agent on a node crashes and is restarted after durationSeconds (default 30)',
+  'api-load': 'autocannon reads `path` (default: the data-mover pods) over `connections` (default 8) for durationSeconds; its figures go in the results',
 } as const;
 
 export type FaultKind = keyof typeof FAULT_KINDS;
@@ -58,6 +59,9 @@ export interface FaultDecl {
   resources?: string[];
   /** drop-watches, force-gone: one resource (plural, e.g. "datauploads"), or all. */
   resource?: string;
+  /** api-load: the path read (a GET, e.g. "/api/v1/pods"), and the connections. */
+  path?: string;
+  connections?: number;
 }
 
 /** A checked fault, its node choice still symbolic (resolved per run from the seed). */
@@ -70,7 +74,7 @@ export class FaultError extends Error {
   }
 }
 
-const KNOWN_FIELDS = new Set(['kind', 'name', 'at', 'when', 'durationSeconds', 'node', 'count', 'rate', 'seconds', 'latencyMs', 'jitterMs', 'errorCode', 'verbs', 'resources', 'resource']);
+const KNOWN_FIELDS = new Set(['kind', 'name', 'at', 'when', 'durationSeconds', 'node', 'count', 'rate', 'seconds', 'latencyMs', 'jitterMs', 'errorCode', 'verbs', 'resources', 'resource', 'path', 'connections']);
 
 /**
  * Checks a schedule against the cluster it will run on; the first problem is thrown as a
@@ -130,6 +134,11 @@ export function parseFaults(decls: unknown, nodes: { name: string; labels: Recor
       case 'backup-pvc-bind-delay':
         nonNegative('seconds', d.seconds);
         break;
+      case 'api-load':
+        if (d.durationSeconds === undefined) bad('durationSeconds', d.durationSeconds, 'seconds > 0: how long the load runs');
+        if (d.path !== undefined && (typeof d.path !== 'string' || !/^\/(api|apis)\//.test(d.path))) bad('path', d.path, 'an API path such as /api/v1/pods or /apis/velero.io/v2alpha1/datauploads');
+        if (d.connections !== undefined && (!Number.isInteger(d.connections) || (d.connections as number) < 1 || (d.connections as number) > 256)) bad('connections', d.connections, 'a whole number from 1 to 256');
+        break;
       case 'api-latency':
         nonNegative('latencyMs', d.latencyMs);
         if (d.jitterMs !== undefined) nonNegative('jitterMs', d.jitterMs);
@@ -142,6 +151,7 @@ export function parseFaults(decls: unknown, nodes: { name: string; labels: Recor
       const verbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
       for (const v of (d.verbs as string[] | undefined) ?? []) if (!verbs.includes(v)) bad('verbs', d.verbs, `verbs of ${verbs.join(', ')}`);
     }
+    for (const f of ['path', 'connections'] as const) if (d[f] !== undefined && kind !== 'api-load') bad(f, d[f], 'nothing: only api-load takes it');
     if (d.resource !== undefined && (kind !== 'drop-watches' && kind !== 'force-gone')) bad('resource', d.resource, `nothing: only drop-watches and force-gone take a resource`);
     return { ...(d as unknown as FaultDecl), name, index };
   });

@@ -12,6 +12,7 @@ import { resourceInfo } from '../sim/context.ts';
 import { NODE_ANNOTATIONS } from '../sim/programs.ts';
 import { VirtualClock } from '../sim/virtual-clock.ts';
 import { parseFaults, type FaultDecl } from './faults.ts';
+import { runBackup } from '../run/backup-run.ts';
 import { ChaosInjector } from './injector.ts';
 
 let cluster: EmbeddedCluster | undefined;
@@ -163,4 +164,29 @@ describe('faults on the embedded cluster', () => {
     expect(t.injector.records).toMatchObject([{ name: 'node-cpu-pressure-0', node: 'node-1', startedAt: 30 }]);
     expect(t.injector.neverHappened()).toMatchObject([{ name: 'node-cpu-pressure-1', startedAt: null, detail: 'did not happen: fewer than 100% of the DataUploads reached Completed' }]);
   });
+});
+
+describe('api-load', () => {
+  const run = (faults: FaultDecl[]) =>
+    runBackup({
+      seed: 2,
+      flow: 'velero-1.17',
+      nodes: [{ count: 2, namePrefix: 'worker', capacity: { cpu: '4', memory: '16Gi', pods: '110' } }],
+      pvcs: Array.from({ length: 4 }, (_, i) => ({ namespace: 'app', name: `data-${i}`, size: '4Gi' })),
+      nodeAgentConfig: { loadConcurrency: { globalConfig: 1 } },
+      deadlineSeconds: 7200,
+      faults,
+    });
+
+  it('drives reads during its window, records autocannon’s figures, and leaves the simulated timeline as it was', async () => {
+    const quiet = await run([{ kind: 'api-load', at: 99_999, durationSeconds: 10 }]);
+    expect(quiet.faults).toMatchObject([{ kind: 'api-load', startedAt: null, detail: 'did not happen: the run ended before 99999 s' }]);
+    const loaded = await run([{ kind: 'api-load', at: 20, durationSeconds: 100, connections: 4 }]);
+    const load = loaded.faults[0].load!;
+    expect(loaded.faults[0]).toMatchObject({ startedAt: 20, endedAt: 120 });
+    expect(load).toMatchObject({ connections: 4, errors: 0, non2xx: 0 });
+    expect(load.requests).toBeGreaterThan(0);
+    expect(load.path).toBe('/api/v1/namespaces/velero/pods?labelSelector=velero.io%2Fdata-upload');
+    expect(loaded.figures).toEqual(quiet.figures);
+  }, 60_000);
 });

@@ -5,6 +5,8 @@
 // kubelet and heartbeats stopped, pods deleted through the API, rules on the server's fault
 // seam. What happened is logged, with simulated times, for the results.
 import { DATA_UPLOAD_GROUP, DATA_UPLOAD_LABEL, DATA_UPLOAD_PLURAL } from '../../controller/api/dataupload.ts';
+import autocannon from 'autocannon';
+import { LOAD_HEADER } from '../../controller/clock.ts';
 import type { Controller } from '../../controller/controller.ts';
 import type { KubeApi } from '../apiserver/api.ts';
 import type { ApiServer } from '../apiserver/server.ts';
@@ -28,6 +30,19 @@ export interface FaultRecord {
   detail: string;
   /** The DataUploads it hit directly (pod-kill: those whose pods it deleted). */
   dataUploads?: string[];
+  /** api-load: what autocannon measured, in wall time (machine facts, like wallSeconds). */
+  load?: ApiLoadFigures;
+}
+
+export interface ApiLoadFigures {
+  path: string;
+  connections: number;
+  requests: number;
+  wallSeconds: number;
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p99: number; max: number };
+  errors: number;
+  non2xx: number;
 }
 
 export interface ChaosEnv {
@@ -52,16 +67,23 @@ export class ChaosInjector {
   private readonly pending = new Set<Fault>();
   /** Per DataUpload, the furthest phase (PHASE_ORDER index) it has reached. */
   private readonly reached = new Map<string, number>();
+  /** Running api-load instances: stop and collect at the end. */
+  private readonly loads = new Set<() => Promise<void>>();
 
   constructor(
     private readonly env: ChaosEnv,
     faults: Fault[],
   ) {
     for (const f of faults) {
-      if (f.at !== undefined) this.timer(f.at * 1000 - this.elapsedMs(), () => this.begin(f));
-      else this.pending.add(f);
+      this.pending.add(f);
+      if (f.at !== undefined) {
+        this.timer(f.at * 1000 - this.elapsedMs(), () => {
+          this.pending.delete(f);
+          this.begin(f);
+        });
+      }
     }
-    if (this.pending.size) {
+    if (faults.some((f) => f.when)) {
       const dus = resourceInfo(env.api, DATA_UPLOAD_GROUP, 'v2alpha1', DATA_UPLOAD_PLURAL);
       env.api.onWrite((info, cur) => {
         if (info !== dus || !cur || !this.pending.size) return;
@@ -70,7 +92,7 @@ export class ChaosInjector {
         const name = cur.obj.metadata.name!;
         if (i > (this.reached.get(name) ?? -1)) this.reached.set(name, i);
         for (const f of [...this.pending]) {
-          if (this.share(f.when!.phase) >= f.when!.fraction) {
+          if (f.when && this.share(f.when.phase) >= f.when.fraction) {
             this.pending.delete(f);
             // Not inside the API's write: at once, from the clock.
             this.timer(0, () => this.begin(f));
@@ -80,13 +102,20 @@ export class ChaosInjector {
     }
   }
 
-  /** Faults whose `when` never held before the run ended, as records that say so. */
+  /** Stops what still runs (api-load) and waits for its figures. */
+  async finish(): Promise<void> {
+    await Promise.all([...this.loads].map((stop) => stop()));
+  }
+
+  /** Faults that never happened (a `when` that never held, an `at` after the end), as records that say so. */
   neverHappened(): FaultRecord[] {
     return [...this.pending].map((f) => ({
       name: f.name,
       kind: f.kind,
       startedAt: null,
-      detail: `did not happen: fewer than ${f.when!.fraction * 100}% of the DataUploads reached ${f.when!.phase}`,
+      detail: f.when
+        ? `did not happen: fewer than ${f.when.fraction * 100}% of the DataUploads reached ${f.when.phase}`
+        : `did not happen: the run ended before ${f.at} s`,
     }));
   }
 
@@ -218,6 +247,40 @@ export class ChaosInjector {
         rec.detail = f.kind === 'api-latency' ? `+${f.latencyMs} ms${f.jitterMs ? ` (+0-${f.jitterMs})` : ''}, ${which}` : `${f.errorCode} at rate ${f.rate}, ${which}`;
         undo = () => env.server.faults.removeRule(id);
         break;
+      }
+      case 'api-load': {
+        const path = f.path ?? `/api/v1/namespaces/${env.namespace}/pods?labelSelector=${encodeURIComponent(DATA_UPLOAD_LABEL)}`;
+        const connections = f.connections ?? 8;
+        const wallStart = performance.now();
+        let instance!: autocannon.Instance;
+        const done = new Promise<autocannon.Result>((resolve, reject) => {
+          instance = autocannon({ url: env.server.url + path, connections, duration: 24 * 3600, headers: { [LOAD_HEADER]: '1' } }, (err, result) => (err ? reject(err) : resolve(result)));
+        });
+        let stopping: Promise<void> | undefined;
+        // Once: from the fault's end, or from finish() at the end of the run, whichever is first.
+        const stop = () =>
+          (stopping ??= (async () => {
+            instance.stop();
+            const r = await done;
+            rec.endedAt ??= this.now();
+            rec.load = {
+              path,
+              connections,
+              requests: r.requests.total,
+              wallSeconds: Math.round(performance.now() - wallStart) / 1000,
+              requestsPerSecond: r.requests.average,
+              latencyMs: { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max },
+              errors: r.errors,
+              non2xx: r.non2xx,
+            };
+          })());
+        this.loads.add(stop);
+        rec.detail = `autocannon: GET ${path} over ${connections} connections`;
+        this.timer(f.durationSeconds! * 1000, () => {
+          rec.endedAt = this.now();
+          void stop();
+        });
+        return;
       }
       case 'drop-watches': {
         const n = env.server.dropWatches(f.resource);

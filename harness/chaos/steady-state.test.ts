@@ -43,6 +43,9 @@ describe('steady-state checks', () => {
       { name: 'never', kind: 'pod-kill', startedAt: null, detail: '' },
     ];
     expect(Object.fromEntries(attributeFailures(record, faults))).toEqual({ b: 'failure', d: 'kill' });
+    // Canceled by a node-agent's start: the fault that restarted it, whatever the node.
+    const restarted = { ...record, dataUploads: [du('e', undefined, ['Canceled', 905], 'node-agent-restart'), du('f', undefined, ['Canceled', 4000], 'node-agent-restart')] };
+    expect(Object.fromEntries(attributeFailures(restarted, faults))).toEqual({ e: 'failure' });
   });
 });
 

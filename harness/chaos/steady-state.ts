@@ -55,8 +55,11 @@ export const ATTRIBUTION_GRACE_SECONDS = 600;
 /**
  * The fault each failed or canceled DataUpload is attributed to: the latest one that had
  * started by the failure, had not ended more than the grace before it, and acted on the
- * DataUpload's node (its status.node or its pod's) or on the whole cluster. None: not a fault's
- * doing (a flow's own timeout, say).
+ * DataUpload's node (its status.node or its pod's) or on the whole cluster. A DataUpload
+ * canceled by a node-agent's start (reason node-agent-restart: velero-1.16 cancels every
+ * Accepted one) goes to the fault that restarted that node-agent: the node-failure or
+ * node-agent-restart that ended last before it. None: not a fault's doing (a flow's own
+ * timeout, say).
  */
 export function attributeFailures(record: RunRecord, faults: FaultRecord[]): Map<string, string> {
   const podNodes = new Map<string, Set<string>>();
@@ -72,6 +75,15 @@ export function attributeFailures(record: RunRecord, faults: FaultRecord[]): Map
     const at = d.phases[d.phases.length - 1].at;
     const nodes = new Set([...(podNodes.get(d.name) ?? []), ...(d.node ? [d.node] : [])]);
     let best: FaultRecord | undefined;
+    if (d.reason === 'node-agent-restart') {
+      for (const f of faults) {
+        if ((f.kind !== 'node-failure' && f.kind !== 'node-agent-restart') || f.endedAt === undefined) continue;
+        if (f.endedAt > at || f.endedAt + ATTRIBUTION_GRACE_SECONDS < at) continue;
+        if (!best || f.endedAt >= best.endedAt!) best = f;
+      }
+      if (best) out.set(d.name, best.name);
+      continue;
+    }
     for (const f of faults) {
       if (f.startedAt === null || f.startedAt > at || (f.endedAt ?? Infinity) + ATTRIBUTION_GRACE_SECONDS < at) continue;
       if (f.node !== undefined && !nodes.has(f.node)) continue;

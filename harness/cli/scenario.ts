@@ -12,7 +12,7 @@ import { parseFaults } from '../chaos/faults.ts';
 import { faultNodes } from '../run/backup-run.ts';
 import { runJobs } from '../run/pool.ts';
 import { loadScenarios, REPO_ROOT } from '../scenario/registry.ts';
-import { columnOf, repeatTable, RESULTS_SCHEMA, summarizeRepeats, summaryTable, type Results } from '../scenario/results.ts';
+import { columnOf, faultLog, repeatTable, RESULTS_SCHEMA, summarizeRepeats, summaryTable, type Results } from '../scenario/results.ts';
 import { ParamError, parseParam, type ParamValues, type Scenario, type Variant } from '../scenario/scenario.ts';
 import { ProgressBoard } from './progress.ts';
 
@@ -123,7 +123,11 @@ async function main(argv: string[]): Promise<number> {
   if (repeat > 1) {
     for (const r of runs) await fs.writeFile(join(out, `results-seed-${r.seed}.json`), JSON.stringify(r, null, 2) + '\n');
     console.log(`\n${repeatTable(results.repeat!)}\n`);
-  } else console.log(`\n${summaryTable(results)}\n`);
+  } else {
+    console.log(`\n${summaryTable(results)}\n`);
+    const faults = faultLog(results);
+    if (faults.length) console.log(`${faults.join('\n')}\n`);
+  }
   if (repeat === 1) for (const line of scenario.explain?.(results.flows.map((r) => ({ flow: r.flow, variant: r.variant, ...r.figures }))) ?? []) console.log(line);
   console.log(`results: ${file}`);
   return 0;

@@ -197,6 +197,7 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
 
     const left = leftovers(api);
     const steadyState = steadyStateChecks({ record, leftovers: left, slotsHeld });
+    await chaos.finish();
     const faultRecords = [...chaos.records, ...chaos.neverHappened()];
     const failuresByFault = Object.fromEntries(attributeFailures(record, faultRecords));
     const dataUploads = observer.records();

@@ -165,3 +165,24 @@ export function summaryTable(results: Results): string {
 function fmt(x: number): string {
   return x >= 100 ? Math.round(x).toLocaleString('en-US') : String(Math.round(x * 10) / 10);
 }
+
+/** The faults of each flow's run, as they happened; flows with the same timeline share a block. */
+export function faultLog(results: Results): string[] {
+  const blocks = new Map<string, string[]>();
+  const lines = new Map<string, string[]>();
+  for (const f of results.flows) {
+    if (!f.faults?.length) continue;
+    const text = f.faults.map((x) => {
+      const when = x.startedAt === null ? 'never' : `t=${fmt(x.startedAt)} s${x.endedAt !== undefined && x.endedAt !== x.startedAt ? ` to ${fmt(x.endedAt)} s` : ''}`;
+      const load = x.load ? ` -> ${x.load.requests.toLocaleString('en-US')} requests, ${fmt(x.load.requestsPerSecond)}/s, p99 ${x.load.latencyMs.p99} ms, ${x.load.errors + x.load.non2xx} errors (wall time)` : '';
+      return `  ${when}  ${x.name}: ${x.detail}${load}`;
+    });
+    const key = text.join('\n');
+    if (!blocks.has(key)) blocks.set(key, []);
+    blocks.get(key)!.push(columnOf(f));
+    lines.set(key, text);
+  }
+  const out: string[] = [];
+  for (const [key, flows] of blocks) out.push(`faults (${flows.join(', ')}):`, ...lines.get(key)!);
+  return out;
+}
