@@ -1,0 +1,99 @@
+// The same fault schedule on a kind cluster: each fault kind maps to the real action that has
+// the same effect there (krkn's kind node scenarios, Litmus / Chaos Mesh stress and pod-kill),
+// or to none. A schedule with a fault that has no mapping is refused by name before a run on
+// kind or any cluster starts; the embedded cluster's fault seams (a CSI driver told to fail, an
+// API server told to slow down) do not exist on a real one.
+import type { Fault, FaultKind } from './faults.ts';
+
+export interface KindAction {
+  /** What is done on the cluster, in a line. */
+  does: string;
+  /** The commands at the fault's start and, where it has a duration, at its end. */
+  start(f: Fault, node: string | undefined): string[];
+  end?(f: Fault, node: string | undefined): string[];
+}
+
+const STRESS_IMAGE = 'ghcr.io/colinianking/stress-ng:latest';
+
+function stressPod(name: string, node: string, args: string): string {
+  // One pod pinned to the node (nodeName bypasses the scheduler, as Litmus's node hogs do).
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'datamover-bench-chaos', labels: { 'datamover-bench.io/chaos': name } },
+    spec: { nodeName: node, restartPolicy: 'Never', containers: [{ name: 'stress', image: STRESS_IMAGE, args: args.split(' ') }] },
+  };
+  return `kubectl apply -f - <<'EOF'\n${JSON.stringify(pod)}\nEOF`;
+}
+
+export const KIND_ACTIONS: Record<FaultKind, KindAction | { none: string }> = {
+  'node-memory-pressure': {
+    does: 'a stress-ng pod on the node allocates 95% of its memory until the kubelet reports MemoryPressure and evicts',
+    start: (f, node) => [stressPod(f.name, node!, `--vm 1 --vm-bytes 95% --vm-keep --timeout ${f.durationSeconds ?? 0}s`)],
+    end: (f) => [`kubectl -n datamover-bench-chaos delete pod ${f.name} --grace-period=0 --force`],
+  },
+  'node-cpu-pressure': {
+    does: 'a stress-ng pod on the node keeps every CPU busy, slowing the data movers there',
+    start: (f, node) => [stressPod(f.name, node!, `--cpu 0 --timeout ${f.durationSeconds ?? 0}s`)],
+    end: (f) => [`kubectl -n datamover-bench-chaos delete pod ${f.name} --grace-period=0 --force`],
+  },
+  'node-failure': {
+    does: "the node's container is stopped (kubelet, pods and node-agent with it) and started again",
+    start: (_f, node) => [`docker stop ${node}`],
+    end: (_f, node) => [`docker start ${node}`],
+  },
+  'node-agent-restart': {
+    does: "the node's node-agent pod is deleted; its DaemonSet starts a new one at once (durationSeconds does not apply)",
+    start: (_f, node) => [`kubectl -n velero delete pod -l name=node-agent --field-selector spec.nodeName=${node} --grace-period=0 --force`],
+  },
+  'pod-kill': {
+    does: 'data-mover pods chosen from the seed are deleted with grace 0',
+    start: (f) => [`kubectl -n velero get pods -l velero.io/data-upload -o name   # ${f.count ?? 1} of them, chosen from the seed, then:`, 'kubectl -n velero delete <pod> --grace-period=0 --force'],
+  },
+  'api-load': {
+    does: "autocannon reads the path from the cluster's API server with the kubeconfig's credentials",
+    start: (f) => [`autocannon GET <server>${f.path ?? '/api/v1/namespaces/velero/pods?labelSelector=velero.io%2Fdata-upload'} -c ${f.connections ?? 8}`],
+  },
+  'snapshot-failure': { none: 'csi-driver-host-path cannot be told to fail snapshots' },
+  'backup-pvc-bind-delay': { none: 'csi-driver-host-path binds at its own pace; it cannot be slowed' },
+  'api-latency': { none: "a real API server has no latency seam (it would need a proxy in front of it)" },
+  'api-errors': { none: 'a real API server has no error seam (it would need a proxy in front of it)' },
+  'drop-watches': { none: 'a real API server cannot be told to close watches' },
+  'force-gone': { none: "a real API server's compaction cannot be forced from outside" },
+};
+
+export class UnmappedFaultError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FaultError';
+  }
+}
+
+/** Refuses, by name, every fault with no action on `target` (kind or kubeconfig); embedded takes all. */
+export function checkFaultsForTarget(faults: Fault[], target: 'embedded' | 'kind' | 'kubeconfig'): void {
+  if (target === 'embedded') return;
+  const unmapped = faults.filter((f) => 'none' in KIND_ACTIONS[f.kind] || (target === 'kubeconfig' && f.kind === 'node-failure'));
+  if (!unmapped.length) return;
+  const why = (f: Fault) => {
+    const a = KIND_ACTIONS[f.kind];
+    if ('none' in a) return a.none;
+    return 'stopping a node needs kind (docker stop); on any other cluster it is not ours to stop';
+  };
+  throw new UnmappedFaultError(
+    `--target ${target}: these faults have no action there, remove them or use --target embedded:\n` + unmapped.map((f) => `  faults[${f.index}] ${f.name} (${f.kind}): ${why(f)}`).join('\n'),
+  );
+}
+
+/** What a fault schedule would run on kind, in order of the faults: the dry run. */
+export function kindPlan(faults: Fault[], nodeOf: (f: Fault) => string | undefined): string[] {
+  const out: string[] = [];
+  for (const f of faults) {
+    const a = KIND_ACTIONS[f.kind];
+    if ('none' in a) continue;
+    const node = nodeOf(f);
+    const when = f.at !== undefined ? `at ${f.at} s` : `when ${f.when!.fraction * 100}% of DataUploads reached ${f.when!.phase}`;
+    out.push(`# ${f.name}, ${when}: ${a.does}`, ...a.start(f, node));
+    if (a.end && f.durationSeconds !== undefined) out.push(`# ${f.name}, ${f.durationSeconds} s later:`, ...a.end(f, node));
+  }
+  return out;
+}
