@@ -46,6 +46,9 @@ describe('steady-state checks', () => {
     // Canceled by a node-agent's start: the fault that restarted it, whatever the node.
     const restarted = { ...record, dataUploads: [du('e', undefined, ['Canceled', 905], 'node-agent-restart'), du('f', undefined, ['Canceled', 4000], 'node-agent-restart')] };
     expect(Object.fromEntries(attributeFailures(restarted, faults))).toEqual({ e: 'failure' });
+    // Stuck in Prepared from 150 on n2 until the item operation timeout at 14,550: the node failure at 500 stuck it.
+    const stuck = { ...record, dataUploads: [{ ...du('g', 'n2', ['Canceled', 14550], 'operation-timeout'), phases: [{ phase: 'New', at: 0 }, { phase: 'Prepared', at: 150 }, { phase: 'Canceled', at: 14550 }] }] };
+    expect(Object.fromEntries(attributeFailures(stuck, faults))).toEqual({ g: 'failure' });
   });
 });
 

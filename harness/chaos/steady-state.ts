@@ -58,8 +58,9 @@ export const ATTRIBUTION_GRACE_SECONDS = 600;
  * DataUpload's node (its status.node or its pod's) or on the whole cluster. A DataUpload
  * canceled by a node-agent's start (reason node-agent-restart: velero-1.16 cancels every
  * Accepted one) goes to the fault that restarted that node-agent: the node-failure or
- * node-agent-restart that ended last before it. None: not a fault's doing (a flow's own
- * timeout, say).
+ * node-agent-restart that ended last before it. One ended by the item operation timeout was
+ * stuck in its last phase: a fault any time during that phase counts. None: not a fault's
+ * doing (a flow's own timeout, say).
  */
 export function attributeFailures(record: RunRecord, faults: FaultRecord[]): Map<string, string> {
   const podNodes = new Map<string, Set<string>>();
@@ -70,22 +71,27 @@ export function attributeFailures(record: RunRecord, faults: FaultRecord[]): Map
     s.add(p.node);
   }
   const out = new Map<string, string>();
+  // Fault times are kept to the millisecond; the record's are not rounded.
+  const EPS = 0.001;
   for (const d of record.dataUploads) {
     if (!d.outcome || d.outcome === 'Completed') continue;
     const at = d.phases[d.phases.length - 1].at;
-    const nodes = new Set([...(podNodes.get(d.name) ?? []), ...(d.node ? [d.node] : [])]);
     let best: FaultRecord | undefined;
     if (d.reason === 'node-agent-restart') {
       for (const f of faults) {
         if ((f.kind !== 'node-failure' && f.kind !== 'node-agent-restart') || f.endedAt === undefined) continue;
-        if (f.endedAt > at || f.endedAt + ATTRIBUTION_GRACE_SECONDS < at) continue;
+        if (f.endedAt > at + EPS || f.endedAt + ATTRIBUTION_GRACE_SECONDS < at) continue;
         if (!best || f.endedAt >= best.endedAt!) best = f;
       }
       if (best) out.set(d.name, best.name);
       continue;
     }
+    // Ended by the item operation timeout: it was stuck in its last phase since it entered it,
+    // so a fault any time during that phase may have stuck it.
+    const since = d.reason === 'operation-timeout' && d.phases.length > 1 ? d.phases[d.phases.length - 2].at : at;
+    const nodes = new Set([...(podNodes.get(d.name) ?? []), ...(d.node ? [d.node] : [])]);
     for (const f of faults) {
-      if (f.startedAt === null || f.startedAt > at || (f.endedAt ?? Infinity) + ATTRIBUTION_GRACE_SECONDS < at) continue;
+      if (f.startedAt === null || f.startedAt > at + EPS || (f.endedAt ?? Infinity) + ATTRIBUTION_GRACE_SECONDS < since) continue;
       if (f.node !== undefined && !nodes.has(f.node)) continue;
       if (f.dataUploads !== undefined && !f.dataUploads.includes(d.name)) continue;
       if (!best || f.startedAt >= best.startedAt!) best = f;
