@@ -15,6 +15,7 @@ import { runJobs } from '../run/pool.ts';
 import { loadScenarios, REPO_ROOT } from '../scenario/registry.ts';
 import { columnOf, faultLog, repeatTable, RESULTS_SCHEMA, summarizeRepeats, summaryTable, type Results } from '../scenario/results.ts';
 import { ParamError, parseParam, type ParamValues, type Scenario, type Variant } from '../scenario/scenario.ts';
+import { writeIndex, writeReport } from '../../reports/write.ts';
 import { ProgressBoard } from './progress.ts';
 
 const repoRoot = REPO_ROOT;
@@ -138,6 +139,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (repeat === 1) for (const line of scenario.explain?.(results.flows.map((r) => ({ flow: r.flow, variant: r.variant, ...r.figures }))) ?? []) console.log(line);
   console.log(`results: ${file}`);
+  const report = writeReport(file);
+  writeIndex(join(repoRoot, 'reports', 'out'));
+  console.log(`report:  ${report}`);
   return 0;
 }
 

@@ -48,6 +48,7 @@ export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => 
     },
     faults: r.faults,
     steadyState: r.steadyState,
+    pods: r.record.pods,
     dataUploads: r.record.dataUploads.map(({ createdAt: _createdAt, outcome, reason, ...d }) => ({
       ...d,
       outcome: outcome ?? null,

@@ -1,7 +1,7 @@
 // The results file (DESIGN.md section 5): the contract between a run, the reports, the gates and
 // users' scripts. One JSON document per run; and the terminal table, flows side by side.
 import type { FlowName } from '../../controller/flows/types.ts';
-import { TIMEOUT_REASONS, type DataUploadRecord, type Figures } from '../figures/figures.ts';
+import { TIMEOUT_REASONS, type DataUploadRecord, type Figures, type PodRecord } from '../figures/figures.ts';
 import type { LowerBound } from '../figures/lower-bound.ts';
 import type { FaultRecord } from '../chaos/injector.ts';
 import type { SteadyStateCheck } from '../chaos/steady-state.ts';
@@ -25,6 +25,8 @@ export interface FlowResult {
   faults: FaultRecord[];
   /** After the run: all terminal, nothing leaked, no slot held, every failure explained. */
   steadyState: SteadyStateCheck[];
+  /** The data-mover pods as the recorder saw them: lifetimes (seconds from the start), node, requests. */
+  pods: PodRecord[];
   /** `fault`: the fault a failed or canceled DataUpload is attributed to, if any. */
   dataUploads: (Omit<DataUploadRecord, 'createdAt' | 'outcome' | 'reason'> & { outcome: string | null; reason: string | null; fault: string | null })[];
 }

@@ -1,0 +1,198 @@
+// The report's charts: ECharts options rendered to SVG strings at generation time (server-side
+// rendering), so the HTML needs no script and no network. Each function takes results and
+// returns one SVG; every axis carries its unit.
+import * as echarts from 'echarts';
+import type { FlowResult } from '../harness/scenario/results.ts';
+
+export const PHASE_COLORS: Record<string, string> = {
+  New: '#bdbdbd',
+  Accepted: '#f6c85f',
+  Prepared: '#ef8a3c',
+  DatamoverDeploying: '#9d7fd6',
+  InProgress: '#3b8bd9',
+  Canceling: '#c4568a',
+};
+const PHASES = Object.keys(PHASE_COLORS);
+const FLOW_COLORS = ['#d1495b', '#edae49', '#00798c', '#30638e', '#6a4c93', '#66a182'];
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+
+function render(option: echarts.EChartsOption, width: number, height: number): string {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  chart.setOption({ animation: false, textStyle: { fontFamily: FONT }, ...option });
+  const svg = chart.renderToSVGString();
+  chart.dispose();
+  return svg;
+}
+
+/** Seconds on an axis, as h:mm when long. */
+function timeAxis(name = 'simulated time (s)'): echarts.XAXisComponentOption {
+  return { type: 'value', name, nameLocation: 'middle', nameGap: 28, min: 0, axisLabel: { formatter: (v: number) => Math.round(v).toLocaleString('en-US') } };
+}
+
+/** Every DataUpload's phases over time (a Gantt): one row per DataUpload, in creation order. */
+export function ganttChart(flow: FlowResult, endAt: number): string {
+  const dus = flow.dataUploads;
+  const rows = dus.map((d) => d.name);
+  const series: echarts.BarSeriesOption[] = [
+    { name: 'offset', type: 'bar', stack: 't', itemStyle: { color: 'transparent' }, data: dus.map((d) => d.phases[0]?.at ?? 0), silent: true },
+    ...PHASES.map(
+      (phase): echarts.BarSeriesOption => ({
+        name: phase,
+        type: 'bar',
+        stack: 't',
+        barCategoryGap: 0,
+        itemStyle: { color: PHASE_COLORS[phase] },
+        data: dus.map((d) => {
+          // Phases come in this order, each at most once; a DataUpload skips those it does not visit.
+          const i = d.phases.findIndex((p) => p.phase === phase);
+          if (i < 0) return 0;
+          return (d.phases[i + 1]?.at ?? endAt) - d.phases[i].at;
+        }),
+      }),
+    ),
+  ];
+  const height = Math.min(900, Math.max(220, 70 + rows.length * 2.2));
+  return render(
+    {
+      title: { text: `${label(flow)}: every DataUpload's phases`, left: 0, textStyle: { fontSize: 13 } },
+      legend: { data: PHASES, top: 0, right: 0, textStyle: { fontSize: 11 } },
+      grid: { left: 60, right: 16, top: 40, bottom: 40 },
+      xAxis: { ...timeAxis(), max: Math.ceil(endAt) },
+      yAxis: { type: 'category', data: rows, inverse: true, name: `DataUploads (${rows.length})`, nameLocation: 'middle', nameGap: 8, axisLabel: { show: false }, axisTick: { show: false } },
+      series,
+    },
+    900,
+    height,
+  );
+}
+
+/** Requested CPU held by data-mover pods over time: idle (pending, bound) vs busy, with fault windows. */
+export function resourcesChart(flow: FlowResult, endAt: number, samples = 400): string {
+  const step = Math.max(1, endAt / samples);
+  const byDu = new Map(flow.dataUploads.map((d) => [d.name, d]));
+  const moving = (du: string): [number, number] | undefined => {
+    const d = byDu.get(du);
+    const i = d?.phases.findIndex((p) => p.phase === 'InProgress') ?? -1;
+    return d && i >= 0 ? [d.phases[i].at, d.phases[i + 1]?.at ?? endAt] : undefined;
+  };
+  const pending: [number, number][] = [];
+  const boundIdle: [number, number][] = [];
+  const busy: [number, number][] = [];
+  const pods = flow.pods.map((p) => ({ p, m: moving(p.dataUpload) }));
+  for (let t = 0; t <= endAt; t += step) {
+    let a = 0;
+    let b = 0;
+    let c = 0;
+    for (const { p, m } of pods) {
+      if (t < p.createdAt || t >= (p.deletedAt ?? endAt)) continue;
+      if (m && t >= m[0] && t < m[1]) c += p.cpuCores;
+      else if (p.scheduledAt === undefined || t < p.scheduledAt) a += p.cpuCores;
+      else b += p.cpuCores;
+    }
+    pending.push([t, a]);
+    boundIdle.push([t, b]);
+    busy.push([t, c]);
+  }
+  const faults = flow.faults
+    .filter((f) => f.startedAt !== null)
+    .map((f) => [{ name: f.name, xAxis: f.startedAt!, itemStyle: { color: 'rgba(209,73,91,0.12)' } }, { xAxis: Math.max(f.endedAt ?? endAt, f.startedAt! + step) }]);
+  const area = (name: string, data: [number, number][], color: string, withFaults = false): echarts.LineSeriesOption => ({
+    name,
+    type: 'line',
+    stack: 'cpu',
+    step: 'end',
+    symbol: 'none',
+    lineStyle: { width: 0 },
+    areaStyle: { color },
+    data,
+    ...(withFaults && faults.length ? { markArea: { silent: true, label: { fontSize: 10, color: '#a33' }, data: faults as never } } : {}),
+  });
+  return render(
+    {
+      title: { text: `${label(flow)}: requested CPU held by data-mover pods`, left: 0, textStyle: { fontSize: 13 } },
+      legend: { top: 0, right: 0, textStyle: { fontSize: 11 } },
+      grid: { left: 60, right: 16, top: 40, bottom: 40 },
+      xAxis: { ...timeAxis(), max: Math.ceil(endAt) },
+      yAxis: { type: 'value', name: 'CPU (cores)', nameLocation: 'middle', nameGap: 40 },
+      series: [area('idle, pending', pending, '#f6c85f', true), area('idle, bound to a node', boundIdle, '#ef8a3c'), area('busy (moving data)', busy, '#3b8bd9')],
+    },
+    900,
+    260,
+  );
+}
+
+/** Data-mover pods bound to each node over time. */
+export function podsPerNodeChart(flow: FlowResult, endAt: number): string {
+  const nodes = [...new Set(flow.pods.map((p) => p.node).filter((n): n is string => !!n))].sort();
+  const series: echarts.LineSeriesOption[] = nodes.map((node, i) => {
+    const events: [number, number][] = [];
+    for (const p of flow.pods) {
+      if (p.node !== node || p.scheduledAt === undefined) continue;
+      events.push([p.scheduledAt, 1], [p.deletedAt ?? endAt, -1]);
+    }
+    events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let n = 0;
+    const data: [number, number][] = [[0, 0]];
+    for (const [t, d] of events) data.push([t, (n += d)]);
+    data.push([endAt, n]);
+    return { name: node, type: 'line', step: 'end', symbol: 'none', data, color: FLOW_COLORS[i % FLOW_COLORS.length] };
+  });
+  return render(
+    {
+      title: { text: `${label(flow)}: data-mover pods per node`, left: 0, textStyle: { fontSize: 13 } },
+      legend: { top: 0, right: 0, textStyle: { fontSize: 11 } },
+      grid: { left: 60, right: 16, top: 40, bottom: 40 },
+      xAxis: { ...timeAxis(), max: Math.ceil(endAt) },
+      yAxis: { type: 'value', name: 'pods', nameLocation: 'middle', nameGap: 40, minInterval: 1 },
+      series,
+    },
+    900,
+    220,
+  );
+}
+
+/** Latency (created -> terminal) CDF, one line per flow. */
+export function latencyCdfChart(flows: FlowResult[]): string {
+  const series: echarts.LineSeriesOption[] = flows.map((f, i) => {
+    const lat = f.dataUploads.filter((d) => d.outcome).map((d) => d.phases[d.phases.length - 1].at - d.phases[0].at).sort((a, b) => a - b);
+    return { name: label(f), type: 'line', step: 'end', symbol: 'none', color: FLOW_COLORS[i % FLOW_COLORS.length], data: lat.map((v, k) => [v, ((k + 1) / lat.length) * 100]) };
+  });
+  return render(
+    {
+      title: { text: 'Latency: created to terminal, per DataUpload', left: 0, textStyle: { fontSize: 13 } },
+      legend: { top: 0, right: 0, textStyle: { fontSize: 11 } },
+      grid: { left: 60, right: 16, top: 40, bottom: 40 },
+      xAxis: timeAxis('latency (s)'),
+      yAxis: { type: 'value', name: 'DataUploads ended (%)', nameLocation: 'middle', nameGap: 40, max: 100 },
+      series,
+    },
+    900,
+    260,
+  );
+}
+
+/** Outcomes by reason, a stacked bar per flow. */
+export function outcomesChart(flows: FlowResult[]): string {
+  const reasons = [...new Set(flows.flatMap((f) => Object.keys(f.figures.outcomesByReason)))].sort();
+  const series: echarts.BarSeriesOption[] = [
+    { name: 'Completed', type: 'bar', stack: 'o', color: '#66a182', data: flows.map((f) => f.figures.completed) },
+    ...reasons.map((r, i): echarts.BarSeriesOption => ({ name: r, type: 'bar', stack: 'o', color: FLOW_COLORS[i % FLOW_COLORS.length], data: flows.map((f) => f.figures.outcomesByReason[r] ?? 0) })),
+    ...(flows.some((f) => f.figures.unfinished) ? [{ name: 'unfinished', type: 'bar' as const, stack: 'o', color: '#999', data: flows.map((f) => f.figures.unfinished) }] : []),
+  ];
+  return render(
+    {
+      title: { text: 'Outcomes by reason', left: 0, textStyle: { fontSize: 13 } },
+      legend: { top: 0, right: 0, textStyle: { fontSize: 11 } },
+      grid: { left: 150, right: 16, top: 40, bottom: 40 },
+      xAxis: { type: 'value', name: 'DataUploads', nameLocation: 'middle', nameGap: 28, minInterval: 1 },
+      yAxis: { type: 'category', data: flows.map(label), inverse: true },
+      series,
+    },
+    900,
+    Math.max(160, 80 + flows.length * 40),
+  );
+}
+
+export function label(f: Pick<FlowResult, 'flow' | 'variant'>): string {
+  return f.variant !== undefined ? `${f.flow} / ${f.variant}` : f.flow;
+}

@@ -1,0 +1,132 @@
+// One run's results as one self-contained HTML page (inline CSS, charts as inline SVG, no
+// script, no network), and the index of all runs. Reads on a laptop screen and in print.
+import type { FlowResult, Results } from '../harness/scenario/results.ts';
+import { columnOf, repeatTable } from '../harness/scenario/results.ts';
+import { ganttChart, label, latencyCdfChart, outcomesChart, podsPerNodeChart, resourcesChart } from './charts.ts';
+
+const CSS = `
+:root { --fg: #1d2330; --muted: #5b6475; --line: #dde1e8; --ok: #2e7d32; --bad: #c62828; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); margin: 0 auto; max-width: 960px; padding: 24px; }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
+h3 { font-size: 14px; margin: 18px 0 6px; }
+.verdict { font-size: 16px; padding: 10px 14px; border-left: 4px solid var(--ok); background: #f3f8f3; margin: 12px 0; }
+.verdict.bad { border-color: var(--bad); background: #fbf1f1; }
+.meta { color: var(--muted); }
+table { border-collapse: collapse; width: 100%; margin: 6px 0; font-variant-numeric: tabular-nums; }
+th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: right; vertical-align: top; }
+th:first-child, td:first-child { text-align: left; }
+thead th { background: #f5f6f8; }
+.ok { color: var(--ok); } .bad { color: var(--bad); }
+figure { margin: 10px 0 18px; page-break-inside: avoid; } figure svg { max-width: 100%; height: auto; }
+pre { background: #f5f6f8; padding: 8px; overflow-x: auto; font-size: 12px; }
+details summary { cursor: pointer; color: var(--muted); }
+@media print { body { max-width: none; padding: 0; font-size: 11px; } h2 { page-break-after: avoid; } details { display: none; } }
+`;
+
+function esc(s: unknown): string {
+  return String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
+
+function n(x: number): string {
+  return x >= 100 ? Math.round(x).toLocaleString('en-US') : String(Math.round(x * 10) / 10);
+}
+
+/** One line a colleague reads first: which flow did best on timeouts and idle resources, and any failed check. */
+export function verdict(r: Results): { text: string; bad: boolean } {
+  const flows = r.flows;
+  const failedChecks = flows.flatMap((f) => (f.steadyState ?? []).filter((c) => !c.ok).map((c) => `${label(f)}: ${c.name}`));
+  const key = (f: FlowResult) => [f.figures.timeouts + f.figures.failed + f.figures.unfinished, f.figures.idleCpuCoreSeconds + f.figures.idleResidentMemoryGiBSeconds];
+  const best = [...flows].sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1])[0];
+  const parts = [`Best: ${label(best)} (${best.figures.timeouts} timeouts, ${n(best.figures.idleCpuCoreSeconds)} idle CPU core-s).`];
+  for (const f of flows) {
+    if (f === best) continue;
+    parts.push(`${label(f)}: ${f.figures.timeouts} timeouts, ${n(f.figures.idleCpuCoreSeconds)} idle CPU core-s.`);
+  }
+  if (failedChecks.length) parts.push(`Steady-state checks failed: ${failedChecks.join('; ')}.`);
+  return { text: parts.join(' '), bad: failedChecks.length > 0 };
+}
+
+const ROWS: [string, (f: FlowResult) => string][] = [
+  ['DataUploads', (f) => n(f.figures.dataUploads)],
+  ['completed', (f) => n(f.figures.completed)],
+  ['failed / canceled / unfinished', (f) => `${f.figures.failed} / ${f.figures.canceled} / ${f.figures.unfinished}`],
+  ['timeouts', (f) => n(f.figures.timeouts)],
+  ['failures by reason', (f) => Object.entries(f.figures.outcomesByReason).map(([k, v]) => `${esc(k)} ${v}`).join('<br>') || '–'],
+  ['idle CPU (core-s): pending + bound', (f) => `${n(f.figures.idleCpuCoreSeconds)}<br><small>${n(f.figures.idlePendingCpuCoreSeconds)} + ${n(f.figures.idleBoundCpuCoreSeconds)}</small>`],
+  ['idle memory (GiB-s)', (f) => n(f.figures.idleMemoryGiBSeconds)],
+  ['busy CPU (core-s)', (f) => n(f.figures.busyCpuCoreSeconds)],
+  ['BestEffort pods: idle resident memory (GiB-s)', (f) => (f.figures.bestEffortPods ? `${n(f.figures.idleResidentMemoryGiBSeconds)} (${f.figures.bestEffortPods} pods)` : '–')],
+  ['makespan (s), × lower bound', (f) => `${n(f.figures.makespanSeconds)} <small>×${f.figures.ratioToLowerBound.makespan}</small>`],
+  ['idle CPU × lower bound', (f) => `×${n(f.figures.ratioToLowerBound.idleCpuCoreSeconds)}`],
+  ['latency p50 / p95 / p99 / max (s)', (f) => ['p50', 'p95', 'p99', 'max'].map((q) => n(f.figures.latencySeconds[q as 'p50'])).join(' / ')],
+  ['peak data-mover pods (max per node)', (f) => `${f.figures.peakDataMoverPods} (${Math.max(0, ...Object.values(f.figures.peakDataMoverPodsPerNode))})`],
+  ['API requests per DataUpload', (f) => `${n(Object.values(f.figures.apiRequestsPerDataUpload).reduce((a, b) => a + b, 0))}<br><small>${Object.entries(f.figures.apiRequestsPerDataUpload).filter(([, v]) => v).map(([k, v]) => `${k} ${n(v)}`).join(', ')}</small>`],
+  ['steady state', (f) => (f.steadyState ?? []).map((c) => `<span class="${c.ok ? 'ok' : 'bad'}">${c.ok ? '✓' : '✗'} ${esc(c.name)}</span>`).join('<br>')],
+  ['wall time (s)', (f) => n(f.wallSeconds)],
+];
+
+export function renderReport(r: Results): string {
+  const v = verdict(r);
+  const endOf = (f: FlowResult) => Math.max(f.simulatedSeconds ?? 0, ...f.dataUploads.map((d) => d.phases[d.phases.length - 1]?.at ?? 0));
+  const params = Object.entries(r.parameters).filter(([k]) => !['nodeAgentConfig', 'nodes', 'variants'].includes(k));
+  const flowTable = `<table><thead><tr><th></th>${r.flows.map((f) => `<th>${esc(label(f))}</th>`).join('')}</tr></thead><tbody>${ROWS.map(
+    ([name, cell]) => `<tr><td>${esc(name)}</td>${r.flows.map((f) => `<td>${cell(f)}</td>`).join('')}</tr>`,
+  ).join('')}</tbody></table>`;
+  const perFlow = r.flows
+    .map((f) => {
+      const end = endOf(f);
+      const faults = f.faults?.length
+        ? `<h3>Faults</h3><table><thead><tr><th>fault</th><th>start (s)</th><th>end (s)</th><th>what it did</th></tr></thead><tbody>${f.faults
+            .map((x) => `<tr><td>${esc(x.name)}</td><td>${x.startedAt === null ? 'never' : n(x.startedAt)}</td><td>${x.endedAt === undefined ? '' : n(x.endedAt)}</td><td style="text-align:left">${esc(x.detail)}${x.load ? ` — ${n(x.load.requests)} requests, ${n(x.load.requestsPerSecond)}/s, p99 ${x.load.latencyMs.p99} ms (wall)` : ''}</td></tr>`)
+            .join('')}</tbody></table>`
+        : '';
+      return `<h2>${esc(label(f))}</h2>
+<figure data-chart="gantt">${ganttChart(f, end)}</figure>
+<figure data-chart="resources">${resourcesChart(f, end)}</figure>
+<figure data-chart="pods-per-node">${podsPerNodeChart(f, end)}</figure>
+${faults}`;
+    })
+    .join('\n');
+  const repeat = r.repeat ? `<h2>Over seeds ${r.repeat.seeds[0]}..${r.repeat.seeds[r.repeat.seeds.length - 1]}</h2><p class="meta">Means with 95% confidence intervals, and paired per-PVC differences between flows.</p><pre>${esc(repeatTable(r.repeat))}</pre>` : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(r.scenario)}, seed ${r.seed}: datamover-bench</title><style>${CSS}</style></head>
+<body>
+<h1>${esc(r.scenario)}</h1>
+<p class="meta">seed ${r.seed} · target ${esc(r.target)} · code ${esc(r.codeVersion)} · ${esc(r.createdAt)} · ${r.flows.length} flow runs</p>
+<p class="verdict${v.bad ? ' bad' : ''}" data-verdict>${esc(v.text)}</p>
+<h2>Flows side by side</h2>
+${flowTable}
+<p class="meta">Times are simulated seconds (wall seconds on kind). Idle: a data-mover pod's requests while its DataUpload does not move data. × lower bound: the flow's figure over what no flow can beat for this workload.</p>
+<figure data-chart="outcomes">${outcomesChart(r.flows)}</figure>
+<figure data-chart="latency-cdf">${latencyCdfChart(r.flows)}</figure>
+${repeat}
+${perFlow}
+<h2>Parameters</h2>
+<table><tbody>${params.map(([k, val]) => `<tr><td>${esc(k)}</td><td>${esc(typeof val === 'object' ? JSON.stringify(val) : val)}</td></tr>`).join('')}</tbody></table>
+<details><summary>node pools and node-agent configuration</summary><pre>${esc(JSON.stringify({ nodes: r.parameters.nodes, nodeAgentConfig: r.parameters.nodeAgentConfig, variants: r.parameters.variants }, null, 2))}</pre></details>
+</body></html>
+`;
+}
+
+export interface IndexEntry {
+  /** Link, relative to the index. */
+  href: string;
+  results: Results;
+}
+
+export function renderIndex(entries: IndexEntry[]): string {
+  const rows = entries
+    .map(({ href, results: r }) => {
+      const cells = r.flows.map((f) => `${esc(columnOf(f))}: ${f.figures.timeouts} timeouts, ${n(f.figures.idleCpuCoreSeconds)} idle core-s`).join('<br>');
+      return `<tr><td><a href="${esc(href)}">${esc(r.scenario)}</a></td><td>${r.seed}${r.repeat ? ` (+${r.repeat.seeds.length - 1})` : ''}</td><td>${esc(r.createdAt)}</td><td>${esc(r.codeVersion)}</td><td style="text-align:left">${cells}</td></tr>`;
+    })
+    .join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>datamover-bench runs</title><style>${CSS}</style></head>
+<body><h1>datamover-bench runs</h1>
+<table><thead><tr><th>scenario</th><th>seed</th><th>when</th><th>code</th><th>flows</th></tr></thead><tbody>${rows}</tbody></table>
+</body></html>
+`;
+}

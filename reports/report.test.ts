@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runFlowJob } from '../harness/run/flow-run.ts';
+import { RESULTS_SCHEMA, type Results } from '../harness/scenario/results.ts';
+import { renderIndex, renderReport, verdict } from './html.ts';
+import { loadResults, ResultsFileError } from './write.ts';
+
+const repoRoot = path.resolve(import.meta.dirname, '..');
+
+let results: Results;
+beforeAll(async () => {
+  const params = { pvcs: 4, 'size-gib': 2, 'pod-in-progress-timeout': 'none', 'cpu-request': '1', 'memory-request': '1Gi', 'prepare-queue-length': 2 };
+  const flows = await Promise.all((['velero-1.16', 'deploying'] as const).map((flow) => runFlowJob({ scenario: 'issue-8316', params, seed: 3, flow })));
+  results = { schema: RESULTS_SCHEMA, scenario: 'issue-8316', seed: 3, target: 'embedded', parameters: params, codeVersion: 'test', createdAt: '2026-11-27T00:00:00Z', flows };
+}, 60_000);
+
+describe('the HTML report', () => {
+  it('is self-contained: no script, no external reference', () => {
+    const html = renderReport(results);
+    expect(html).not.toMatch(/<script/i);
+    expect(html.replace(/xmlns(:xlink)?="http:\/\/www\.w3\.org\/[^"]+"/g, '')).not.toMatch(/https?:\/\//);
+  });
+
+  it('has the verdict, the flows side by side, and every chart rendered with data and units', () => {
+    const html = renderReport(results);
+    expect(html).toMatch(/data-verdict>Best: (deploying|velero-1\.16)/);
+    expect(html).toMatch(/<th>velero-1\.16<\/th><th>deploying<\/th>/);
+    for (const chart of ['outcomes', 'latency-cdf', 'gantt', 'resources', 'pods-per-node']) {
+      const figures = [...html.matchAll(new RegExp(`<figure data-chart="${chart}"><svg[^]*?</svg></figure>`, 'g'))].map((m) => m[0]);
+      expect(figures.length, chart).toBeGreaterThan(0);
+      // Data drawn: paths beyond the axes.
+      for (const f of figures) expect((f.match(/<path/g) ?? []).length, chart).toBeGreaterThan(5);
+    }
+    for (const unit of ['simulated time (s)', 'CPU (cores)', 'pods', 'latency (s)', 'DataUploads ended (%)', 'DataUploads']) expect(html).toContain(unit);
+  });
+
+  it('the verdict names the best flow and flags failed steady-state checks', () => {
+    const bad = structuredClone(results);
+    bad.flows[1].steadyState[2] = { name: 'no-slot-held', ok: false, detail: 'n1 holds x' };
+    expect(verdict(bad)).toMatchObject({ bad: true, text: expect.stringContaining('Steady-state checks failed: deploying: no-slot-held') });
+    expect(verdict(results).bad).toBe(false);
+  });
+
+  it('the index links every run', () => {
+    expect(renderIndex([{ href: 'issue-8316/index.html', results }])).toMatch(/<a href="issue-8316\/index\.html">issue-8316<\/a>/);
+  });
+});
+
+describe('results files', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dmb-report-'));
+  const file = (name: string, text: string) => {
+    const f = path.join(dir, name);
+    writeFileSync(f, text);
+    return f;
+  };
+
+  it.each([
+    [path.join(dir, 'missing.json'), /missing\.json: no such file/],
+    [file('corrupt.json', '{"schema": "datamover-bench/results@1", "flows": ['), /corrupt\.json: not valid JSON .*interrupted/],
+    [file('other.json', '{"hello": 1}'), /other\.json: not a datamover-bench results file: "schema" is undefined, expected "datamover-bench\/results@1"/],
+    [file('noflows.json', JSON.stringify({ schema: RESULTS_SCHEMA, flows: [{}] })), /"flows" must be a list of flow results/],
+  ])('%s gets a clear error', (f, message) => {
+    expect(() => loadResults(f)).toThrow(ResultsFileError);
+    expect(() => loadResults(f)).toThrow(message);
+  });
+
+  it('npm run report on a corrupt file: the message, exit 2, no stack trace', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'reports/cli.ts'), file('bad.json', 'nope')], { encoding: 'utf8', cwd: repoRoot });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^report: .*bad\.json: not valid JSON/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,71 @@
+// Reading results files (with errors a user can act on) and writing their reports: one
+// index.html beside each results.json, and reports/out/index.html listing every run found.
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { RESULTS_SCHEMA, type Results } from '../harness/scenario/results.ts';
+import { renderIndex, renderReport } from './html.ts';
+
+export class ResultsFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResultsFileError';
+  }
+}
+
+/** A results file, checked: it exists, is JSON, and is a datamover-bench results file. */
+export function loadResults(file: string): Results {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ResultsFileError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a results.json' : (e as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new ResultsFileError(`${file}: not valid JSON (${(e as Error).message}); was the run interrupted while writing it?`);
+  }
+  const r = doc as Partial<Results>;
+  if (!r || typeof r !== 'object' || r.schema !== RESULTS_SCHEMA) {
+    throw new ResultsFileError(`${file}: not a datamover-bench results file: "schema" is ${JSON.stringify(r?.schema)}, expected "${RESULTS_SCHEMA}"`);
+  }
+  if (!Array.isArray(r.flows) || r.flows.some((f) => !f || typeof f !== 'object' || !f.figures || !Array.isArray(f.dataUploads))) {
+    throw new ResultsFileError(`${file}: "flows" must be a list of flow results, each with "figures" and "dataUploads"`);
+  }
+  return r as Results;
+}
+
+/** Writes the report of one results file beside it; returns the report's path. */
+export function writeReport(resultsFile: string): string {
+  const results = loadResults(resultsFile);
+  const out = join(dirname(resultsFile), 'index.html');
+  writeFileSync(out, renderReport(results));
+  return out;
+}
+
+/** Every results.json under `root` (one level of run folders), sorted. */
+export function findResults(root: string): string[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .map((d) => join(root, d, 'results.json'))
+    .filter((f) => existsSync(f) && statSync(f).isFile())
+    .sort();
+}
+
+/** The index of every run under `root`, linking to each report. Unreadable results are skipped and returned. */
+export function writeIndex(root: string): { file: string; skipped: string[] } {
+  const skipped: string[] = [];
+  const entries = findResults(root).flatMap((f) => {
+    try {
+      return [{ href: relative(root, join(dirname(f), 'index.html')), results: loadResults(f) }];
+    } catch (e) {
+      skipped.push((e as Error).message);
+      return [];
+    }
+  });
+  const file = join(resolve(root), 'index.html');
+  writeFileSync(file, renderIndex(entries));
+  return { file, skipped };
+}
