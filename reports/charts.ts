@@ -51,12 +51,12 @@ export function ganttChart(flow: FlowResult, endAt: number): string {
       }),
     ),
   ];
-  const height = Math.min(900, Math.max(220, 70 + rows.length * 2.2));
+  const height = Math.min(900, Math.max(240, 90 + rows.length * 2.2));
   return render(
     {
       title: { text: `${label(flow)}: every DataUpload's phases`, left: 0, textStyle: { fontSize: 13 } },
-      legend: { data: PHASES, top: 0, right: 0, textStyle: { fontSize: 11 } },
-      grid: { left: 60, right: 16, top: 40, bottom: 40 },
+      legend: { data: PHASES, top: 22, left: 0, textStyle: { fontSize: 11 } },
+      grid: { left: 60, right: 24, top: 60, bottom: 40 },
       xAxis: { ...timeAxis(), max: Math.ceil(endAt) },
       yAxis: { type: 'category', data: rows, inverse: true, name: `DataUploads (${rows.length})`, nameLocation: 'middle', nameGap: 8, axisLabel: { show: false }, axisTick: { show: false } },
       series,
@@ -103,6 +103,7 @@ export function resourcesChart(flow: FlowResult, endAt: number, samples = 400): 
     step: 'end',
     symbol: 'none',
     lineStyle: { width: 0 },
+    color,
     areaStyle: { color },
     data,
     ...(withFaults && faults.length ? { markArea: { silent: true, label: { fontSize: 10, color: '#a33' }, data: faults as never } } : {}),
@@ -110,14 +111,14 @@ export function resourcesChart(flow: FlowResult, endAt: number, samples = 400): 
   return render(
     {
       title: { text: `${label(flow)}: requested CPU held by data-mover pods`, left: 0, textStyle: { fontSize: 13 } },
-      legend: { top: 0, right: 0, textStyle: { fontSize: 11 } },
-      grid: { left: 60, right: 16, top: 40, bottom: 40 },
+      legend: { top: 22, left: 0, textStyle: { fontSize: 11 } },
+      grid: { left: 60, right: 24, top: 60, bottom: 40 },
       xAxis: { ...timeAxis(), max: Math.ceil(endAt) },
       yAxis: { type: 'value', name: 'CPU (cores)', nameLocation: 'middle', nameGap: 40 },
       series: [area('idle, pending', pending, '#f6c85f', true), area('idle, bound to a node', boundIdle, '#ef8a3c'), area('busy (moving data)', busy, '#3b8bd9')],
     },
     900,
-    260,
+    280,
   );
 }
 
@@ -140,14 +141,14 @@ export function podsPerNodeChart(flow: FlowResult, endAt: number): string {
   return render(
     {
       title: { text: `${label(flow)}: data-mover pods per node`, left: 0, textStyle: { fontSize: 13 } },
-      legend: { top: 0, right: 0, textStyle: { fontSize: 11 } },
-      grid: { left: 60, right: 16, top: 40, bottom: 40 },
+      legend: { top: 22, left: 0, textStyle: { fontSize: 11 } },
+      grid: { left: 60, right: 24, top: 60, bottom: 40 },
       xAxis: { ...timeAxis(), max: Math.ceil(endAt) },
       yAxis: { type: 'value', name: 'pods', nameLocation: 'middle', nameGap: 40, minInterval: 1 },
       series,
     },
     900,
-    220,
+    240,
   );
 }
 
@@ -160,8 +161,8 @@ export function latencyCdfChart(flows: FlowResult[]): string {
   return render(
     {
       title: { text: 'Latency: created to terminal, per DataUpload', left: 0, textStyle: { fontSize: 13 } },
-      legend: { top: 0, right: 0, textStyle: { fontSize: 11 } },
-      grid: { left: 60, right: 16, top: 40, bottom: 40 },
+      legend: { top: 22, left: 0, textStyle: { fontSize: 11 } },
+      grid: { left: 60, right: 24, top: 60, bottom: 40 },
       xAxis: timeAxis('latency (s)'),
       yAxis: { type: 'value', name: 'DataUploads ended (%)', nameLocation: 'middle', nameGap: 40, max: 100 },
       series,
@@ -182,14 +183,14 @@ export function outcomesChart(flows: FlowResult[]): string {
   return render(
     {
       title: { text: 'Outcomes by reason', left: 0, textStyle: { fontSize: 13 } },
-      legend: { top: 0, right: 0, textStyle: { fontSize: 11 } },
-      grid: { left: 150, right: 16, top: 40, bottom: 40 },
+      legend: { top: 22, left: 0, textStyle: { fontSize: 11 } },
+      grid: { left: 150, right: 24, top: 60, bottom: 40 },
       xAxis: { type: 'value', name: 'DataUploads', nameLocation: 'middle', nameGap: 28, minInterval: 1 },
       yAxis: { type: 'category', data: flows.map(label), inverse: true },
       series,
     },
     900,
-    Math.max(160, 80 + flows.length * 40),
+    Math.max(180, 100 + flows.length * 40),
   );
 }
 
