@@ -1,0 +1,76 @@
+// A generated report in a real browser, with the network blocked: every chart is drawn with
+// data, nothing is logged as an error, nothing is fetched; a screenshot goes to reports/out.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { runFlowJob } from '../harness/run/flow-run.ts';
+import { RESULTS_SCHEMA, type Results } from '../harness/scenario/results.ts';
+import { renderReport } from './html.ts';
+
+const OUT = path.resolve(import.meta.dirname, 'out', 'browser-test');
+
+function chromiumPath(): string {
+  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
+    try {
+      return execFileSync('which', [name], { encoding: 'utf8' }).trim();
+    } catch {
+      // next
+    }
+  }
+  throw new Error('no chromium found: install it (Debian: apt-get install chromium); .ci/run does');
+}
+
+describe('the report in chromium', () => {
+  it('renders every chart with data, offline, without console errors', async () => {
+    // A small chaos run, so the fault windows are drawn too.
+    const params = { pvcs: 6, namespaces: 2, 'median-gib': 5, nodes: 4, 'backup-nodes': 2, concurrency: 1, 'prepare-queue-length': 2, 'cpu-request': '1', 'memory-request': '1Gi', 'prepare-timeout': '30m', 'item-operation-timeout': '4h', 'pod-in-progress-timeout': 'none', 'deadline-hours': 12 };
+    const flows = [];
+    for (const flow of ['velero-1.16', 'deploying'] as const) flows.push(await runFlowJob({ scenario: 'node-pressure', params, seed: 2, flow }));
+    const results: Results = { schema: RESULTS_SCHEMA, scenario: 'node-pressure', seed: 2, target: 'embedded', parameters: params, codeVersion: 'browser-test', createdAt: new Date().toISOString(), flows };
+    mkdirSync(OUT, { recursive: true });
+    const file = path.join(OUT, 'index.html');
+    writeFileSync(file, renderReport(results));
+
+    const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+      const errors: string[] = [];
+      const fetched: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.route('**/*', (route) => {
+        const url = route.request().url();
+        if (url.startsWith('file:')) return route.continue();
+        fetched.push(url);
+        return route.abort();
+      });
+      await page.goto(pathToFileURL(file).href);
+      const charts = await page.$$eval('figure[data-chart]', (figs) =>
+        figs.map((f) => {
+          const svg = f.querySelector('svg');
+          const box = svg?.getBoundingClientRect();
+          return { chart: f.getAttribute('data-chart'), width: box?.width ?? 0, height: box?.height ?? 0, paths: svg?.querySelectorAll('path').length ?? 0, texts: [...(svg?.querySelectorAll('text') ?? [])].map((t) => t.textContent) };
+        }),
+      );
+      expect(charts.map((c) => c.chart).sort()).toEqual(['gantt', 'gantt', 'latency-cdf', 'outcomes', 'pods-per-node', 'pods-per-node', 'resources', 'resources']);
+      for (const c of charts) {
+        expect(c.width, c.chart!).toBeGreaterThan(300);
+        expect(c.height, c.chart!).toBeGreaterThan(100);
+        expect(c.paths, c.chart!).toBeGreaterThan(5);
+      }
+      // Fault windows are marked on the resources chart.
+      expect(charts.filter((c) => c.chart === 'resources').some((c) => c.texts.some((t) => /node-memory-pressure/.test(t ?? '')))).toBe(true);
+      expect(await page.textContent('[data-verdict]')).toMatch(/^Best: /);
+      await page.screenshot({ path: path.join(OUT, 'report.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      expect(fetched).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
