@@ -43,6 +43,16 @@ export default defineScenario({
       deadlineSeconds: 8 * 3600,
     };
   },
+  // npm run gate: the report's finding must stay visible, and deploying must stay clear of it.
+  gate: {
+    gates: [
+      { figure: 'timeouts', flow: 'velero-1.16 / pod deadline 10m', op: '>=', value: 1 },
+      { figure: 'timeouts', flow: 'deploying / pod deadline 10m', op: '==', value: 0 },
+      { figure: 'timeouts', flow: 'deploying / no pod deadline', op: '==', value: 0 },
+      { figure: 'peakDataMoverPods', flow: 'deploying / no pod deadline', op: '<=', value: 1 },
+      { figure: 'idleResidentMemoryGiBSeconds', flow: 'velero-1.16 / no pod deadline', op: '>=', baseline: { tolerance: 0.1 } },
+    ],
+  },
   explain(results) {
     const lines = ['What this shows (Velero #8316):'];
     for (const r of results) lines.push(`  ${r.flow}${r.variant ? ` (${r.variant})` : ''}: ${reading(r)}`);

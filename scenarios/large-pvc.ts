@@ -20,4 +20,18 @@ export default defineScenario({
   flows: ['velero-1.16', 'velero-1.17', 'deploying'],
   params: BACKUP_WORKLOAD_PARAMS,
   build: backupWorkload,
+  // npm run gate: 60 PVCs. deploying must not time out, hold idle pods or leave anything behind;
+  // the others may not get worse than the baseline.
+  gate: {
+    params: { pvcs: 60, namespaces: 6 },
+    gates: [
+      { figure: 'timeouts', flow: 'deploying', op: '==', value: 0 },
+      { figure: 'steadyStateFailures', flow: 'deploying', op: '==', value: 0 },
+      { figure: 'idleCpuCoreSeconds', flow: 'deploying', op: '<=', baseline: { tolerance: 0.1, slack: 10 } },
+      { figure: 'peakDataMoverPods', flow: 'deploying', op: '<=', baseline: { tolerance: 0 } },
+      { figure: 'makespanSeconds', flow: 'deploying', op: '<=', baseline: { tolerance: 0.05 } },
+      { figure: 'idleCpuCoreSeconds', flow: 'velero-1.17', op: '<=', baseline: { tolerance: 0.1, slack: 10 } },
+      { figure: 'timeouts', flow: 'velero-1.16', op: '<=', baseline: { tolerance: 0.1, slack: 1 } },
+    ],
+  },
 });

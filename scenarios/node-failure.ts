@@ -15,4 +15,14 @@ export default defineScenario({
     ...backupWorkload(p, seed),
     faults: [{ kind: 'node-failure', node: `random:${BACKUP_NODE_LABEL}=true`, when: { phase: 'InProgress', fraction: 0.2 }, durationSeconds: 900 }],
   }),
+  // npm run gate: 24 PVCs; every flow must end in a steady state, and deploying complete as many.
+  gate: {
+    params: { pvcs: 24, namespaces: 3 },
+    gates: [
+      { figure: 'steadyStateFailures', flow: 'velero-1.16', op: '==', value: 0 },
+      { figure: 'steadyStateFailures', flow: 'velero-1.17', op: '==', value: 0 },
+      { figure: 'steadyStateFailures', flow: 'deploying', op: '==', value: 0 },
+      { figure: 'completed', flow: 'deploying', op: '>=', baseline: { tolerance: 0 } },
+    ],
+  },
 });

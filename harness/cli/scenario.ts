@@ -1,22 +1,17 @@
 // npm run scenario NAME [-- options]: run a scenario's flows on one seeded workload, print the
 // figures side by side and write the results file.
-import { execFileSync } from 'node:child_process';
-import { availableParallelism, freemem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fs } from 'zx';
-import { parseNodeAgentConfig } from '../../controller/config.ts';
 import { FLOW_NAMES, type FlowName } from '../../controller/flows/types.ts';
-import type { FlowJob } from '../run/flow-run.ts';
+import { writeIndex, writeReport } from '../../reports/write.ts';
 import { parseFaults } from '../chaos/faults.ts';
 import { checkFaultsForTarget } from '../chaos/kind-actions.ts';
 import { faultNodes } from '../run/backup-run.ts';
-import { runJobs } from '../run/pool.ts';
+import { defaultJobs, runSeeds } from '../run/scenario-run.ts';
 import { loadScenarios, REPO_ROOT } from '../scenario/registry.ts';
-import { columnOf, faultLog, repeatTable, RESULTS_SCHEMA, summarizeRepeats, summaryTable, type Results } from '../scenario/results.ts';
-import { ParamError, parseParam, type ParamValues, type Scenario, type Variant } from '../scenario/scenario.ts';
-import { writeIndex, writeReport } from '../../reports/write.ts';
-import { ProgressBoard } from './progress.ts';
+import { faultLog, repeatTable, summarizeRepeats, summaryTable, type Results } from '../scenario/results.ts';
+import { ParamError, parseParam, type ParamValues, type Scenario } from '../scenario/scenario.ts';
 
 const repoRoot = REPO_ROOT;
 const TARGETS = ['embedded', 'kind', 'kubeconfig'];
@@ -42,23 +37,6 @@ options:
   if (!scenario) return common;
   const own = scenario.params.map((p) => `  --${p.name.padEnd(24)}${p.description} (default ${JSON.stringify(p.default)})`).join('\n');
   return `${common}\n\n${scenario.name}: ${scenario.summary}\n${own}`;
-}
-
-/**
- * Runs at once by default. The runs alternate between computing and waiting on their own
- * sockets, so more runs than CPUs still shortens the wall time (3 on 2 CPUs: large-pvc 46 s
- * against 57 s with 2); each takes up to about 1 GiB with 1,000 PVCs.
- */
-function defaultJobs(jobs: number): number {
-  return Math.max(1, Math.min(jobs, 2 * availableParallelism(), Math.floor(freemem() / 1024 ** 3)));
-}
-
-function codeVersion(): string {
-  try {
-    return execFileSync('git', ['describe', '--always', '--dirty', '--tags'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return JSON.parse(fs.readFileSync(join(repoRoot, 'package.json'), 'utf8')).version;
-  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -143,54 +121,6 @@ async function main(argv: string[]): Promise<number> {
   writeIndex(join(repoRoot, 'reports', 'out'));
   console.log(`report:  ${report}`);
   return 0;
-}
-
-interface SeedRuns {
-  scenario: Scenario;
-  params: ParamValues;
-  variants?: Variant[];
-  seeds: number[];
-  flows: FlowName[];
-  target: string;
-  jobs: number;
-  quiet: boolean;
-}
-
-/** Every flow on every seed's workload, each on a fresh embedded cluster; one Results per seed. */
-async function runSeeds(o: SeedRuns): Promise<Results[]> {
-  const { scenario, params, seeds, flows } = o;
-  const settings: { variant?: string; params: ParamValues }[] = o.variants ? o.variants.map((v) => ({ variant: v.name, params: { ...params, ...v.params } })) : [{ params }];
-  const jobs: FlowJob[] = seeds.flatMap((seed) => settings.flatMap((s) => flows.map((flow) => ({ scenario: scenario.name, ...s, seed, flow }))));
-  // Every setting's node-agent config is checked here, so a bad value fails before any run.
-  for (const st of settings) {
-    const experiment = scenario.build(st.params, seeds[0]);
-    for (const flow of flows) parseNodeAgentConfig(experiment.nodeAgentConfig(flow), `${scenario.name}'s node-agent config for ${flow}`);
-    parseFaults(experiment.faults, faultNodes(experiment.nodes));
-  }
-  const pvcs = scenario.build(params, seeds[0]).pvcs.length;
-  if (!o.quiet) console.log(`${scenario.name}: ${pvcs} PVCs, ${flows.join(', ')}${o.variants ? `; ${o.variants.map((v) => v.name).join(' | ')}` : ''}; seed${seeds.length > 1 ? `s ${seeds[0]}..${seeds[seeds.length - 1]}` : ` ${seeds[0]}`}; ${Math.min(o.jobs, jobs.length)} at once`);
-  const mode = o.quiet ? 'off' : process.stdout.isTTY && !process.env.CI ? 'tty' : 'lines';
-  const board = new ProgressBoard(jobs.map((j) => `${columnOf(j)}${seeds.length > 1 ? ` seed ${j.seed}` : ''}`), mode);
-  const results = await runJobs(jobs, {
-    parallel: o.jobs,
-    onStart: (i) => board.start(i),
-    onProgress: (i, p) => board.update(i, p),
-    onEnd: (i, r) => board.end(i, r.endedBy === 'done' ? '' : `(stopped: ${r.endedBy})`),
-  });
-  const version = codeVersion();
-  return seeds.map((seed) => {
-    const experiment = scenario.build(params, seed);
-    return {
-      schema: RESULTS_SCHEMA,
-      scenario: scenario.name,
-      seed,
-      target: o.target,
-      parameters: { ...params, flows, ...(o.variants ? { variants: o.variants } : {}), nodes: experiment.nodes, deadlineSeconds: experiment.deadlineSeconds, nodeAgentConfig: Object.fromEntries(settings.flatMap((st) => flows.map((flow) => [columnOf({ flow, variant: st.variant }), scenario.build(st.params, seed).nodeAgentConfig(flow)]))) },
-      codeVersion: version,
-      createdAt: new Date().toISOString(),
-      flows: results.filter((_, i) => jobs[i].seed === seed),
-    };
-  });
 }
 
 main(process.argv.slice(2)).then(

@@ -4,6 +4,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { FlowResult } from '../scenario/results.ts';
 import type { ChildMessage } from './flow-process.ts';
+import { REPO_ROOT } from '../scenario/registry.ts';
 import { runFlowJob, type FlowJob, type RunProgress } from './flow-run.ts';
 
 export interface PoolOptions {
@@ -42,9 +43,14 @@ export async function runJobs(jobs: FlowJob[], opts: PoolOptions): Promise<FlowR
   return results;
 }
 
+/** The child runs TypeScript: with this process's tsx loader if it has one (npm run), else tsx's (a test runner's worker). */
+function childExecArgv(): string[] {
+  return process.execArgv.some((a) => /tsx/.test(a)) ? process.execArgv : [...process.execArgv, '--import', 'tsx'];
+}
+
 function inChild(job: FlowJob, children: Set<ChildProcess>, onProgress: (p: RunProgress) => void): Promise<FlowResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(new URL('./flow-process.ts', import.meta.url), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(new URL('./flow-process.ts', import.meta.url), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: childExecArgv(), cwd: REPO_ROOT });
     children.add(child);
     let settled = false;
     const settle = (f: () => void) => {

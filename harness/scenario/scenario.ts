@@ -2,6 +2,7 @@
 // their values and the seed, the experiment: cluster, workload, node-agent config per flow,
 // flows, deadline. The scenario files in scenarios/ read like the experiment; this is the shape.
 import type { FlowName } from '../../controller/flows/types.ts';
+import type { GateDecl } from '../../reports/gates.ts';
 import type { FaultDecl } from '../chaos/faults.ts';
 import type { BehaviourOverrides } from '../sim/behaviour.ts';
 import type { NodePoolDecl } from '../sim/nodes.ts';
@@ -51,6 +52,11 @@ export interface Scenario {
    */
   variants?: Variant[];
   build(values: ParamValues, seed: number): Experiment;
+  /**
+   * Regression gates (reports/gates.ts), checked by `npm run gate` on a run of this scenario
+   * with `params` over the defaults (sized so all gate scenarios take under 2 minutes).
+   */
+  gate?: { params?: ParamValues; gates: GateDecl[] };
   /** Lines explaining the result, given the per-flow (and per-variant) figures: the scenario's own reading. */
   explain?(results: ExplainInput[]): string[];
 }

@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FLOWS } from '../controller/flows/index.ts';
+import { runGates } from '../harness/cli/gate.ts';
+import { RESULTS_SCHEMA, type FlowResult, type Results } from '../harness/scenario/results.ts';
+import { evaluateGates, junitXml, type Baseline } from './gates.ts';
+
+const flow = (name: string, figures: object, steady = true) =>
+  ({ flow: name, figures: { timeouts: 0, idleCpuCoreSeconds: 100, latencySeconds: { p95: 50 }, ...figures }, steadyState: [{ name: 'all-terminal', ok: steady, detail: '' }] }) as unknown as FlowResult;
+const results = { schema: RESULTS_SCHEMA, scenario: 's', seed: 1, flows: [flow('deploying', { idleCpuCoreSeconds: 120 }), flow('velero-1.16', { timeouts: 3 }, false)] } as unknown as Results;
+const baseline = { figures: { deploying: { idleCpuCoreSeconds: 100 } } } as unknown as Baseline;
+
+describe('gates', () => {
+  it('absolute limits and baselines with a tolerance, each line naming the figure, value, limit and baseline', () => {
+    const r = evaluateGates(
+      results,
+      [
+        { figure: 'idleCpuCoreSeconds', flow: 'deploying', op: '<=', baseline: { tolerance: 0.1 } },
+        { figure: 'idleCpuCoreSeconds', flow: 'deploying', op: '<=', baseline: { tolerance: 0.25 } },
+        { figure: 'timeouts', flow: 'velero-1.16', op: '<=', value: 5 },
+        { figure: 'latencySeconds.p95', flow: 'deploying', op: '<', value: 50 },
+        { figure: 'steadyStateFailures', flow: 'velero-1.16', op: '==', value: 0 },
+        { figure: 'makespanSeconds', flow: 'deploying', op: '<=', baseline: { tolerance: 0.1 } },
+        { figure: 'timeouts', flow: 'velero-1.17', op: '==', value: 0 },
+      ],
+      baseline,
+    );
+    expect(r.map((x) => x.line)).toEqual([
+      'FAIL s: deploying idleCpuCoreSeconds = 120, limit <= 110 (baseline 100, tolerance 10%)',
+      'pass s: deploying idleCpuCoreSeconds = 120, limit <= 125 (baseline 100, tolerance 25%)',
+      'pass s: velero-1.16 timeouts = 3, limit <= 5',
+      'FAIL s: deploying latencySeconds.p95 = 50, limit < 50',
+      'FAIL s: velero-1.16 steadyStateFailures = 1, limit == 0',
+      'FAIL s: deploying makespanSeconds: no such figure or flow in the results',
+      'FAIL s: velero-1.17 timeouts: no such figure or flow in the results',
+    ]);
+    const xml = junitXml([{ scenario: 's', results: r, seconds: 1.5 }]);
+    expect(xml).toMatch(/<testsuites name="datamover-bench gates" tests="7" failures="5">/);
+    expect(xml).toContain('<failure message="FAIL s: deploying idleCpuCoreSeconds = 120, limit &lt;= 110 (baseline 100, tolerance 10%)"/>');
+  });
+});
+
+describe('npm run gate on large-pvc', () => {
+  const original = FLOWS.deploying;
+  afterEach(() => {
+    FLOWS.deploying = original;
+  });
+
+  it('the committed baseline passes', async () => {
+    const r = await runGates({ update: false, only: ['large-pvc'], log: () => {} });
+    expect(r.lines.filter((l) => l.startsWith('FAIL'))).toEqual([]);
+    expect(r.ok).toBe(true);
+    expect(readFileSync(path.resolve(import.meta.dirname, 'out/gate/junit.xml'), 'utf8')).toMatch(/failures="0"/);
+  }, 120_000);
+
+  it('a controller change that creates data-mover pods before a slot is free fails, naming the figure', async () => {
+    // The change: deploying's node-agents create the pod at accept, as velero-1.16 does.
+    FLOWS.deploying = FLOWS['velero-1.16'];
+    const r = await runGates({ update: false, jobs: 1, only: ['large-pvc'], log: () => {} });
+    expect(r.ok).toBe(false);
+    expect(r.lines).toContainEqual(expect.stringMatching(/^FAIL large-pvc: deploying idleCpuCoreSeconds = [\d,.]+, limit <= 222\.885 \(baseline 193\.532, tolerance 10% \+ 10\)$/));
+    expect(r.lines).toContainEqual(expect.stringMatching(/^FAIL large-pvc: deploying peakDataMoverPods = \d+, limit <= 6/));
+  }, 180_000);
+});

@@ -1,0 +1,131 @@
+// Gates as data (kube-burner's thresholds, plus a committed baseline): each names a figure of a
+// flow and a limit, absolute or relative to the baseline with a tolerance. Evaluated after a
+// run into pass/fail lines that name the figure, the value, the limit and the baseline.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { FlowResult, Results } from '../harness/scenario/results.ts';
+
+export type GateOp = '<=' | '<' | '>=' | '>' | '==';
+
+export interface GateDecl {
+  /** A figure of DESIGN.md section 4 by its results key, e.g. "timeouts", "idleCpuCoreSeconds", "latencySeconds.p95"; or "steadyStateFailures". */
+  figure: string;
+  /** The flow (its results column: "deploying", or "velero-1.16 / no pod deadline"). */
+  flow: string;
+  op: GateOp;
+  /** An absolute limit ... */
+  value?: number;
+  /** ... or the baseline's value, allowed to be worse by `tolerance` (0.1: 10%) plus `slack` (absolute). */
+  baseline?: { tolerance: number; slack?: number };
+}
+
+export interface GateResult {
+  gate: GateDecl;
+  ok: boolean;
+  value: number | undefined;
+  limit: number | undefined;
+  baseline?: number;
+  line: string;
+}
+
+/** Figures per flow column, as stored in a baseline file. */
+export interface Baseline {
+  scenario: string;
+  seed: number;
+  codeVersion: string;
+  parameters: Record<string, unknown>;
+  figures: Record<string, Record<string, number>>;
+}
+
+export function figureOf(flow: FlowResult, figure: string): number | undefined {
+  if (figure === 'steadyStateFailures') return (flow.steadyState ?? []).filter((c) => !c.ok).length;
+  let v: unknown = flow.figures;
+  for (const part of figure.split('.')) v = (v as Record<string, unknown> | undefined)?.[part];
+  return typeof v === 'number' ? v : undefined;
+}
+
+const column = (f: Pick<FlowResult, 'flow' | 'variant'>) => (f.variant !== undefined ? `${f.flow} / ${f.variant}` : f.flow);
+
+function compare(v: number, op: GateOp, limit: number): boolean {
+  switch (op) {
+    case '<=':
+      return v <= limit;
+    case '<':
+      return v < limit;
+    case '>=':
+      return v >= limit;
+    case '>':
+      return v > limit;
+    case '==':
+      return v === limit;
+  }
+}
+
+export function evaluateGates(results: Results, gates: GateDecl[], baseline?: Baseline): GateResult[] {
+  return gates.map((gate) => {
+    const flow = results.flows.find((f) => column(f) === gate.flow);
+    const value = flow ? figureOf(flow, gate.figure) : undefined;
+    const name = `${results.scenario}: ${gate.flow} ${gate.figure}`;
+    if (value === undefined) return { gate, ok: false, value, limit: undefined, line: `FAIL ${name}: no such figure or flow in the results` };
+    let limit: number;
+    let base: number | undefined;
+    if (gate.baseline) {
+      base = baseline?.figures[gate.flow]?.[gate.figure];
+      if (base === undefined) {
+        return { gate, ok: false, value, limit: undefined, line: `FAIL ${name} = ${fmt(value)}: no baseline value (npm run gate -- --update-baseline)` };
+      }
+      const worse = gate.op.startsWith('<') ? 1 : -1;
+      limit = base * (1 + worse * gate.baseline.tolerance) + worse * (gate.baseline.slack ?? 0);
+    } else limit = gate.value!;
+    const ok = compare(value, gate.op, limit);
+    const against = base !== undefined ? ` (baseline ${fmt(base)}, tolerance ${gate.baseline!.tolerance * 100}%${gate.baseline!.slack ? ` + ${gate.baseline!.slack}` : ''})` : '';
+    return { gate, ok, value, limit, baseline: base, line: `${ok ? 'pass' : 'FAIL'} ${name} = ${fmt(value)}, limit ${gate.op} ${fmt(limit)}${against}` };
+  });
+}
+
+/** The gated figures of a run, for the baseline file. */
+export function baselineOf(results: Results, gates: GateDecl[]): Baseline {
+  const figures: Baseline['figures'] = {};
+  for (const g of gates) {
+    const flow = results.flows.find((f) => column(f) === g.flow);
+    const v = flow ? figureOf(flow, g.figure) : undefined;
+    if (v !== undefined) (figures[g.flow] ??= {})[g.figure] = v;
+  }
+  return { scenario: results.scenario, seed: results.seed, codeVersion: results.codeVersion, parameters: results.parameters, figures };
+}
+
+export function readBaseline(file: string): Baseline | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Baseline;
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+export function writeBaseline(file: string, b: Baseline): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(b, null, 2) + '\n');
+}
+
+/** JUnit XML: a test suite per scenario, a test case per gate. */
+export function junitXml(suites: { scenario: string; results: GateResult[]; seconds: number }[]): string {
+  const x = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+  const total = suites.reduce((a, s) => a + s.results.length, 0);
+  const failures = suites.reduce((a, s) => a + s.results.filter((r) => !r.ok).length, 0);
+  const body = suites
+    .map(
+      (s) =>
+        `  <testsuite name="${x(s.scenario)}" tests="${s.results.length}" failures="${s.results.filter((r) => !r.ok).length}" time="${s.seconds.toFixed(1)}">\n` +
+        s.results
+          .map((r) => `    <testcase classname="${x(s.scenario)}" name="${x(`${r.gate.flow} ${r.gate.figure} ${r.gate.op}`)}">${r.ok ? '' : `<failure message="${x(r.line)}"/>`}</testcase>`)
+          .join('\n') +
+        '\n  </testsuite>',
+    )
+    .join('\n');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="datamover-bench gates" tests="${total}" failures="${failures}">\n${body}\n</testsuites>\n`;
+}
+
+function fmt(x: number): string {
+  return Number.isInteger(x) ? x.toLocaleString('en-US') : (Math.round(x * 1000) / 1000).toLocaleString('en-US');
+}
