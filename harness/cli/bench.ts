@@ -1,5 +1,6 @@
 // npm run bench [-- NAME ...]: benchmarks that print figures beside their targets.
 import { benchApiServer, type Figure } from '../bench/apiserver.ts';
+import { benchReport } from '../bench/report.ts';
 import { benchScenario } from '../bench/scenario.ts';
 import { benchSim } from '../bench/sim.ts';
 
@@ -7,6 +8,7 @@ const BENCHMARKS: Record<string, { describe: string; run: () => Promise<Figure[]
   apiserver: { describe: 'embedded API server: GET/s, LIST/s, writes/s with watches, watch latency, memory', run: () => benchApiServer() },
   sim: { describe: 'simulated cluster: 1,000 pods through their lifecycle on the virtual clock', run: () => benchSim() },
   scenario: { describe: 'large-pvc with its three flows, and 1,000 PVCs of one flow: wall time', run: () => benchScenario() },
+  report: { describe: "large-pvc's HTML report: generation time and file size", run: () => benchReport() },
 };
 
 const usage = `Usage: npm run bench [-- NAME ...]
