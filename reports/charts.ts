@@ -2,7 +2,7 @@
 // rendering), so the HTML needs no script and no network. Each function takes results and
 // returns one SVG; every axis carries its unit.
 import * as echarts from 'echarts';
-import type { FlowResult } from '../harness/scenario/results.ts';
+import type { FlowResult, RepeatSummary } from '../harness/scenario/results.ts';
 
 export const PHASE_COLORS: Record<string, string> = {
   New: '#bdbdbd',
@@ -196,4 +196,44 @@ export function outcomesChart(flows: FlowResult[]): string {
 
 export function label(f: Pick<FlowResult, 'flow' | 'variant'>): string {
   return f.variant !== undefined ? `${f.flow} / ${f.variant}` : f.flow;
+}
+
+/** With --repeat: one figure's mean per flow over the seeds, with its 95% confidence interval as whiskers. */
+export function repeatChart(rep: RepeatSummary, figure: string, title: string, unit: string): string {
+  const flows = Object.keys(rep.figures);
+  const cis = flows.map((f) => rep.figures[f][figure]);
+  return render(
+    {
+      title: { text: `${title}: mean over seeds ${rep.seeds[0]}..${rep.seeds[rep.seeds.length - 1]}, 95% interval`, left: 0, textStyle: { fontSize: 13 } },
+      grid: { left: 200, right: 24, top: 40, bottom: 40 },
+      xAxis: { type: 'value', name: unit, nameLocation: 'middle', nameGap: 28, min: 0 },
+      yAxis: { type: 'category', data: flows, inverse: true },
+      series: [
+        { type: 'bar', data: cis.map((c, i) => ({ value: c.mean, itemStyle: { color: FLOW_COLORS[i % FLOW_COLORS.length] } })), barWidth: '45%' },
+        {
+          type: 'custom',
+          data: cis.map((c, i) => [i, Math.max(0, c.ci95[0]), c.ci95[1]]),
+          renderItem: (_params, api) => {
+            const y = api.value(0) as number;
+            const lo = api.coord([api.value(1), y]);
+            const hi = api.coord([api.value(2), y]);
+            const h = 8;
+            const style = { stroke: '#1d2330', lineWidth: 1.5 };
+            return {
+              type: 'group',
+              children: [
+                { type: 'line', shape: { x1: lo[0], y1: lo[1], x2: hi[0], y2: hi[1] }, style },
+                { type: 'line', shape: { x1: lo[0], y1: lo[1] - h, x2: lo[0], y2: lo[1] + h }, style },
+                { type: 'line', shape: { x1: hi[0], y1: hi[1] - h, x2: hi[0], y2: hi[1] + h }, style },
+              ],
+            };
+          },
+          encode: { x: [1, 2], y: 0 },
+          z: 10,
+        },
+      ],
+    },
+    900,
+    Math.max(160, 80 + flows.length * 40),
+  );
 }

@@ -2,7 +2,7 @@
 // script, no network), and the index of all runs. Reads on a laptop screen and in print.
 import type { FlowResult, Results } from '../harness/scenario/results.ts';
 import { columnOf, repeatTable } from '../harness/scenario/results.ts';
-import { ganttChart, label, latencyCdfChart, outcomesChart, podsPerNodeChart, resourcesChart } from './charts.ts';
+import { ganttChart, label, latencyCdfChart, outcomesChart, podsPerNodeChart, repeatChart, resourcesChart } from './charts.ts';
 
 const CSS = `
 :root { --fg: #1d2330; --muted: #5b6475; --line: #dde1e8; --ok: #2e7d32; --bad: #c62828; }
@@ -88,7 +88,13 @@ export function renderReport(r: Results): string {
 ${faults}`;
     })
     .join('\n');
-  const repeat = r.repeat ? `<h2>Over seeds ${r.repeat.seeds[0]}..${r.repeat.seeds[r.repeat.seeds.length - 1]}</h2><p class="meta">Means with 95% confidence intervals, and paired per-PVC differences between flows.</p><pre>${esc(repeatTable(r.repeat))}</pre>` : '';
+  const repeat = r.repeat
+    ? `<h2>Over seeds ${r.repeat.seeds[0]}..${r.repeat.seeds[r.repeat.seeds.length - 1]}</h2>
+<figure data-chart="repeat-timeouts">${repeatChart(r.repeat, 'timeouts', 'Timeouts', 'DataUploads')}</figure>
+<figure data-chart="repeat-idle">${repeatChart(r.repeat, 'idleCpuCoreSeconds', 'Idle CPU', 'core-seconds')}</figure>
+<figure data-chart="repeat-makespan">${repeatChart(r.repeat, 'makespanSeconds', 'Makespan', 'seconds')}</figure>
+<p class="meta">Means with 95% confidence intervals, and paired per-PVC differences between flows (the first seed's run is shown below).</p><pre>${esc(repeatTable(r.repeat))}</pre>`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(r.scenario)}, seed ${r.seed}: datamover-bench</title><style>${CSS}</style></head>

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runFlowJob } from '../harness/run/flow-run.ts';
-import { RESULTS_SCHEMA, type Results } from '../harness/scenario/results.ts';
+import { RESULTS_SCHEMA, summarizeRepeats, type Results } from '../harness/scenario/results.ts';
 import { renderIndex, renderReport, verdict } from './html.ts';
 import { loadResults, ResultsFileError } from './write.ts';
 
@@ -42,6 +42,20 @@ describe('the HTML report', () => {
     bad.flows[1].steadyState[2] = { name: 'no-slot-held', ok: false, detail: 'n1 holds x' };
     expect(verdict(bad)).toMatchObject({ bad: true, text: expect.stringContaining('Steady-state checks failed: deploying: no-slot-held') });
     expect(verdict(results).bad).toBe(false);
+  });
+
+  it('with --repeat: means with their 95% intervals as charts, and the paired differences', () => {
+    const other = structuredClone(results);
+    other.seed = 4;
+    other.flows[0].figures.idleCpuCoreSeconds *= 1.5;
+    const html = renderReport({ ...results, repeat: summarizeRepeats([results, other]) });
+    for (const chart of ['repeat-timeouts', 'repeat-idle', 'repeat-makespan']) {
+      const fig = new RegExp(`<figure data-chart="${chart}"><svg[^]*?</svg></figure>`).exec(html)?.[0];
+      expect(fig, chart).toBeDefined();
+      expect((fig!.match(/<path/g) ?? []).length, chart).toBeGreaterThan(4);
+    }
+    expect(html).toMatch(/Idle CPU: mean over seeds 3\.\.4, 95% interval/);
+    expect(html).toMatch(/velero-1\.16 - deploying, per PVC: latency/);
   });
 
   it('the index links every run', () => {
