@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runFlowJob } from '../harness/run/flow-run.ts';
 import { RESULTS_SCHEMA, summarizeRepeats, type Results } from '../harness/scenario/results.ts';
 import { renderIndex, renderReport, verdict } from './html.ts';
-import { loadResults, ResultsFileError } from './write.ts';
+import { loadResults, ResultsFileError, writeIndex } from './write.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 
@@ -56,6 +56,11 @@ describe('the HTML report', () => {
     }
     expect(html).toMatch(/Idle CPU: mean over seeds 3\.\.4, 95% interval/);
     expect(html).toMatch(/velero-1\.16 - deploying, per PVC: latency/);
+  });
+
+  it('writes the index even where reports/out does not exist yet (a fresh clone)', () => {
+    const root = path.join(mkdtempSync(path.join(tmpdir(), 'dmb-index-')), 'out');
+    expect(writeIndex(root)).toMatchObject({ file: path.join(root, 'index.html'), skipped: [] });
   });
 
   it('the index links every run', () => {

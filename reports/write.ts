@@ -1,6 +1,6 @@
 // Reading results files (with errors a user can act on) and writing their reports: one
 // index.html beside each results.json, and reports/out/index.html listing every run found.
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { RESULTS_SCHEMA, type Results } from '../harness/scenario/results.ts';
 import { renderIndex, renderReport } from './html.ts';
@@ -66,6 +66,7 @@ export function writeIndex(root: string): { file: string; skipped: string[] } {
     }
   });
   const file = join(resolve(root), 'index.html');
+  mkdirSync(root, { recursive: true });
   writeFileSync(file, renderIndex(entries));
   return { file, skipped };
 }
