@@ -42,6 +42,8 @@ describe('fault schedules are checked before a run', () => {
     [[{ kind: 'pod-kill', at: 1, nodes: 'x' }], /faults\[0\]\.nodes: "x" is not accepted: not a fault field/],
     [[{ kind: 'pod-kill', at: 1, node: 'worker-1' }], /node: "worker-1" is not accepted: nothing: pod-kill does not act on one node/],
     [[{ kind: 'pod-kill', at: 1, name: 'a' }, { kind: 'pod-kill', at: 2, name: 'a' }], /faults\[1\]\.name: "a" is not accepted: a name no other fault has/],
+    [[{ kind: 'pod-kill', at: 1, gracePeriodSeconds: -1 }], /gracePeriodSeconds: -1 is not accepted: a whole number >= 0/],
+    [[{ kind: 'drop-watches', at: 1, gracePeriodSeconds: 5 }], /gracePeriodSeconds: 5 is not accepted: nothing: only pod-kill takes it/],
   ])('refuses %j, naming the fault, the field, the value and what is accepted', (decls, message) => {
     expect(() => parseFaults(decls, nodes)).toThrow(FaultError);
     expect(() => parseFaults(decls, nodes)).toThrow(message);

@@ -13,7 +13,7 @@ export const FAULT_KINDS = {
   'node-memory-pressure': 'MemoryPressure=True on a node: NoSchedule taint, kubelet evictions by QoS, until durationSeconds',
   'node-cpu-pressure': 'a node under CPU pressure: its data throughput drops (behaviour.dataPath.cpuPressureFactor), until durationSeconds',
   'node-failure': 'a node stops (kubelet, heartbeats, its node-agent): NotReady, its pods lost after the toleration; back after durationSeconds (or never)',
-  'pod-kill': 'deletes `count` data-mover pods (grace 0), chosen from the seed, as Chaos Mesh pod-kill',
+  'pod-kill': 'deletes `count` data-mover pods chosen from the seed, with `gracePeriodSeconds` (default 0, as Chaos Mesh pod-kill)',
   'snapshot-failure': 'CSI snapshots fail with probability `rate`, until durationSeconds',
   'backup-pvc-bind-delay': 'a PVC made from a snapshot takes `seconds` to bind, until durationSeconds',
   'api-latency': 'the API server answers `latencyMs` (+ up to `jitterMs`) later, for `verbs`/`resources` (default all), until durationSeconds',
@@ -43,8 +43,9 @@ export interface FaultDecl {
   durationSeconds?: number;
   /** Node kinds: a node name, "random" or "random:<label selector>". */
   node?: string;
-  /** pod-kill: how many data-mover pods (default 1). */
+  /** pod-kill: how many data-mover pods (default 1), and the deletion's grace period (default 0). */
   count?: number;
+  gracePeriodSeconds?: number;
   /** snapshot-failure, api-errors: probability in [0, 1]. */
   rate?: number;
   /** backup-pvc-bind-delay: seconds to bind. */
@@ -74,7 +75,7 @@ export class FaultError extends Error {
   }
 }
 
-const KNOWN_FIELDS = new Set(['kind', 'name', 'at', 'when', 'durationSeconds', 'node', 'count', 'rate', 'seconds', 'latencyMs', 'jitterMs', 'errorCode', 'verbs', 'resources', 'resource', 'path', 'connections']);
+const KNOWN_FIELDS = new Set(['kind', 'name', 'at', 'when', 'durationSeconds', 'node', 'count', 'rate', 'seconds', 'latencyMs', 'jitterMs', 'errorCode', 'verbs', 'resources', 'resource', 'path', 'connections', 'gracePeriodSeconds']);
 
 /**
  * Checks a schedule against the cluster it will run on; the first problem is thrown as a
@@ -125,6 +126,7 @@ export function parseFaults(decls: unknown, nodes: { name: string; labels: Recor
           nonNegative('count', d.count, true);
           if ((d.count as number) < 1) bad('count', d.count, 'a whole number >= 1');
         }
+        if (d.gracePeriodSeconds !== undefined) nonNegative('gracePeriodSeconds', d.gracePeriodSeconds, true);
         break;
       case 'snapshot-failure':
       case 'api-errors':
@@ -152,6 +154,7 @@ export function parseFaults(decls: unknown, nodes: { name: string; labels: Recor
       for (const v of (d.verbs as string[] | undefined) ?? []) if (!verbs.includes(v)) bad('verbs', d.verbs, `verbs of ${verbs.join(', ')}`);
     }
     for (const f of ['path', 'connections'] as const) if (d[f] !== undefined && kind !== 'api-load') bad(f, d[f], 'nothing: only api-load takes it');
+    if (d.gracePeriodSeconds !== undefined && kind !== 'pod-kill') bad('gracePeriodSeconds', d.gracePeriodSeconds, 'nothing: only pod-kill takes it');
     if (d.resource !== undefined && (kind !== 'drop-watches' && kind !== 'force-gone')) bad('resource', d.resource, `nothing: only drop-watches and force-gone take a resource`);
     return { ...(d as unknown as FaultDecl), name, index };
   });

@@ -101,7 +101,20 @@ describe('faults on the embedded cluster', () => {
     expect(left).toContain('other');
     const rec = t.injector.records[0];
     expect(rec.dataUploads).toHaveLength(2);
-    expect(rec.detail).toMatch(/^deleted [abc], [abc]$/);
+    expect(rec.detail).toMatch(/^deleted [abc], [abc] \(grace 0 s\)$/);
+  });
+
+  it('pod-kill with a grace period: the pods are marked for deletion, the kubelet stops them, then they go', async () => {
+    const t = await setup([{ kind: 'pod-kill', count: 1, at: 30, gracePeriodSeconds: 30 }]);
+    const pods = resourceInfo(t.api, '', 'v1', 'pods');
+    t.api.create(pods, 'velero', { metadata: { name: 'a', labels: { [DATA_UPLOAD_LABEL]: 'du-a' } }, spec: { containers: [{ name: 'c', image: 'x' }] } });
+    await t.until(30.2);
+    const a = t.api.list(pods, 'velero', {}).items.find((s) => s.obj.metadata.name === 'a');
+    expect(a?.obj.metadata.deletionTimestamp).toBeDefined();
+    expect(a?.obj.metadata.deletionGracePeriodSeconds).toBe(30);
+    expect(t.injector.records[0].detail).toBe('deleted a (grace 30 s)');
+    await t.until(40);
+    expect(t.api.list(pods, 'velero', {}).items.map((s) => s.obj.metadata.name)).not.toContain('a');
   });
 
   it('snapshot-failure and backup-pvc-bind-delay change the CSI driver for their window only', async () => {

@@ -211,8 +211,9 @@ export class ChaosInjector {
         const rng = env.random.fork(`fault/${f.name}`);
         const killed: typeof live = [];
         for (let i = 0; i < (f.count ?? 1) && live.length; i++) killed.push(live.splice(rng.int(0, live.length - 1), 1)[0]);
-        for (const p of killed) env.api.delete(pods, env.namespace, p.name, { gracePeriodSeconds: 0 });
-        rec.detail = killed.length ? `deleted ${killed.map((p) => p.name).join(', ')}` : 'no data-mover pod to delete';
+        const grace = f.gracePeriodSeconds ?? 0;
+        for (const p of killed) env.api.delete(pods, env.namespace, p.name, { gracePeriodSeconds: grace });
+        rec.detail = killed.length ? `deleted ${killed.map((p) => p.name).join(', ')} (grace ${grace} s)` : 'no data-mover pod to delete';
         rec.dataUploads = killed.map((p) => p.du);
         rec.endedAt = startedAt;
         return;

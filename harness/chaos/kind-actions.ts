@@ -47,8 +47,11 @@ export const KIND_ACTIONS: Record<FaultKind, KindAction | { none: string }> = {
     start: (_f, node) => [`kubectl -n velero delete pod -l name=node-agent --field-selector spec.nodeName=${node} --grace-period=0 --force`],
   },
   'pod-kill': {
-    does: 'data-mover pods chosen from the seed are deleted with grace 0',
-    start: (f) => [`kubectl -n velero get pods -l velero.io/data-upload -o name   # ${f.count ?? 1} of them, chosen from the seed, then:`, 'kubectl -n velero delete <pod> --grace-period=0 --force'],
+    does: 'data-mover pods chosen from the seed are deleted, with the fault\'s grace period',
+    start: (f) => [
+      `kubectl -n velero get pods -l velero.io/data-upload -o name   # ${f.count ?? 1} of them, chosen from the seed, then:`,
+      (f.gracePeriodSeconds ?? 0) === 0 ? 'kubectl -n velero delete <pod> --grace-period=0 --force' : `kubectl -n velero delete <pod> --grace-period=${f.gracePeriodSeconds}`,
+    ],
   },
   'api-load': {
     does: "autocannon reads the path from the cluster's API server with the kubeconfig's credentials",
