@@ -2,7 +2,7 @@
 // rendering), so the HTML needs no script and no network. Each function takes results and
 // returns one SVG; every axis carries its unit.
 import * as echarts from 'echarts';
-import type { FlowResult, RepeatSummary } from '../harness/scenario/results.ts';
+import { columnOf, type FlowResult, type RepeatSummary } from '../harness/scenario/results.ts';
 
 export const PHASE_COLORS: Record<string, string> = {
   New: '#bdbdbd',
@@ -54,7 +54,7 @@ export function ganttChart(flow: FlowResult, endAt: number): string {
   const height = Math.min(900, Math.max(240, 90 + rows.length * 2.2));
   return render(
     {
-      title: { text: `${label(flow)}: every DataUpload's phases`, left: 0, textStyle: { fontSize: 13 } },
+      title: { text: `${columnOf(flow)}: every DataUpload's phases`, left: 0, textStyle: { fontSize: 13 } },
       legend: { data: PHASES, top: 22, left: 0, textStyle: { fontSize: 11 } },
       grid: { left: 60, right: 24, top: 60, bottom: 40 },
       xAxis: { ...timeAxis(), max: Math.ceil(endAt) },
@@ -110,7 +110,7 @@ export function resourcesChart(flow: FlowResult, endAt: number, samples = 400): 
   });
   return render(
     {
-      title: { text: `${label(flow)}: requested CPU held by data-mover pods`, left: 0, textStyle: { fontSize: 13 } },
+      title: { text: `${columnOf(flow)}: requested CPU held by data-mover pods`, left: 0, textStyle: { fontSize: 13 } },
       legend: { top: 22, left: 0, textStyle: { fontSize: 11 } },
       grid: { left: 60, right: 24, top: 60, bottom: 40 },
       xAxis: { ...timeAxis(), max: Math.ceil(endAt) },
@@ -140,7 +140,7 @@ export function podsPerNodeChart(flow: FlowResult, endAt: number): string {
   });
   return render(
     {
-      title: { text: `${label(flow)}: data-mover pods per node`, left: 0, textStyle: { fontSize: 13 } },
+      title: { text: `${columnOf(flow)}: data-mover pods per node`, left: 0, textStyle: { fontSize: 13 } },
       legend: { top: 22, left: 0, textStyle: { fontSize: 11 } },
       grid: { left: 60, right: 24, top: 60, bottom: 40 },
       xAxis: { ...timeAxis(), max: Math.ceil(endAt) },
@@ -156,7 +156,7 @@ export function podsPerNodeChart(flow: FlowResult, endAt: number): string {
 export function latencyCdfChart(flows: FlowResult[]): string {
   const series: echarts.LineSeriesOption[] = flows.map((f, i) => {
     const lat = f.dataUploads.filter((d) => d.outcome).map((d) => d.phases[d.phases.length - 1].at - d.phases[0].at).sort((a, b) => a - b);
-    return { name: label(f), type: 'line', step: 'end', symbol: 'none', color: FLOW_COLORS[i % FLOW_COLORS.length], data: lat.map((v, k) => [v, ((k + 1) / lat.length) * 100]) };
+    return { name: columnOf(f), type: 'line', step: 'end', symbol: 'none', color: FLOW_COLORS[i % FLOW_COLORS.length], data: lat.map((v, k) => [v, ((k + 1) / lat.length) * 100]) };
   });
   return render(
     {
@@ -186,16 +186,12 @@ export function outcomesChart(flows: FlowResult[]): string {
       legend: { top: 22, left: 0, textStyle: { fontSize: 11 } },
       grid: { left: 150, right: 24, top: 60, bottom: 40 },
       xAxis: { type: 'value', name: 'DataUploads', nameLocation: 'middle', nameGap: 28, minInterval: 1 },
-      yAxis: { type: 'category', data: flows.map(label), inverse: true },
+      yAxis: { type: 'category', data: flows.map(columnOf), inverse: true },
       series,
     },
     900,
     Math.max(180, 100 + flows.length * 40),
   );
-}
-
-export function label(f: Pick<FlowResult, 'flow' | 'variant'>): string {
-  return f.variant !== undefined ? `${f.flow} / ${f.variant}` : f.flow;
 }
 
 /** With --repeat: one figure's mean per flow over the seeds, with its 95% confidence interval as whiskers. */

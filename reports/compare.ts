@@ -1,6 +1,6 @@
 // npm run compare A.json B.json: two runs side by side, flow by flow, with the change of each
 // figure (B - A, and in percent), for comparing commits or settings.
-import type { FlowResult, Results } from '../harness/scenario/results.ts';
+import { columnOf, type Results } from '../harness/scenario/results.ts';
 import { figureOf } from './gates.ts';
 
 export const COMPARED_FIGURES = [
@@ -23,8 +23,6 @@ export const COMPARED_FIGURES = [
   'steadyStateFailures',
 ];
 
-const column = (f: Pick<FlowResult, 'flow' | 'variant'>) => (f.variant !== undefined ? `${f.flow} / ${f.variant}` : f.flow);
-
 function fmt(x: number | undefined): string {
   if (x === undefined) return '–';
   return Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : String(Math.round(x * 100) / 100);
@@ -34,10 +32,10 @@ export function compareRuns(a: Results, b: Results, labels: [string, string]): s
   const out: string[] = [`A: ${labels[0]} (${a.scenario}, seed ${a.seed}, code ${a.codeVersion})`, `B: ${labels[1]} (${b.scenario}, seed ${b.seed}, code ${b.codeVersion})`];
   if (a.scenario !== b.scenario) out.push(`note: different scenarios (${a.scenario} / ${b.scenario})`);
   if (a.seed !== b.seed) out.push(`note: different seeds (${a.seed} / ${b.seed}): the workloads differ`);
-  const flows = [...new Set([...a.flows.map(column), ...b.flows.map(column)])];
+  const flows = [...new Set([...a.flows.map(columnOf), ...b.flows.map(columnOf)])];
   for (const name of flows) {
-    const fa = a.flows.find((f) => column(f) === name);
-    const fb = b.flows.find((f) => column(f) === name);
+    const fa = a.flows.find((f) => columnOf(f) === name);
+    const fb = b.flows.find((f) => columnOf(f) === name);
     out.push('', `${name}${!fa ? ' (only in B)' : !fb ? ' (only in A)' : ''}`);
     const rows = COMPARED_FIGURES.map((fig) => {
       const va = fa ? figureOf(fa, fig) : undefined;

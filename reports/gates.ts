@@ -3,7 +3,7 @@
 // run into pass/fail lines that name the figure, the value, the limit and the baseline.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { FlowResult, Results } from '../harness/scenario/results.ts';
+import { columnOf, type FlowResult, type Results } from '../harness/scenario/results.ts';
 
 export type GateOp = '<=' | '<' | '>=' | '>' | '==';
 
@@ -44,8 +44,6 @@ export function figureOf(flow: FlowResult, figure: string): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
-const column = (f: Pick<FlowResult, 'flow' | 'variant'>) => (f.variant !== undefined ? `${f.flow} / ${f.variant}` : f.flow);
-
 function compare(v: number, op: GateOp, limit: number): boolean {
   switch (op) {
     case '<=':
@@ -63,7 +61,7 @@ function compare(v: number, op: GateOp, limit: number): boolean {
 
 export function evaluateGates(results: Results, gates: GateDecl[], baseline?: Baseline): GateResult[] {
   return gates.map((gate) => {
-    const flow = results.flows.find((f) => column(f) === gate.flow);
+    const flow = results.flows.find((f) => columnOf(f) === gate.flow);
     const value = flow ? figureOf(flow, gate.figure) : undefined;
     const name = `${results.scenario}: ${gate.flow} ${gate.figure}`;
     if (value === undefined) return { gate, ok: false, value, limit: undefined, line: `FAIL ${name}: no such figure or flow in the results` };
@@ -87,7 +85,7 @@ export function evaluateGates(results: Results, gates: GateDecl[], baseline?: Ba
 export function baselineOf(results: Results, gates: GateDecl[]): Baseline {
   const figures: Baseline['figures'] = {};
   for (const g of gates) {
-    const flow = results.flows.find((f) => column(f) === g.flow);
+    const flow = results.flows.find((f) => columnOf(f) === g.flow);
     const v = flow ? figureOf(flow, g.figure) : undefined;
     if (v !== undefined) (figures[g.flow] ??= {})[g.figure] = v;
   }

@@ -1,8 +1,8 @@
 // One run's results as one self-contained HTML page (inline CSS, charts as inline SVG, no
 // script, no network), and the index of all runs. Reads on a laptop screen and in print.
 import type { FlowResult, Results } from '../harness/scenario/results.ts';
-import { columnOf, repeatTable } from '../harness/scenario/results.ts';
-import { ganttChart, label, latencyCdfChart, outcomesChart, podsPerNodeChart, repeatChart, resourcesChart } from './charts.ts';
+import { columnOf, fmt, repeatTable } from '../harness/scenario/results.ts';
+import { ganttChart, latencyCdfChart, outcomesChart, podsPerNodeChart, repeatChart, resourcesChart } from './charts.ts';
 
 const CSS = `
 :root { --fg: #1d2330; --muted: #5b6475; --line: #dde1e8; --ok: #2e7d32; --bad: #c62828; }
@@ -28,49 +28,45 @@ function esc(s: unknown): string {
   return String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
-function n(x: number): string {
-  return x >= 100 ? Math.round(x).toLocaleString('en-US') : String(Math.round(x * 10) / 10);
-}
-
 /** One line a colleague reads first: which flow did best on timeouts and idle resources, and any failed check. */
 export function verdict(r: Results): { text: string; bad: boolean } {
   const flows = r.flows;
-  const failedChecks = flows.flatMap((f) => (f.steadyState ?? []).filter((c) => !c.ok).map((c) => `${label(f)}: ${c.name}`));
+  const failedChecks = flows.flatMap((f) => (f.steadyState ?? []).filter((c) => !c.ok).map((c) => `${columnOf(f)}: ${c.name}`));
   const key = (f: FlowResult) => [f.figures.timeouts + f.figures.failed + f.figures.unfinished, f.figures.idleCpuCoreSeconds + f.figures.idleResidentMemoryGiBSeconds];
   const best = [...flows].sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1])[0];
-  const parts = [`Best: ${label(best)} (${best.figures.timeouts} timeouts, ${n(best.figures.idleCpuCoreSeconds)} idle CPU core-s).`];
+  const parts = [`Best: ${columnOf(best)} (${best.figures.timeouts} timeouts, ${fmt(best.figures.idleCpuCoreSeconds)} idle CPU core-s).`];
   for (const f of flows) {
     if (f === best) continue;
-    parts.push(`${label(f)}: ${f.figures.timeouts} timeouts, ${n(f.figures.idleCpuCoreSeconds)} idle CPU core-s.`);
+    parts.push(`${columnOf(f)}: ${f.figures.timeouts} timeouts, ${fmt(f.figures.idleCpuCoreSeconds)} idle CPU core-s.`);
   }
   if (failedChecks.length) parts.push(`Steady-state checks failed: ${failedChecks.join('; ')}.`);
   return { text: parts.join(' '), bad: failedChecks.length > 0 };
 }
 
 const ROWS: [string, (f: FlowResult) => string][] = [
-  ['DataUploads', (f) => n(f.figures.dataUploads)],
-  ['completed', (f) => n(f.figures.completed)],
+  ['DataUploads', (f) => fmt(f.figures.dataUploads)],
+  ['completed', (f) => fmt(f.figures.completed)],
   ['failed / canceled / unfinished', (f) => `${f.figures.failed} / ${f.figures.canceled} / ${f.figures.unfinished}`],
-  ['timeouts', (f) => n(f.figures.timeouts)],
+  ['timeouts', (f) => fmt(f.figures.timeouts)],
   ['failures by reason', (f) => Object.entries(f.figures.outcomesByReason).map(([k, v]) => `${esc(k)} ${v}`).join('<br>') || '–'],
-  ['idle CPU (core-s): pending + bound', (f) => `${n(f.figures.idleCpuCoreSeconds)}<br><small>${n(f.figures.idlePendingCpuCoreSeconds)} + ${n(f.figures.idleBoundCpuCoreSeconds)}</small>`],
-  ['idle memory (GiB-s)', (f) => n(f.figures.idleMemoryGiBSeconds)],
-  ['busy CPU (core-s)', (f) => n(f.figures.busyCpuCoreSeconds)],
-  ['BestEffort pods: idle resident memory (GiB-s)', (f) => (f.figures.bestEffortPods ? `${n(f.figures.idleResidentMemoryGiBSeconds)} (${f.figures.bestEffortPods} pods)` : '–')],
-  ['makespan (s), × lower bound', (f) => `${n(f.figures.makespanSeconds)} <small>×${f.figures.ratioToLowerBound.makespan}</small>`],
-  ['idle CPU × lower bound', (f) => `×${n(f.figures.ratioToLowerBound.idleCpuCoreSeconds)}`],
-  ['latency p50 / p95 / p99 / max (s)', (f) => ['p50', 'p95', 'p99', 'max'].map((q) => n(f.figures.latencySeconds[q as 'p50'])).join(' / ')],
+  ['idle CPU (core-s): pending + bound', (f) => `${fmt(f.figures.idleCpuCoreSeconds)}<br><small>${fmt(f.figures.idlePendingCpuCoreSeconds)} + ${fmt(f.figures.idleBoundCpuCoreSeconds)}</small>`],
+  ['idle memory (GiB-s)', (f) => fmt(f.figures.idleMemoryGiBSeconds)],
+  ['busy CPU (core-s)', (f) => fmt(f.figures.busyCpuCoreSeconds)],
+  ['BestEffort pods: idle resident memory (GiB-s)', (f) => (f.figures.bestEffortPods ? `${fmt(f.figures.idleResidentMemoryGiBSeconds)} (${f.figures.bestEffortPods} pods)` : '–')],
+  ['makespan (s), × lower bound', (f) => `${fmt(f.figures.makespanSeconds)} <small>×${f.figures.ratioToLowerBound.makespan}</small>`],
+  ['idle CPU × lower bound', (f) => `×${fmt(f.figures.ratioToLowerBound.idleCpuCoreSeconds)}`],
+  ['latency p50 / p95 / p99 / max (s)', (f) => ['p50', 'p95', 'p99', 'max'].map((q) => fmt(f.figures.latencySeconds[q as 'p50'])).join(' / ')],
   ['peak data-mover pods (max per node)', (f) => `${f.figures.peakDataMoverPods} (${Math.max(0, ...Object.values(f.figures.peakDataMoverPodsPerNode))})`],
-  ['API requests per DataUpload', (f) => `${n(Object.values(f.figures.apiRequestsPerDataUpload).reduce((a, b) => a + b, 0))}<br><small>${Object.entries(f.figures.apiRequestsPerDataUpload).filter(([, v]) => v).map(([k, v]) => `${k} ${n(v)}`).join(', ')}</small>`],
+  ['API requests per DataUpload', (f) => `${fmt(Object.values(f.figures.apiRequestsPerDataUpload).reduce((a, b) => a + b, 0))}<br><small>${Object.entries(f.figures.apiRequestsPerDataUpload).filter(([, v]) => v).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}</small>`],
   ['steady state', (f) => (f.steadyState ?? []).map((c) => `<span class="${c.ok ? 'ok' : 'bad'}">${c.ok ? '✓' : '✗'} ${esc(c.name)}</span>`).join('<br>')],
-  ['wall time (s)', (f) => n(f.wallSeconds)],
+  ['wall time (s)', (f) => fmt(f.wallSeconds)],
 ];
 
 export function renderReport(r: Results): string {
   const v = verdict(r);
   const endOf = (f: FlowResult) => Math.max(f.simulatedSeconds ?? 0, ...f.dataUploads.map((d) => d.phases[d.phases.length - 1]?.at ?? 0));
   const params = Object.entries(r.parameters).filter(([k]) => !['nodeAgentConfig', 'nodes', 'variants'].includes(k));
-  const flowTable = `<table><thead><tr><th></th>${r.flows.map((f) => `<th>${esc(label(f))}</th>`).join('')}</tr></thead><tbody>${ROWS.map(
+  const flowTable = `<table><thead><tr><th></th>${r.flows.map((f) => `<th>${esc(columnOf(f))}</th>`).join('')}</tr></thead><tbody>${ROWS.map(
     ([name, cell]) => `<tr><td>${esc(name)}</td>${r.flows.map((f) => `<td>${cell(f)}</td>`).join('')}</tr>`,
   ).join('')}</tbody></table>`;
   const perFlow = r.flows
@@ -78,10 +74,10 @@ export function renderReport(r: Results): string {
       const end = endOf(f);
       const faults = f.faults?.length
         ? `<h3>Faults</h3><table><thead><tr><th>fault</th><th>start (s)</th><th>end (s)</th><th>what it did</th></tr></thead><tbody>${f.faults
-            .map((x) => `<tr><td>${esc(x.name)}</td><td>${x.startedAt === null ? 'never' : n(x.startedAt)}</td><td>${x.endedAt === undefined ? '' : n(x.endedAt)}</td><td style="text-align:left">${esc(x.detail)}${x.load ? ` — ${n(x.load.requests)} requests, ${n(x.load.requestsPerSecond)}/s, p99 ${x.load.latencyMs.p99} ms (wall)` : ''}</td></tr>`)
+            .map((x) => `<tr><td>${esc(x.name)}</td><td>${x.startedAt === null ? 'never' : fmt(x.startedAt)}</td><td>${x.endedAt === undefined ? '' : fmt(x.endedAt)}</td><td style="text-align:left">${esc(x.detail)}${x.load ? ` — ${fmt(x.load.requests)} requests, ${fmt(x.load.requestsPerSecond)}/s, p99 ${x.load.latencyMs.p99} ms (wall)` : ''}</td></tr>`)
             .join('')}</tbody></table>`
         : '';
-      return `<h2>${esc(label(f))}</h2>
+      return `<h2>${esc(columnOf(f))}</h2>
 <figure data-chart="gantt">${ganttChart(f, end)}</figure>
 <figure data-chart="resources">${resourcesChart(f, end)}</figure>
 <figure data-chart="pods-per-node">${podsPerNodeChart(f, end)}</figure>
@@ -125,7 +121,7 @@ export interface IndexEntry {
 export function renderIndex(entries: IndexEntry[]): string {
   const rows = entries
     .map(({ href, results: r }) => {
-      const cells = r.flows.map((f) => `${esc(columnOf(f))}: ${f.figures.timeouts} timeouts, ${n(f.figures.idleCpuCoreSeconds)} idle core-s`).join('<br>');
+      const cells = r.flows.map((f) => `${esc(columnOf(f))}: ${f.figures.timeouts} timeouts, ${fmt(f.figures.idleCpuCoreSeconds)} idle core-s`).join('<br>');
       return `<tr><td><a href="${esc(href)}">${esc(r.scenario)}</a></td><td>${r.seed}${r.repeat ? ` (+${r.repeat.seeds.length - 1})` : ''}</td><td>${esc(r.createdAt)}</td><td>${esc(r.codeVersion)}</td><td style="text-align:left">${cells}</td></tr>`;
     })
     .join('');

@@ -22,7 +22,7 @@ import { API_VERBS, ApiCost, KubeIo, type ApiVerb } from '../../controller/kube/
 import { VeleroServer, type BackupOutcome } from '../../controller/server/backup.ts';
 import type { KubeObject, ResourceInfo } from '../apiserver/types.ts';
 import { startEmbeddedCluster } from '../cluster/embedded.ts';
-import { computeFigures, type Figures, type RunRecord } from '../figures/figures.ts';
+import { computeFigures, TERMINAL, type Figures, type RunRecord } from '../figures/figures.ts';
 import { lowerBound, type LowerBound } from '../figures/lower-bound.ts';
 import { RunRecorder } from '../figures/recorder.ts';
 import { QuietPacer } from '../pacer.ts';
@@ -74,7 +74,7 @@ export interface RunProgress {
   simulatedSeconds: number;
 }
 
-const TERMINAL = new Set(['Completed', 'Failed', 'Canceled']);
+const TERMINAL_PHASES = new Set<string>(TERMINAL);
 
 export interface PhaseAt {
   phase: string;
@@ -295,7 +295,7 @@ function observe(api: import('../apiserver/api.ts').KubeApi, at: () => number, o
     total: () => phases.size,
     ended: () => {
       let n = 0;
-      for (const r of phases.values()) if (TERMINAL.has(r.phase)) n++;
+      for (const r of phases.values()) if (TERMINAL_PHASES.has(r.phase)) n++;
       return n;
     },
   };

@@ -164,7 +164,8 @@ export function summaryTable(results: Results): string {
   return [...headers.map(line), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...notes].join('\n');
 }
 
-function fmt(x: number): string {
+/** A figure for people: whole numbers with thousands separators from 100 up, one decimal below. */
+export function fmt(x: number): string {
   return x >= 100 ? Math.round(x).toLocaleString('en-US') : String(Math.round(x * 10) / 10);
 }
 
