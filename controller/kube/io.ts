@@ -175,8 +175,7 @@ export class KubeIo {
    * by what they are rather than by when they arrived.
    */
   async call<T>(verb: ApiVerb, send: () => Promise<T>, what = ''): Promise<T> {
-    if (this.opts.pacer) await this.opts.pacer.turn(this.opts.who, `${verb} ${what}`);
-    if (this.closed) throw new Error(`${this.opts.who}: stopped`);
+    await this.turn(verb, what);
     this.work.begin();
     this.cost.sent[verb]++;
     try {
@@ -196,10 +195,15 @@ export class KubeIo {
    * reads (PeekExposed's GET of the data-mover pod on every reconcile).
    */
   async answerFromCache<T>(verb: 'get' | 'list', read: () => T, what = ''): Promise<T> {
-    if (this.opts.pacer) await this.opts.pacer.turn(this.opts.who, `${verb} ${what}`);
-    if (this.closed) throw new Error(`${this.opts.who}: stopped`);
+    await this.turn(verb, what);
     this.cost.modeled[verb]++;
     return read();
+  }
+
+  /** Waits for the request's turn; a closed client sends nothing more. */
+  private async turn(verb: ApiVerb, what: string): Promise<void> {
+    if (this.opts.pacer) await this.opts.pacer.turn(this.opts.who, `${verb} ${what}`);
+    if (this.closed) throw new Error(`${this.opts.who}: stopped`);
   }
 
   /** No request leaves after this (a killed process sends nothing more); those in flight finish. */

@@ -30,6 +30,7 @@ describe('fault schedules are checked before a run', () => {
     [[{ kind: 'node-failure', at: 1 }], /faults\[0\]\.node: undefined is not accepted: a node name, "random" or "random:<label selector>"/],
     [[{ kind: 'node-failure', node: 'worker-9', at: 1 }], /faults\[0\]\.node: "worker-9" is not accepted: a node of the cluster \(backup-1, backup-2, worker-1\)/],
     [[{ kind: 'node-failure', node: 'random:gpu=true', at: 1 }], /a selector some node matches/],
+    [[{ kind: 'node-failure', node: 'randomly', at: 1 }], /node: "randomly" is not accepted: a node of the cluster/],
     [[{ kind: 'pod-kill', at: -5 }], /faults\[0\]\.at: -5 is not accepted: a number >= 0/],
     [[{ kind: 'pod-kill' }], /faults\[0\]\.at: undefined is not accepted: exactly one of at/],
     [[{ kind: 'pod-kill', at: 1, when: { phase: 'InProgress', fraction: 0.5 } }], /exactly one of at/],

@@ -162,19 +162,14 @@ export function parseFaults(decls: unknown, nodes: { name: string; labels: Recor
 
 function checkNodeChoice(choice: string, nodes: { name: string; labels: Record<string, string> }[], bad: (accepted: string) => never): void {
   const names = nodes.map((n) => n.name);
-  if (choice === 'random') return;
-  if (choice.startsWith('random:')) {
-    let matches: string[];
-    try {
-      const selector = parseLabelSelector(choice.slice('random:'.length));
-      matches = nodes.filter((n) => selector(n.labels)).map((n) => n.name);
-    } catch (e) {
-      return bad(`a valid label selector after "random:" (${(e as Error).message})`);
-    }
-    if (!matches.length) bad(`a selector some node matches; the nodes are ${names.join(', ')}`);
-    return;
+  let candidates: string[];
+  try {
+    candidates = nodeCandidates(choice, nodes);
+  } catch (e) {
+    return bad(`a valid label selector after "random:" (${(e as Error).message})`);
   }
-  if (!names.includes(choice)) bad(`a node of the cluster (${names.join(', ')}), "random" or "random:<label selector>"`);
+  if (choice !== 'random' && !choice.startsWith('random:') && !names.includes(choice)) bad(`a node of the cluster (${names.join(', ')}), "random" or "random:<label selector>"`);
+  if (!candidates.length) bad(`a selector some node matches; the nodes are ${names.join(', ')}`);
 }
 
 /** The nodes a fault's node choice may pick from, sorted (the seeded pick is then stable). */

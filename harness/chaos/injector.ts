@@ -67,6 +67,8 @@ export class ChaosInjector {
   private readonly pending = new Set<Fault>();
   /** Per DataUpload, the furthest phase (PHASE_ORDER index) it has reached. */
   private readonly reached = new Map<string, number>();
+  /** Per phase (PHASE_ORDER index), how many DataUploads have reached it or gone past it. */
+  private readonly reachedCount = PHASE_ORDER.map(() => 0);
   /** Running api-load instances: stop and collect at the end. */
   private readonly loads = new Set<() => Promise<void>>();
 
@@ -90,7 +92,11 @@ export class ChaosInjector {
         const phase = (cur.obj as { status?: { phase?: string } }).status?.phase || 'New';
         const i = PHASE_ORDER.indexOf(phase);
         const name = cur.obj.metadata.name!;
-        if (i > (this.reached.get(name) ?? -1)) this.reached.set(name, i);
+        const before = this.reached.get(name) ?? -1;
+        if (i > before) {
+          this.reached.set(name, i);
+          for (let k = before + 1; k <= i; k++) this.reachedCount[k]++;
+        }
         for (const f of [...this.pending]) {
           if (f.when && this.share(f.when.phase) >= f.when.fraction) {
             this.pending.delete(f);
@@ -120,10 +126,7 @@ export class ChaosInjector {
   }
 
   private share(phase: string): number {
-    const want = PHASE_ORDER.indexOf(phase);
-    let n = 0;
-    for (const i of this.reached.values()) if (i >= want) n++;
-    return n / Math.max(1, this.env.expectedDataUploads);
+    return this.reachedCount[PHASE_ORDER.indexOf(phase)] / Math.max(1, this.env.expectedDataUploads);
   }
 
   private elapsedMs(): number {

@@ -70,12 +70,19 @@ export async function runSeeds(o: SeedRuns): Promise<Results[]> {
   const version = codeVersion();
   return seeds.map((seed) => {
     const experiment = scenario.build(params, seed);
+    // Each setting's workload built once for its node-agent configs, not once per flow.
+    const nodeAgentConfig = Object.fromEntries(
+      settings.flatMap((st) => {
+        const built = scenario.build(st.params, seed);
+        return flows.map((flow) => [columnOf({ flow, variant: st.variant }), built.nodeAgentConfig(flow)]);
+      }),
+    );
     return {
       schema: RESULTS_SCHEMA,
       scenario: scenario.name,
       seed,
       target: o.target,
-      parameters: { ...params, flows, ...(o.variants ? { variants: o.variants } : {}), nodes: experiment.nodes, deadlineSeconds: experiment.deadlineSeconds, nodeAgentConfig: Object.fromEntries(settings.flatMap((st) => flows.map((flow) => [columnOf({ flow, variant: st.variant }), scenario.build(st.params, seed).nodeAgentConfig(flow)]))) },
+      parameters: { ...params, flows, ...(o.variants ? { variants: o.variants } : {}), nodes: experiment.nodes, deadlineSeconds: experiment.deadlineSeconds, nodeAgentConfig },
       codeVersion: version,
       createdAt: new Date().toISOString(),
       flows: results.filter((_, i) => jobs[i].seed === seed),

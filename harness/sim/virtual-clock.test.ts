@@ -135,20 +135,13 @@ describe('VirtualClock quiet hooks', () => {
 
   it('are served without run() once woken, by one pump however many wakes', async () => {
     const clock = new VirtualClock();
-    let left = 3;
-    let calls = 0;
-    clock.addQuietHook(() => {
-      calls++;
-      if (left === 0) return false;
-      left--;
-      return true;
-    });
+    const h = countingHook(clock, 3);
     await new Promise((r) => setTimeout(r, 30));
-    expect(calls).toBe(0); // nothing happens until woken
+    expect(h.calls).toBe(0); // nothing happens until woken
     for (let i = 0; i < 5; i++) clock.wake();
-    await vi.waitFor(() => expect(left).toBe(0), { timeout: 5_000 });
+    await vi.waitFor(() => expect(h.left).toBe(0), { timeout: 5_000 });
     await new Promise((r) => setTimeout(r, 30));
-    expect(calls).toBe(4); // three served, then one look that found nothing: a single pump
+    expect(h.calls).toBe(4); // three served, then one look that found nothing: a single pump
   });
 
   it('are never served by a pump while run() is active', async () => {
@@ -167,20 +160,13 @@ describe('VirtualClock quiet hooks', () => {
 
   it('leave serving to run() once it starts: one look per idle moment, not two', async () => {
     const clock = new VirtualClock();
-    let left = 6;
-    let calls = 0;
-    clock.addQuietHook(() => {
-      calls++;
-      if (left === 0) return false;
-      left--;
-      return true;
-    });
+    const h = countingHook(clock, 6);
     clock.wake();
     clock.setTimer(1_000, () => undefined);
     expect(await clock.run(() => clock.now() > DEFAULT_VIRTUAL_START)).toBe('done');
-    expect(left).toBe(0);
+    expect(h.left).toBe(0);
     // Six served, then one look that found nothing before the timer, one before until() held.
-    expect(calls).toBe(8);
+    expect(h.calls).toBe(8);
   });
 
   it('a pump waits for idleness: work in progress delays the hook', async () => {
@@ -203,3 +189,15 @@ describe('VirtualClock quiet hooks', () => {
     expect(log).toEqual(['work done', 'hook']);
   });
 });
+
+/** A quiet hook with `n` things to do, one per call; counts every call, including empty looks. */
+function countingHook(clock: VirtualClock, n: number): { calls: number; left: number } {
+  const h = { calls: 0, left: n };
+  clock.addQuietHook(() => {
+    h.calls++;
+    if (h.left === 0) return false;
+    h.left--;
+    return true;
+  });
+  return h;
+}
