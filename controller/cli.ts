@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { WallClock } from './clock.ts';
 import { loadConfigFromFile, parseConfigMapData, defaultNodeAgentConfig, type NodeAgentConfig } from './config.ts';
 import { Controller } from './controller.ts';
+import { DATA_MOVER_IMAGE, DATA_MOVER_THROUGHPUT_ENV } from './exposer.ts';
 import { parseGoDuration } from './duration.ts';
 import { flowByName } from './flows/index.ts';
 import { API_VERBS, ApiCost, KubeIo, type ApiVerb } from './kube/io.ts';
@@ -19,6 +20,10 @@ const USAGE = `usage:
                         [--config FILE | --config-map NAMESPACE/NAME] [--flow FLOW]
                         [--node NAME ...]     one node-agent per node; default: NODE_NAME in-cluster,
                                               else every node of the cluster
+                        [--data-mover-image IMAGE]  the data-mover pods' image (default velero/velero:v1.18.1;
+                                              kind: datamover-bench:dev). DATA_MOVER_THROUGHPUT in the
+                                              node-agent's env is passed on to them, as Velero's pods
+                                              inherit the node-agent's env
   controller backup     [--kubeconfig PATH | --in-cluster] [--namespace velero] [--name NAME]
                         --pvc NAMESPACE/NAME [--pvc ...] [--item-operation-timeout 4h]
 
@@ -45,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
       'config-map': { type: 'string' },
       flow: { type: 'string' },
       node: { type: 'string', multiple: true },
+      'data-mover-image': { type: 'string', default: DATA_MOVER_IMAGE },
       name: { type: 'string', default: 'backup-1' },
       pvc: { type: 'string', multiple: true },
       'item-operation-timeout': { type: 'string', default: '4h' },
@@ -59,7 +65,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'node-agent') {
     const config = await readConfig(kc, clock, values);
     const nodes = values.node ?? (values['in-cluster'] ? [requiredEnv('NODE_NAME')] : undefined);
-    const controller = new Controller({ kubeconfig: kc, namespace: values.namespace!, config, nodes, clock, log: (l) => console.log(l) });
+    const throughput = process.env[DATA_MOVER_THROUGHPUT_ENV];
+    const dataMoverPod = { image: values['data-mover-image']!, env: throughput ? [{ name: DATA_MOVER_THROUGHPUT_ENV, value: throughput }] : [] };
+    const controller = new Controller({ kubeconfig: kc, namespace: values.namespace!, config, nodes, clock, dataMoverPod, log: (l) => console.log(l) });
     await controller.start();
     console.log(`node-agents running (${config.flow}) for ${[...controller.agents.keys()].join(', ')}; Ctrl-C to stop`);
     await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));

@@ -63,7 +63,7 @@ describe('reading a node-agent document', () => {
     },
     loadAffinity: [{ nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'worker-1' } } }, { nodeSelector: { matchLabels: { ssd: 'yes' } }, storageClass: 'fast' }],
     podResources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '1Gi', memoryLimit: '2Gi' },
-    datamoverBench: { flow: 'deploying', prepareTimeout: '20m', deployTimeout: '5m', podInProgressTimeout: '10m' },
+    datamoverBench: { flow: 'deploying', prepareTimeout: '20m', deployTimeout: '5m', podInProgressTimeout: '10m', dataMoverThroughput: '6Mi' },
   };
 
   it('keeps every modelled value', () => {
@@ -73,6 +73,7 @@ describe('reading a node-agent document', () => {
     expect(c.loadAffinity).toEqual(doc.loadAffinity);
     expect(c.podResources).toEqual(doc.podResources);
     expect([c.prepareTimeoutMs, c.deployTimeoutMs, c.podInProgressTimeoutMs]).toEqual([1_200_000, 300_000, 600_000]);
+    expect(c.dataMoverThroughput).toBe('6Mi');
   });
 
   it('accepts and ignores the Velero settings the bench does not model', () => {
@@ -128,7 +129,10 @@ describe('refusing what Velero would ignore or fail on, naming the field, the va
     ['an invalid ephemeral-storage value (Velero 1.18: ignores all of podResources)', { podResources: { ...ALL_FOUR, ephemeralStorageLimit: 'big' } }, 'podResources.ephemeralStorageLimit', 'a Kubernetes quantity'],
     ['a typo in podResources', { podResources: { ...ALL_FOUR, cpuRequests: '1' } }, 'podResources.cpuRequests', 'cpuRequest, cpuLimit, memoryRequest, memoryLimit'],
     ['an unknown flow', { datamoverBench: { flow: 'fast' } }, 'datamoverBench.flow', 'one of velero-1.16, velero-1.17, deploying'],
-    ['a typo in datamoverBench', { datamoverBench: { prepareTimeOut: '5m' } }, 'datamoverBench.prepareTimeOut', 'flow, prepareTimeout, deployTimeout, podInProgressTimeout'],
+    ['a typo in datamoverBench', { datamoverBench: { prepareTimeOut: '5m' } }, 'datamoverBench.prepareTimeOut', 'flow, prepareTimeout, deployTimeout, podInProgressTimeout, dataMoverThroughput'],
+    ['a throughput that is not a quantity', { datamoverBench: { dataMoverThroughput: 'fast' } }, 'datamoverBench.dataMoverThroughput', 'a Kubernetes quantity greater than 0'],
+    ['a throughput as a number', { datamoverBench: { dataMoverThroughput: 6291456 } }, 'datamoverBench.dataMoverThroughput', 'a Kubernetes quantity greater than 0'],
+    ['a zero throughput', { datamoverBench: { dataMoverThroughput: '0' } }, 'datamoverBench.dataMoverThroughput', 'a Kubernetes quantity greater than 0'],
     ['a duration without a unit', { datamoverBench: { prepareTimeout: '30' } }, 'datamoverBench.prepareTimeout', 'a Go duration greater than 0'],
     ['a duration as a number', { datamoverBench: { deployTimeout: 1800 } }, 'datamoverBench.deployTimeout', 'a Go duration'],
     ['a zero timeout', { datamoverBench: { podInProgressTimeout: '0s' } }, 'datamoverBench.podInProgressTimeout', 'greater than 0'],

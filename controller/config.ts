@@ -52,12 +52,15 @@ export interface NodeAgentConfig {
   deployTimeoutMs: number;
   /** The data-mover pod's deadline for InProgress that some distributions add; unset: none, as upstream. */
   podInProgressTimeoutMs?: number;
+  /** The real data mover's throughput on a real cluster (bytes per second, a quantity such as
+   *  "6Mi"), passed to the data-mover pods as DATA_MOVER_THROUGHPUT; unset: unthrottled. */
+  dataMoverThroughput?: string;
 }
 
 const BENCH_KEY = 'datamoverBench';
 const BENCH_DEFAULTS = { flow: 'velero-1.17' as FlowName, prepareTimeout: '30m', deployTimeout: '30m' };
 // No resourceTimeout: the data-mover pod's --resource-timeout is the DataUpload's operationTimeout.
-const BENCH_KEYS = ['flow', 'prepareTimeout', 'deployTimeout', 'podInProgressTimeout'];
+const BENCH_KEYS = ['flow', 'prepareTimeout', 'deployTimeout', 'podInProgressTimeout', 'dataMoverThroughput'];
 /** Velero's default concurrency per node (node-agent server's defaultDataPathConcurrentNum). */
 const DEFAULT_CONCURRENCY = 1;
 
@@ -194,7 +197,7 @@ export function podResourceRequirements(cfg: NodeAgentConfig): V1ResourceRequire
   return { ...(Object.keys(requests).length ? { requests } : {}), ...(Object.keys(limits).length ? { limits } : {}) };
 }
 
-function benchSettings(v: unknown, fail: Fail): Pick<NodeAgentConfig, 'flow' | 'prepareTimeoutMs' | 'deployTimeoutMs' | 'podInProgressTimeoutMs'> {
+function benchSettings(v: unknown, fail: Fail): Pick<NodeAgentConfig, 'flow' | 'prepareTimeoutMs' | 'deployTimeoutMs' | 'podInProgressTimeoutMs' | 'dataMoverThroughput'> {
   const b = object(v, BENCH_KEY, fail);
   knownKeys(b, BENCH_KEY, BENCH_KEYS, fail);
   const flow = b.flow ?? BENCH_DEFAULTS.flow;
@@ -216,11 +219,24 @@ function benchSettings(v: unknown, fail: Fail): Pick<NodeAgentConfig, 'flow' | '
     return ms;
   };
   const podInProgressTimeoutMs = duration('podInProgressTimeout');
+  const throughput = b.dataMoverThroughput;
+  if (throughput !== undefined) {
+    const field = `${BENCH_KEY}.dataMoverThroughput`;
+    const accepted = 'bytes per second, a Kubernetes quantity greater than 0 as a string, such as "6Mi"';
+    let bytes = 0;
+    try {
+      bytes = typeof throughput === 'string' ? parseQuantity(throughput, field) : 0;
+    } catch (e) {
+      if (!(e instanceof QuantityError)) throw e;
+    }
+    if (!(bytes > 0)) fail(field, throughput, accepted);
+  }
   return {
     flow: flow as FlowName,
     prepareTimeoutMs: duration('prepareTimeout', BENCH_DEFAULTS.prepareTimeout)!,
     deployTimeoutMs: duration('deployTimeout', BENCH_DEFAULTS.deployTimeout)!,
     ...(podInProgressTimeoutMs !== undefined ? { podInProgressTimeoutMs } : {}),
+    ...(throughput !== undefined ? { dataMoverThroughput: throughput as string } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import type { KubeConfig, V1Node, V1Pod } from '@kubernetes/client-node';
 import { DATA_UPLOAD_LABEL } from './api/dataupload.ts';
 import type { Clock, WorkTracker } from './clock.ts';
 import type { NodeAgentConfig } from './config.ts';
+import type { InheritedPodInfo } from './exposer.ts';
 import { flowByName } from './flows/index.ts';
 import { ApiCost, KubeIo, type Obj, type RequestPacer, type WatchedCache } from './kube/io.ts';
 import { NodeAgent } from './node-agent/node-agent.ts';
@@ -25,6 +26,8 @@ export interface ControllerOptions {
    * identical GETs would only cost wall time). Default: each GET is sent, as Velero does.
    */
   modelPodPeeks?: boolean;
+  /** The data-mover pod's image and extra env (what Velero's pod inherits from the node-agent). */
+  dataMoverPod?: InheritedPodInfo;
   log?: (line: string) => void;
 }
 
@@ -65,6 +68,7 @@ export class Controller {
       eventsIo: new KubeIo(kubeconfig, { who: `${who}/events`, clock, work, pacer, cost: this.eventsCost }),
       clock,
       peekCache: this.peekCache,
+      dataMoverPod: this.opts.dataMoverPod,
       log,
     });
     this.agents.set(nodeName, agent);

@@ -12,7 +12,7 @@ import { DEFAULT_VIRTUAL_START, VirtualClock } from '../harness/sim/virtual-cloc
 import { DATA_UPLOAD_API_VERSION, type DataUpload } from './api/dataupload.ts';
 import { SNAPSHOT_API_VERSION, type VolumeSnapshot, type VolumeSnapshotContent } from './api/snapshot.ts';
 import { nodeAffinityFromLoadAffinity } from './config.ts';
-import { CsiSnapshotExposer, DATA_MOVER_IMAGE, ExposeError, readExposeSource, type ExposeParams } from './exposer.ts';
+import { CsiSnapshotExposer, DATA_MOVER_IMAGE, ExposeError, readExposeSource, type ExposeParams, type InheritedPodInfo } from './exposer.ts';
 import { API_VERBS, KubeIo, type ApiVerb } from './kube/io.ts';
 
 type Obj = Record<string, any>;
@@ -44,7 +44,7 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-async function setup(opts: { behaviour?: BehaviourOverrides; storageClassName?: string } = {}) {
+async function setup(opts: { behaviour?: BehaviourOverrides; storageClassName?: string; inherited?: InheritedPodInfo } = {}) {
   const clock = new VirtualClock();
   cluster = await startEmbeddedCluster({ clock, seed: 5, simulation: { nodes: NODES, behaviour: opts.behaviour ?? FIXED } });
   const api = cluster.server.api;
@@ -87,7 +87,7 @@ async function setup(opts: { behaviour?: BehaviourOverrides; storageClassName?: 
   kc.loadFromString(cluster.kubeconfig);
   const io = new KubeIo(kc, { who: 'node-agent/worker-1', clock, work: clock });
   const logged: string[] = [];
-  const exposer = new CsiSnapshotExposer(io, clock, (line) => logged.push(line));
+  const exposer = new CsiSnapshotExposer(io, clock, (line) => logged.push(line), opts.inherited);
 
   const get = (i: (typeof info)[keyof typeof info], ns: string | undefined, name: string) =>
     api.table(i).get(ns ? `${ns}/${name}` : name)?.obj as Obj | undefined;
@@ -255,7 +255,7 @@ describe('CsiSnapshotExposer.expose', () => {
     expect(pod.spec!.volumes!.map((v) => v.name)).toEqual([uid, 'host-pods', 'host-plugins', 'scratch']);
     const c = pod.spec!.containers[0];
     expect(pod.spec!.containers).toHaveLength(1);
-    expect(c).toMatchObject({ name: uid, image: DATA_MOVER_IMAGE, imagePullPolicy: 'Never', command: ['/velero', 'data-mover', 'backup'], resources });
+    expect(c).toMatchObject({ name: uid, image: DATA_MOVER_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['/velero', 'data-mover', 'backup'], resources });
     expect(c.args).toEqual([`--volume-path=/${uid}`, '--volume-mode=Filesystem', `--data-upload=${name}`, '--resource-timeout=15m0s', '--in-progress-timeout=10m0s']);
     expect(c.volumeMounts![0]).toEqual({ name: uid, mountPath: `/${uid}` });
     expect(c.env!.map((e) => e.name)).toEqual(['NODE_NAME', 'VELERO_NAMESPACE', 'VELERO_SCRATCH_DIR']);
@@ -293,6 +293,17 @@ describe('CsiSnapshotExposer.expose', () => {
     const running = t.get(t.info.pod, 'velero', name) as V1Pod;
     expect(running.spec!.nodeName).toBe('worker-2');
     expect(running.status!.qosClass).toBe('BestEffort');
+  });
+
+  it("gives the pod the node-agent's image and extra env when told (kind: the project's image, the throughput)", async () => {
+    const t = await setup({ inherited: { image: 'datamover-bench:dev', env: [{ name: 'DATA_MOVER_THROUGHPUT', value: '6Mi' }] } });
+    await sourceReady(t);
+    const p = await t.params();
+    await t.settle(t.exposer.expose(p, { pod: true }));
+    const c = (t.get(t.info.pod, 'velero', 'backup-1-xk2p9') as V1Pod).spec!.containers[0];
+    expect(c.image).toBe('datamover-bench:dev');
+    expect(c.command).toEqual(['/velero', 'data-mover', 'backup']);
+    expect(c.env!.map((e) => [e.name, e.value])).toEqual([['NODE_NAME', undefined], ['VELERO_NAMESPACE', undefined], ['VELERO_SCRATCH_DIR', '/scratch'], ['DATA_MOVER_THROUGHPUT', '6Mi']]);
   });
 
   it('waits for a snapshot not yet ready, polling every 2 s as the readiness delay says', async () => {

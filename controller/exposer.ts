@@ -68,6 +68,19 @@ export const CLEANUP_TIMEOUT_MS = 60_000;
 export const NODE_AGENT_SERVICE_ACCOUNT = 'velero';
 /** The node-agent's image, which the data-mover pod inherits. */
 export const DATA_MOVER_IMAGE = 'velero/velero:v1.18.1';
+
+/**
+ * What the data-mover pod inherits from the node-agent (Velero's getInheritedPodInfo reads the
+ * node-agent DaemonSet): its image, and env beyond the defaults. On kind the node-agent passes
+ * the project's image and DATA_MOVER_THROUGHPUT; elsewhere Velero's image, nothing more.
+ */
+export interface InheritedPodInfo {
+  image: string;
+  env: V1EnvVar[];
+}
+/** The env var that sets the real data mover's throughput (bytes per second, a quantity such as "8Mi"). */
+export const DATA_MOVER_THROUGHPUT_ENV = 'DATA_MOVER_THROUGHPUT';
+export const VELERO_POD_INFO: InheritedPodInfo = { image: DATA_MOVER_IMAGE, env: [] };
 /** Copied from the source content to the backup one (distributed snapshotting). */
 export const VSC_MANAGED_BY_LABEL = 'snapshot.storage.kubernetes.io/managed-by';
 
@@ -175,6 +188,7 @@ export class CsiSnapshotExposer {
     private readonly clock: Clock,
     /** Where the warnings Velero logs and goes on from (cleanup, undo) are written. */
     private readonly log: (line: string) => void = () => undefined,
+    private readonly inherited: InheritedPodInfo = VELERO_POD_INFO,
   ) {}
 
   /**
@@ -399,7 +413,7 @@ export class CsiSnapshotExposer {
   /** createBackupPod. */
   private async createBackupPod(p: ExposeParams, topology: V1NodeSelector | undefined): Promise<void> {
     this.io.cost.modeled.get++; // getInheritedPodInfo: the node-agent DaemonSet
-    await this.io.createObject<V1Pod & Obj>('pods', backupPod(p, topology)).catch((e) => {
+    await this.io.createObject<V1Pod & Obj>('pods', backupPod(p, topology, this.inherited)).catch((e) => {
       throw new ExposeError('backup-pod', `error to create backup pod: ${errorMessage(e)}`);
     });
   }
@@ -526,7 +540,7 @@ const INHERITED_ENV: V1EnvVar[] = [
 ];
 
 /** createBackupPod's pod: named as the DataUpload, its uid naming the container and the backup volume. */
-function backupPod(p: ExposeParams, topology: V1NodeSelector | undefined): V1Pod & Obj {
+function backupPod(p: ExposeParams, topology: V1NodeSelector | undefined, inherited: InheritedPodInfo): V1Pod & Obj {
   const { du } = p;
   const name = du.metadata.name!;
   const uid = du.metadata.uid!;
@@ -541,13 +555,13 @@ function backupPod(p: ExposeParams, topology: V1NodeSelector | undefined): V1Pod
   if (p.podInProgressTimeoutMs) args.push(`${DATA_MOVER_FLAG.inProgressTimeout}=${formatGoDuration(p.podInProgressTimeoutMs)}`);
   const container: V1Container = {
     name: uid,
-    image: DATA_MOVER_IMAGE,
-    imagePullPolicy: 'Never',
+    image: inherited.image,
+    imagePullPolicy: 'IfNotPresent',
     command: [...DATA_MOVER_BACKUP_COMMAND],
     args,
     volumeMounts: mode === 'Block' ? [...INHERITED_MOUNTS] : [{ name: uid, mountPath: volumePath }, ...INHERITED_MOUNTS],
     ...(mode === 'Block' ? { volumeDevices: [{ name: uid, devicePath: volumePath }] } : {}),
-    env: [...INHERITED_ENV],
+    env: [...INHERITED_ENV, ...inherited.env],
     resources: p.resources,
   };
   return {

@@ -100,7 +100,7 @@ ${faults}`;
 <p class="verdict${v.bad ? ' bad' : ''}" data-verdict>${esc(v.text)}</p>
 <h2>Flows side by side</h2>
 ${flowTable}
-<p class="meta">Times are simulated seconds (wall seconds on kind). Idle: a data-mover pod's requests while its DataUpload does not move data. × lower bound: the flow's figure over what no flow can beat for this workload.</p>
+<p class="meta">${timesNote(r)} Idle: a data-mover pod's requests while its DataUpload does not move data. × lower bound: the flow's figure over what no flow can beat for this workload.</p>
 <figure data-chart="outcomes">${outcomesChart(r.flows)}</figure>
 <figure data-chart="latency-cdf">${latencyCdfChart(r.flows)}</figure>
 ${repeat}
@@ -131,4 +131,11 @@ export function renderIndex(entries: IndexEntry[]): string {
 <table><thead><tr><th>scenario</th><th>seed</th><th>when</th><th>code</th><th>flows</th></tr></thead><tbody>${rows}</tbody></table>
 </body></html>
 `;
+}
+
+/** What the run's seconds are: simulated on the embedded cluster; wall seconds of a scaled-down run on a real one. */
+function timesNote(r: Results): string {
+  const scale = r.parameters.clusterScale as { time: number; size: number } | undefined;
+  if (!scale) return 'Times are simulated seconds.';
+  return `Times are wall seconds on ${esc(r.target)}, in a run scaled down: durations / ${scale.time}, volume sizes / ${scale.size} (multiply times by ${scale.time} to compare with the embedded cluster).`;
 }

@@ -52,16 +52,19 @@ describe('KubeIo', () => {
     }
   });
 
+  const POD = { apiVersion: 'v1', resource: 'pods' };
+
   it('answers a read from a cache as a modeled request, after its turn like a sent one', async () => {
     const kc = new KubeConfig();
     kc.loadFromOptions({ clusters: [{ name: 'c', server: 'http://127.0.0.1:1', skipTLSVerify: true }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
     const turns: string[] = [];
     const io = new KubeIo(kc, { who: 'test', clock: new WallClock(), pacer: { turn: async (who, what) => void turns.push(`${who}: ${what}`) } });
-    await expect(io.answerFromCache('get', () => 'the pod', 'pods/velero/a')).resolves.toBe('the pod');
+    await expect(io.answerFromCache('get', POD, () => 'the pod', 'pods/velero/a')).resolves.toBe('the pod');
     expect(turns).toEqual(['test: get pods/velero/a']);
     expect(io.cost.modeled.get).toBe(1);
     expect(io.cost.sent.get).toBe(0);
+    expect([...io.cost.access]).toEqual(['get /pods']);
     io.close();
-    await expect(io.answerFromCache('get', () => 'x')).rejects.toThrow(/test: stopped/);
+    await expect(io.answerFromCache('get', POD, () => 'x')).rejects.toThrow(/test: stopped/);
   });
 });

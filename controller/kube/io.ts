@@ -32,6 +32,8 @@ export class ApiCost {
   readonly modeled: Record<ApiVerb, number> = zero();
   /** Requests answered 409 Conflict (lost races, stale updates). */
   conflicts = 0;
+  /** What was asked of the API, as "verb group/resource" (core: "/pods"): the RBAC the client needs. */
+  readonly access = new Set<string>();
 
   total(): Record<ApiVerb, number> {
     const t = zero();
@@ -194,10 +196,15 @@ export class KubeIo {
    * and it is counted as modeled. Used on the embedded cluster to spare thousands of identical
    * reads (PeekExposed's GET of the data-mover pod on every reconcile).
    */
-  async answerFromCache<T>(verb: 'get' | 'list', read: () => T, what = ''): Promise<T> {
+  async answerFromCache<T>(verb: 'get' | 'list', ref: { apiVersion: string; resource: string }, read: () => T, what = ''): Promise<T> {
+    this.noteAccess(verb, ref.apiVersion, ref.resource);
     await this.turn(verb, what);
     this.cost.modeled[verb]++;
     return read();
+  }
+
+  private noteAccess(verb: ApiVerb, apiVersion: string, resource: string): void {
+    this.cost.access.add(`${verb} ${splitApiVersion(apiVersion).group}/${resource}`);
   }
 
   /** Waits for the request's turn; a closed client sends nothing more. */
@@ -217,6 +224,7 @@ export class KubeIo {
   // CustomObjectsApi, which returns plain JSON.
 
   async getObject<T extends Obj>(ref: ObjectRef): Promise<T> {
+    this.noteAccess('get', ref.apiVersion, ref.resource);
     const { group, version } = splitApiVersion(ref.apiVersion);
     if (group === '') return plain(await this.call('get', () => this.coreGet(ref), whatOf(ref))) as T;
     return this.call('get', () =>
@@ -228,6 +236,7 @@ export class KubeIo {
   }
 
   async createObject<T extends Obj>(resource: string, body: T): Promise<T> {
+    this.noteAccess('create', body.apiVersion!, resource);
     const { group, version } = splitApiVersion(body.apiVersion!);
     const namespace = body.metadata?.namespace;
     const what = `${resource}/${namespace ?? ''}/${body.metadata?.name ?? body.metadata?.generateName ?? ''}`;
@@ -242,6 +251,7 @@ export class KubeIo {
 
   /** PUT with the object's resourceVersion: a 409 when it changed since (optimistic concurrency). */
   async replaceObject<T extends Obj>(resource: string, body: T): Promise<T> {
+    this.noteAccess('update', body.apiVersion!, resource);
     const { group, version } = splitApiVersion(body.apiVersion!);
     const namespace = body.metadata?.namespace;
     const name = body.metadata!.name!;
@@ -258,6 +268,7 @@ export class KubeIo {
 
   /** JSON merge patch (controller-runtime's client.MergeFrom). */
   async mergePatchObject<T extends Obj>(ref: ObjectRef, patch: object): Promise<T> {
+    this.noteAccess('patch', ref.apiVersion, ref.resource);
     const { group, version } = splitApiVersion(ref.apiVersion);
     const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
     if (group === '') {
@@ -279,6 +290,7 @@ export class KubeIo {
 
   /** Deletes; a missing object is not an error (returns false). */
   async deleteObject(ref: ObjectRef, opts: { gracePeriodSeconds?: number; propagationPolicy?: string } = {}): Promise<boolean> {
+    this.noteAccess('delete', ref.apiVersion, ref.resource);
     const { group, version } = splitApiVersion(ref.apiVersion);
     try {
       await this.call('delete', (): Promise<unknown> => {
@@ -301,6 +313,7 @@ export class KubeIo {
     labelSelector?: string,
     fieldSelector?: string,
   ): Promise<KubernetesListObject<T>> {
+    this.noteAccess('list', apiVersion, resource);
     const { group, version } = splitApiVersion(apiVersion);
     const what = `${resource}/${namespace ?? ''}?${labelSelector ?? ''}&${fieldSelector ?? ''}`;
     if (group === '') return plain(await this.call('list', () => this.coreList(resource, namespace, labelSelector, fieldSelector), what)) as KubernetesListObject<T>;
@@ -318,6 +331,7 @@ export class KubeIo {
    * 410 Gone; this one starts again after a second, as client-go's reflector does.
    */
   watch<T extends Obj>(apiVersion: string, resource: string, namespace?: string, labelSelector?: string, fieldSelector?: string): WatchedCache<T> {
+    this.noteAccess('watch', apiVersion, resource);
     const { group, version } = splitApiVersion(apiVersion);
     const base = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
     const path = namespace ? `${base}/namespaces/${namespace}/${resource}` : `${base}/${resource}`;

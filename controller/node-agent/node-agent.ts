@@ -45,7 +45,7 @@ import {
   type NodeAgentConfig,
 } from '../config.ts';
 import { parseGoDuration } from '../duration.ts';
-import { CsiSnapshotExposer, ExposeError, readExposeSource, type ExposeParams } from '../exposer.ts';
+import { CsiSnapshotExposer, DATA_MOVER_THROUGHPUT_ENV, ExposeError, readExposeSource, VELERO_POD_INFO, type ExposeParams, type InheritedPodInfo } from '../exposer.ts';
 import { dataPathFailureReason } from '../flows/common.ts';
 import { isTerminal, VELERO_TIMINGS, type Decision, type Flow, type FlowInput, type OutcomeReason, type Step } from '../flows/types.ts';
 import { isConflict, isNotFound, type ApiVerb, type KubeIo, type Obj, type WatchedCache } from '../kube/io.ts';
@@ -70,6 +70,8 @@ export interface NodeAgentOptions {
    * the pod is answered from it (counted as modeled) instead of being sent.
    */
   peekCache?: ObjectCache<V1Pod>;
+  /** The data-mover pod's image and extra env; default Velero's image. */
+  dataMoverPod?: InheritedPodInfo;
   log?: (line: string) => void;
 }
 
@@ -105,7 +107,7 @@ export class NodeAgent {
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.queue = new WorkQueue(opts.clock);
-    this.exposer = new CsiSnapshotExposer(opts.io, opts.clock);
+    this.exposer = new CsiSnapshotExposer(opts.io, opts.clock, undefined, dataMoverPodInfo(opts.dataMoverPod, opts.config));
   }
 
   get nodeName(): string {
@@ -247,7 +249,7 @@ export class NodeAgent {
       const ref = { apiVersion: 'v1', resource: 'pods', namespace, name };
       const { peekCache } = this.opts;
       pod = peekCache
-        ? await io.answerFromCache('get', () => peekCache.get(name, namespace), `pods/${namespace}/${name}`)
+        ? await io.answerFromCache('get', { apiVersion: 'v1', resource: 'pods' }, () => peekCache.get(name, namespace), `pods/${namespace}/${name}`)
         : await io.getObject<V1Pod & Obj>(ref).catch((e) => {
             if (isNotFound(e)) return undefined;
             throw e;
@@ -677,3 +679,9 @@ function exposeReason(e: unknown): OutcomeReason {
   return step === 'snapshot-ready' || step === 'snapshot-content' ? 'snapshot-failed' : 'expose-failed';
 }
 
+/** What the data-mover pod inherits, plus the configured throughput of the real data mover. */
+function dataMoverPodInfo(inherited: InheritedPodInfo = VELERO_POD_INFO, config: NodeAgentConfig): InheritedPodInfo {
+  if (!config.dataMoverThroughput) return inherited;
+  const env = inherited.env.filter((e) => e.name !== DATA_MOVER_THROUGHPUT_ENV);
+  return { ...inherited, env: [...env, { name: DATA_MOVER_THROUGHPUT_ENV, value: config.dataMoverThroughput }] };
+}

@@ -29,12 +29,14 @@ export class RunRecorder {
     private readonly namespace: string,
     private readonly bytesOf: (pvc: string) => number,
     private readonly start: number,
+    /** A label selector for the DataUploads to record (a real cluster may hold other backups'). */
+    private readonly dataUploadSelector?: string,
   ) {
     this.io = new KubeIo(kubeconfig, { who: 'recorder', clock });
   }
 
   async startWatching(): Promise<void> {
-    this.duCache = this.io.watch<DataUpload & Obj>(DATA_UPLOAD_API_VERSION, DATA_UPLOAD_PLURAL, this.namespace);
+    this.duCache = this.io.watch<DataUpload & Obj>(DATA_UPLOAD_API_VERSION, DATA_UPLOAD_PLURAL, this.namespace, this.dataUploadSelector);
     this.podCache = this.io.watch<V1Pod & Obj>('v1', 'pods', this.namespace, DATA_UPLOAD_LABEL);
     for (const verb of ['add', 'update'] as const) {
       this.duCache.on(verb, (du) => this.onDataUpload(du));
@@ -46,6 +48,12 @@ export class RunRecorder {
 
   async stop(): Promise<void> {
     await Promise.all([this.duCache?.stop(), this.podCache?.stop()]);
+  }
+
+  /** DataUploads seen, and how many of them are in a terminal phase. */
+  counts(): { total: number; ended: number } {
+    const all = [...this.dus.values()];
+    return { total: all.length, ended: all.filter((d) => d.outcome).length };
   }
 
   /** What was seen so far; `apiRequests` is the node-agents' count. */

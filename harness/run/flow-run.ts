@@ -5,7 +5,9 @@ import type { FlowName } from '../../controller/flows/types.ts';
 import { ratio, type FlowResult } from '../scenario/results.ts';
 import { scenarioByName } from '../scenario/registry.ts';
 import type { ParamValues } from '../scenario/scenario.ts';
-import { runBackup, type RunProgress } from './backup-run.ts';
+import { KubeConfig } from '@kubernetes/client-node';
+import { runBackup, type BackupRunResult, type RunProgress } from './backup-run.ts';
+import { runBackupOnCluster, type ClusterScale } from './cluster-run.ts';
 
 export interface FlowJob {
   scenario: string;
@@ -14,6 +16,34 @@ export interface FlowJob {
   flow: FlowName;
   /** The scenario variant whose params are in `params`, if the scenario has variants. */
   variant?: string;
+  /** A real cluster to run on instead of a fresh embedded one (harness/run/cluster-run.ts). */
+  cluster?: ClusterTarget;
+}
+
+/** Where and how a job runs on a real cluster; plain data, so a job can cross to a child process. */
+export interface ClusterTarget {
+  /** The kubeconfig file; absent: KUBECONFIG or ~/.kube/config. */
+  kubeconfig?: string;
+  /** The context; absent: the kubeconfig's current one. */
+  context?: string;
+  scale: ClusterScale;
+  nodeAgents: 'in-cluster' | 'local';
+  image: string;
+  storageClass?: string;
+}
+
+/** The kubeconfig a cluster target names. */
+export function clusterKubeConfig(t: ClusterTarget): KubeConfig {
+  const kc = new KubeConfig();
+  if (t.kubeconfig) kc.loadFromFile(t.kubeconfig);
+  else kc.loadFromDefault();
+  if (t.context) {
+    if (!kc.getContexts().some((c) => c.name === t.context)) {
+      throw new Error(`context "${t.context}" is not in the kubeconfig (${kc.getContexts().map((c) => c.name).join(', ') || 'no contexts'}); for kind, npm run kind:up creates kind-datamover-bench`);
+    }
+    kc.setCurrentContext(t.context);
+  }
+  return kc;
 }
 
 export type { RunProgress };
@@ -22,7 +52,19 @@ export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => 
   const scenario = await scenarioByName(job.scenario);
   if (!scenario) throw new Error(`unknown scenario "${job.scenario}"`);
   const experiment = scenario.build(job.params, job.seed);
-  const r = await runBackup({
+  const r: BackupRunResult = job.cluster
+    ? await runBackupOnCluster({
+        kubeconfig: clusterKubeConfig(job.cluster),
+        flow: job.flow,
+        experiment,
+        scale: job.cluster.scale,
+        nodeAgents: job.cluster.nodeAgents,
+        image: job.cluster.image,
+        storageClass: job.cluster.storageClass,
+        backupName: `${job.scenario}-${job.flow.replace(/\./g, '-')}-${Date.now().toString(36)}`.slice(0, 63),
+        onProgress,
+      })
+    : await runBackup({
     seed: job.seed,
     flow: job.flow,
     nodes: experiment.nodes,

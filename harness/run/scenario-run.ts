@@ -13,7 +13,8 @@ import { REPO_ROOT } from '../scenario/registry.ts';
 import { columnOf, RESULTS_SCHEMA, type Results } from '../scenario/results.ts';
 import type { ParamValues, Scenario, Variant } from '../scenario/scenario.ts';
 import { faultNodes } from './backup-run.ts';
-import type { FlowJob } from './flow-run.ts';
+import { scaleExperiment } from './cluster-run.ts';
+import type { ClusterTarget, FlowJob } from './flow-run.ts';
 import { runJobs } from './pool.ts';
 
 const repoRoot = REPO_ROOT;
@@ -44,13 +45,18 @@ export interface SeedRuns {
   target: string;
   jobs: number;
   quiet: boolean;
+  /** A real cluster (target kind or kubeconfig): the flows run there one after another. */
+  cluster?: ClusterTarget;
 }
 
 /** Every flow on every seed's workload, each on a fresh embedded cluster; one Results per seed. */
 export async function runSeeds(o: SeedRuns): Promise<Results[]> {
   const { scenario, params, seeds, flows } = o;
   const settings: { variant?: string; params: ParamValues }[] = o.variants ? o.variants.map((v) => ({ variant: v.name, params: { ...params, ...v.params } })) : [{ params }];
-  const jobs: FlowJob[] = seeds.flatMap((seed) => settings.flatMap((s) => flows.map((flow) => ({ scenario: scenario.name, ...s, seed, flow }))));
+  const cluster = o.cluster ? { cluster: o.cluster } : {};
+  const jobs: FlowJob[] = seeds.flatMap((seed) => settings.flatMap((s) => flows.map((flow) => ({ scenario: scenario.name, ...s, seed, flow, ...cluster }))));
+  // One cluster: its flows take turns, in this process.
+  const parallel = o.cluster ? 1 : o.jobs;
   // Every setting's node-agent config is checked here, so a bad value fails before any run.
   for (const st of settings) {
     const experiment = scenario.build(st.params, seeds[0]);
@@ -58,11 +64,11 @@ export async function runSeeds(o: SeedRuns): Promise<Results[]> {
     parseFaults(experiment.faults, faultNodes(experiment.nodes));
   }
   const pvcs = scenario.build(params, seeds[0]).pvcs.length;
-  if (!o.quiet) console.log(`${scenario.name}: ${pvcs} PVCs, ${flows.join(', ')}${o.variants ? `; ${o.variants.map((v) => v.name).join(' | ')}` : ''}; seed${seeds.length > 1 ? `s ${seeds[0]}..${seeds[seeds.length - 1]}` : ` ${seeds[0]}`}; ${Math.min(o.jobs, jobs.length)} at once`);
+  if (!o.quiet) console.log(`${scenario.name}: ${pvcs} PVCs, ${flows.join(', ')}${o.variants ? `; ${o.variants.map((v) => v.name).join(' | ')}` : ''}; seed${seeds.length > 1 ? `s ${seeds[0]}..${seeds[seeds.length - 1]}` : ` ${seeds[0]}`}; ${o.cluster ? `on ${o.target}, one at a time, durations / ${o.cluster.scale.time}, sizes / ${o.cluster.scale.size}` : `${Math.min(parallel, jobs.length)} at once`}`);
   const mode = o.quiet ? 'off' : process.stdout.isTTY && !process.env.CI ? 'tty' : 'lines';
   const board = new ProgressBoard(jobs.map((j) => `${columnOf(j)}${seeds.length > 1 ? ` seed ${j.seed}` : ''}`), mode);
   const results = await runJobs(jobs, {
-    parallel: o.jobs,
+    parallel,
     onStart: (i) => board.start(i),
     onProgress: (i, p) => board.update(i, p),
     onEnd: (i, r) => board.end(i, r.endedBy === 'done' ? '' : `(stopped: ${r.endedBy})`),
@@ -74,7 +80,7 @@ export async function runSeeds(o: SeedRuns): Promise<Results[]> {
     const nodeAgentConfig = Object.fromEntries(
       settings.flatMap((st) => {
         const built = scenario.build(st.params, seed);
-        return flows.map((flow) => [columnOf({ flow, variant: st.variant }), built.nodeAgentConfig(flow)]);
+        return flows.map((flow) => [columnOf({ flow, variant: st.variant }), o.cluster ? scaleExperiment(built, flow, o.cluster.scale).nodeAgentConfig : built.nodeAgentConfig(flow)]);
       }),
     );
     return {
@@ -82,7 +88,15 @@ export async function runSeeds(o: SeedRuns): Promise<Results[]> {
       scenario: scenario.name,
       seed,
       target: o.target,
-      parameters: { ...params, flows, ...(o.variants ? { variants: o.variants } : {}), nodes: experiment.nodes, deadlineSeconds: experiment.deadlineSeconds, nodeAgentConfig },
+      parameters: {
+        ...params,
+        flows,
+        ...(o.variants ? { variants: o.variants } : {}),
+        nodes: experiment.nodes,
+        deadlineSeconds: experiment.deadlineSeconds,
+        nodeAgentConfig,
+        ...(o.cluster ? { clusterScale: o.cluster.scale, nodeAgents: o.cluster.nodeAgents } : {}),
+      },
       codeVersion: version,
       createdAt: new Date().toISOString(),
       flows: results.filter((_, i) => jobs[i].seed === seed),

@@ -1,0 +1,176 @@
+// A run on a real cluster, tried on the embedded cluster on the wall clock through a kubeconfig,
+// as `--target kubeconfig` would run it against any cluster: the scaling, a whole backup with
+// local node-agents, what it checks before it starts, and the command line end to end.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedCluster, type EmbeddedCluster } from '../cluster/embedded.ts';
+import { backupWorkload, BACKUP_WORKLOAD_PARAMS } from '../scenario/backup-workload.ts';
+import { REPO_ROOT } from '../scenario/registry.ts';
+import type { BehaviourOverrides } from '../sim/behaviour.ts';
+import { ClusterRunError, KIND_SCALE, runBackupOnCluster, scaleExperiment, WORKLOAD_LABEL } from './cluster-run.ts';
+
+const defaults = Object.fromEntries(BACKUP_WORKLOAD_PARAMS.map((p) => [p.name, p.default]));
+/** A small workload: 2 backup nodes of 3, half-GiB volumes (half a MiB at kind's scale, so 1 MiB). */
+const small = (pvcs: number) => backupWorkload({ ...defaults, pvcs, namespaces: 2, nodes: 3, 'backup-nodes': 2, 'median-gib': 0.5 }, 1);
+/** The simulated cluster's latencies cut down, so a wall-clock run takes seconds. */
+const FAST: BehaviourOverrides = {
+  kubelet: { podStartSeconds: { kind: 'fixed', value: 0.3 } },
+  csi: { snapshotReadyBaseSeconds: { kind: 'fixed', value: 0.3 }, provisionFromSnapshotBaseSeconds: { kind: 'fixed', value: 0.5 }, provisionSeconds: { kind: 'fixed', value: 0.2 } },
+};
+
+describe('scaleExperiment', () => {
+  it("divides durations by the time scale and sizes by the size scale, and throttles the data mover to match the simulation's per-pod throughput", () => {
+    const e = backupWorkload({ ...defaults, pvcs: 3, 'pod-in-progress-timeout': '10m' }, 1);
+    const s = scaleExperiment(e, 'deploying', KIND_SCALE);
+    expect(s.pvcs.map((p) => p.bytes)).toEqual(e.pvcs.map((p) => Math.round(parseInt(p.size) * 1024 * 1024 / 1024)));
+    expect(s.pvcs.map((p) => p.size)).toEqual(e.pvcs.map((p) => `${Math.ceil(parseInt(p.size) / 1024)}Mi`));
+    expect(s.nodeAgentConfig.datamoverBench).toEqual({ flow: 'deploying', prepareTimeout: '30s', deployTimeout: '30s', podInProgressTimeout: '10s', dataMoverThroughput: '6000Ki' });
+    expect(s.itemOperationTimeoutMs).toBe(4 * 60_000);
+    expect(s.deadlineSeconds).toBe(12 * 3600 / 60);
+    // 100 MiB/s x 60 / 1024: a volume takes 1/60 of its simulated transfer time.
+    expect(s.podBytesPerSecond).toBe(6000 * 1024);
+    // Velero's own settings are kept as they are.
+    expect((s.nodeAgentConfig as Record<string, unknown>).loadConcurrency).toEqual(e.nodeAgentConfig('deploying').loadConcurrency);
+  });
+
+  it('never makes a volume smaller than 1 MiB or a duration shorter than 1 s, and refuses a scale below 1', () => {
+    const e = backupWorkload({ ...defaults, pvcs: 1, 'median-gib': 0.01 }, 1);
+    const s = scaleExperiment(e, 'velero-1.16', { time: 100_000, size: 100_000 });
+    expect(s.pvcs[0].bytes).toBe(1024 * 1024);
+    expect(s.nodeAgentConfig.datamoverBench).toMatchObject({ prepareTimeout: '1s' });
+    expect(() => scaleExperiment(e, 'deploying', { time: 0.5, size: 1024 })).toThrow('scale.time: 0.5 is not accepted: a number of 1 or more');
+  });
+});
+
+describe('runBackupOnCluster, against the embedded cluster on the wall clock', () => {
+  let cluster: EmbeddedCluster;
+  let kc: KubeConfig;
+  beforeAll(async () => {
+    cluster = await startEmbeddedCluster({ seed: 1, simulation: { nodes: small(1).nodes, behaviour: FAST } });
+    kc = new KubeConfig();
+    kc.loadFromString(cluster.kubeconfig);
+  });
+  afterAll(() => cluster?.stop());
+
+  it('fills the volumes, runs the backup with local node-agents, reports figures, and leaves nothing behind', async () => {
+    const lines: string[] = [];
+    const r = await runBackupOnCluster({ kubeconfig: kc, flow: 'deploying', experiment: small(3), scale: KIND_SCALE, nodeAgents: 'local', backupName: 'test-1', log: (l) => lines.push(l) });
+    expect(r.endedBy).toBe('done');
+    expect(r.figures).toMatchObject({ dataUploads: 3, completed: 3, timeouts: 0 });
+    expect(r.steadyState.filter((c) => !c.ok)).toEqual([]);
+    expect(r.record.dataUploads.every((d) => d.bytes === 1024 * 1024)).toBe(true);
+    expect(r.peakPods).toBeGreaterThan(0);
+    expect(r.figures.lowerBound.makespanSeconds).toBeGreaterThan(0);
+    expect(lines).toEqual(expect.arrayContaining(['filling 3 volumes (3 MiB)', 'volumes filled']));
+    // The workload's namespaces and the backup's DataUploads are gone: the next flow starts clean.
+    const core = kc.makeApiClient(CoreV1Api);
+    expect((await core.listNamespace({ labelSelector: `${WORKLOAD_LABEL}=true` })).items).toEqual([]);
+    const dus = (await kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group: 'velero.io', version: 'v2alpha1', namespace: 'velero', plural: 'datauploads' })) as { items: unknown[] };
+    expect(dus.items).toEqual([]);
+  }, 120_000);
+
+  it('refuses local node-agents while the DaemonSet runs some (both would serve the same DataUploads)', async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    await core.createNamespacedPod({
+      namespace: 'velero',
+      body: { metadata: { name: 'node-agent-x', labels: { 'app.kubernetes.io/name': 'node-agent' } }, spec: { containers: [{ name: 'node-agent', image: 'datamover-bench:dev' }] } },
+    });
+    try {
+      await expect.poll(async () => (await core.readNamespacedPod({ name: 'node-agent-x', namespace: 'velero' })).status?.phase, { timeout: 10_000 }).toBe('Running');
+      await expect(runBackupOnCluster({ kubeconfig: kc, flow: 'deploying', experiment: small(1), scale: KIND_SCALE, nodeAgents: 'local', backupName: 'test-2' })).rejects.toThrow(
+        /1 node-agent pod\(s\) run in velero \(the DaemonSet\): local node-agents would serve the same DataUploads. Use --node-agents in-cluster/,
+      );
+    } finally {
+      await core.deleteNamespacedPod({ name: 'node-agent-x', namespace: 'velero', gracePeriodSeconds: 0 });
+    }
+  }, 60_000);
+
+  it('in-cluster node-agents need the DaemonSet: it says how to get it', async () => {
+    await expect(runBackupOnCluster({ kubeconfig: kc, flow: 'deploying', experiment: small(1), scale: KIND_SCALE, nodeAgents: 'in-cluster', backupName: 'test-3' })).rejects.toThrow(
+      /the node-agent DaemonSet \(velero\/node-agent\): .*npm run kind:up deploys it; or use --node-agents local/,
+    );
+  }, 60_000);
+});
+
+describe('runBackupOnCluster on a cluster without what it needs', () => {
+  it('names the missing DataUpload CRD and how to install it, before creating anything', async () => {
+    const bare = await startEmbeddedCluster({ crdFiles: [] });
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromString(bare.kubeconfig);
+      const err = await runBackupOnCluster({ kubeconfig: kc, flow: 'deploying', experiment: small(1), scale: KIND_SCALE, nodeAgents: 'local', backupName: 'x' }).catch((e) => e);
+      expect(err).toBeInstanceOf(ClusterRunError);
+      expect(err.message).toBe('the DataUpload CRD (velero.io/v2alpha1): not found. npm run kind:up installs it; elsewhere: kubectl apply -f controller/api/crds/velero.io_datauploads.yaml');
+      expect((await kc.makeApiClient(CoreV1Api).listNamespace({})).items.map((n) => n.metadata!.name)).not.toContain('velero');
+    } finally {
+      await bare.stop();
+    }
+  });
+});
+
+/** npm run scenario as a user types it; resolves with the exit code and output. */
+function scenario(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/scenario.ts', ...args], { cwd: REPO_ROOT, env: { ...env, CI: 'true' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => done({ code, out, err }));
+  });
+}
+
+describe('npm run scenario -- --target kubeconfig', () => {
+  let cluster: EmbeddedCluster;
+  let dir: string;
+  let kubeconfig: string;
+  beforeAll(async () => {
+    cluster = await startEmbeddedCluster({ seed: 1, simulation: { nodes: small(1).nodes, behaviour: FAST } });
+    dir = mkdtempSync(join(tmpdir(), 'dmb-target-'));
+    kubeconfig = await cluster.writeKubeconfig(join(dir, 'kubeconfig'));
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a scenario on the cluster the kubeconfig names and writes results that say so', async () => {
+    const out = join(dir, 'out');
+    const r = await scenario(['large-pvc', '--target', 'kubeconfig', '--kubeconfig', kubeconfig, '--flows', 'deploying', '--pvcs', '2', '--namespaces', '1', '--nodes', '3', '--backup-nodes', '2', '--median-gib', '0.5', '--out', out]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('on kubeconfig, one at a time, durations / 60, sizes / 1024');
+    expect(r.out).toContain('Times are wall seconds on kubeconfig');
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.target).toBe('kubeconfig');
+    expect(results.parameters.clusterScale).toEqual({ time: 60, size: 1024 });
+    expect(results.parameters.nodeAgentConfig.deploying.datamoverBench).toMatchObject({ prepareTimeout: '30s', dataMoverThroughput: '6000Ki' });
+    expect(results.flows[0].figures).toMatchObject({ dataUploads: 2, completed: 2 });
+  }, 120_000);
+
+  it.each([
+    [['--target', 'kind', '--kubeconfig', 'KUBECONFIG'], /--target kind: context "kind-datamover-bench" is not in the kubeconfig \(.*\); for kind, npm run kind:up creates kind-datamover-bench/],
+    [['--target', 'kubeconfig', '--kubeconfig', 'KUBECONFIG', '--time-scale', '0'], /--time-scale: "0" is not accepted: a number from 1 to 100000/],
+    [['--target', 'kubeconfig', '--kubeconfig', 'KUBECONFIG', '--node-agents', 'both'], /--node-agents: "both" is not accepted: in-cluster or local/],
+    [['--image', 'x:1'], /--image: only with --target kind or kubeconfig/],
+  ])('refuses %j with a clear message and exit 2', async (args, message) => {
+    const r = await scenario(['large-pvc', ...args.map((a) => (a === 'KUBECONFIG' ? kubeconfig : a))]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err).not.toContain('    at ');
+  });
+
+  it('refuses a scenario with faults on a real cluster, naming them', async () => {
+    const r = await scenario(['controller-restart', '--target', 'kubeconfig', '--kubeconfig', kubeconfig]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--target kubeconfig: controller-restart injects faults \(.*node-agent-restart.*\), which run on the embedded cluster only for now/);
+    // Faults with no action there at all are named first, as before.
+    const none = await scenario(['node-failure', '--target', 'kubeconfig', '--kubeconfig', kubeconfig]);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('stopping a node needs kind (docker stop)');
+  });
+});

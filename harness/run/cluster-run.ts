@@ -1,0 +1,418 @@
+// One backup under one flow on a real cluster (kind, or any kubeconfig), on the wall clock: the
+// same workload, controller, Velero server role, recorder and figures as on the embedded
+// cluster, with the sizes and durations scaled down so a run fits in minutes (ClusterScale).
+//
+// What it does, in order:
+// 1. checks the cluster: the DataUpload CRD, the StorageClass, the VolumeSnapshotClass;
+// 2. removes what an earlier run of ours left (namespaces labelled WORKLOAD_LABEL), creates the
+//    workload's namespaces and PVCs, and fills each volume with its scaled size of random bytes
+//    (one short pod per PVC, then deleted);
+// 3. starts the node-agents with the flow's configuration: in-cluster (writes the node-agent
+//    ConfigMap and restarts the DaemonSet's pods, which read it at start) or local (in this
+//    process, against the same API, as `npm run controller -- node-agent` does);
+// 4. runs the backup (the Velero server role, from this process), records it through watches
+//    until it ends or the scaled deadline passes, waits for the last cleanups;
+// 5. reports figures and steady-state checks, then deletes the workload's namespaces and the
+//    backup's DataUploads, so the next flow starts from the same state.
+import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import {
+  BACKUP_NAME_LABEL,
+  DATA_UPLOAD_GROUP,
+  DATA_UPLOAD_LABEL,
+  DATA_UPLOAD_PLURAL,
+  DATA_UPLOAD_VERSION,
+} from '../../controller/api/dataupload.ts';
+import { WallClock } from '../../controller/clock.ts';
+import { affinityMatchesNode, concurrencyForNode, loadAffinityFor, parseNodeAgentConfig, type NodeAgentConfig } from '../../controller/config.ts';
+import { Controller } from '../../controller/controller.ts';
+import { formatGoDuration } from '../../controller/duration.ts';
+import type { FlowName } from '../../controller/flows/types.ts';
+import { API_VERBS, ApiCost, KubeIo, type ApiVerb } from '../../controller/kube/io.ts';
+import { parseBytes, parseCpu } from '../../controller/quantity.ts';
+import { VeleroServer } from '../../controller/server/backup.ts';
+import { steadyStateChecks } from '../chaos/steady-state.ts';
+import { computeFigures, type RunRecord } from '../figures/figures.ts';
+import { lowerBound, type LowerBound } from '../figures/lower-bound.ts';
+import { RunRecorder } from '../figures/recorder.ts';
+import type { Experiment } from '../scenario/scenario.ts';
+import { resolveBehaviour } from '../sim/behaviour.ts';
+import { CSI_SNAPSHOT_CLASS, CSI_STORAGE_CLASS, VELERO_SNAPSHOT_CLASS_LABEL } from '../sim/csi.ts';
+import { RUN_SECONDS_ANNOTATION } from '../sim/programs.ts';
+import type { BackupRunResult, RunProgress } from './backup-run.ts';
+import { VELERO_NAMESPACE } from './backup-run.ts';
+
+const MiB = 1024 * 1024;
+/** On the namespaces a run creates: the next run deletes what is left of them. */
+export const WORKLOAD_LABEL = 'datamover-bench.io/workload';
+/** The node-agent DaemonSet of kind/manifests/node-agent.yaml. */
+export const NODE_AGENT_DAEMONSET = 'node-agent';
+export const NODE_AGENT_SELECTOR = 'app.kubernetes.io/name=node-agent';
+export const NODE_AGENT_CONFIG_MAP = 'node-agent-config';
+export const KIND_IMAGE = 'datamover-bench:dev';
+
+/**
+ * How a scenario shrinks to fit a real cluster. Durations (the prepare, deploy and item
+ * operation timeouts, the pod deadline, the run's deadline) are divided by `time`; volume sizes
+ * by `size`; the real data mover is throttled to the simulation's per-pod throughput x time /
+ * size, so a volume takes 1/time of its simulated transfer time. What is not scaled: pod start,
+ * snapshot and provisioning latencies (the cluster's own), and the node's shared bandwidth.
+ */
+export interface ClusterScale {
+  time: number;
+  size: number;
+}
+export const KIND_SCALE: ClusterScale = { time: 60, size: 1024 };
+
+export class ClusterRunError extends Error {}
+
+export interface ClusterRunOptions {
+  kubeconfig: KubeConfig;
+  flow: FlowName;
+  experiment: Experiment;
+  scale: ClusterScale;
+  /** in-cluster: the DaemonSet of kind/manifests; local: node-agents in this process. */
+  nodeAgents: 'in-cluster' | 'local';
+  /** The image of the fill pods and of the data-mover pods (local node-agents). */
+  image?: string;
+  storageClass?: string;
+  /** A distinct name per run: the backup, and the label that tells its DataUploads apart. */
+  backupName: string;
+  onProgress?: (p: RunProgress) => void;
+  log?: (line: string) => void;
+}
+
+/** The experiment as it runs on a real cluster: sizes, durations and throughput scaled. */
+export function scaleExperiment(e: Experiment, flow: FlowName, scale: ClusterScale) {
+  for (const [k, v] of Object.entries(scale)) {
+    if (!(Number.isFinite(v) && v >= 1)) throw new ClusterRunError(`scale.${k}: ${v} is not accepted: a number of 1 or more`);
+  }
+  const pvcs = e.pvcs.map((p) => {
+    const bytes = Math.max(MiB, Math.round(parseBytes(p.size) / scale.size));
+    return { ...p, bytes, size: `${Math.ceil(bytes / MiB)}Mi` };
+  });
+  const doc = e.nodeAgentConfig(flow);
+  const parsed = parseNodeAgentConfig({ ...doc, datamoverBench: { ...((doc.datamoverBench as object) ?? {}), flow } }, `the ${flow} configuration`);
+  const scaled = (ms: number) => formatGoDuration(Math.max(1000, Math.round(ms / scale.time)));
+  const perPodMiBps = resolveBehaviour(e.behaviour).dataPath.perPodMiBps;
+  const throughputKi = Math.max(1, Math.round((perPodMiBps * 1024 * scale.time) / scale.size));
+  const nodeAgentConfig = {
+    ...doc,
+    datamoverBench: {
+      flow,
+      prepareTimeout: scaled(parsed.prepareTimeoutMs),
+      deployTimeout: scaled(parsed.deployTimeoutMs),
+      ...(parsed.podInProgressTimeoutMs ? { podInProgressTimeout: scaled(parsed.podInProgressTimeoutMs) } : {}),
+      dataMoverThroughput: `${throughputKi}Ki`,
+    },
+  };
+  return {
+    pvcs,
+    nodeAgentConfig,
+    config: parseNodeAgentConfig(nodeAgentConfig, `the scaled ${flow} configuration`),
+    itemOperationTimeoutMs: Math.round((e.itemOperationTimeoutMs ?? 4 * 3600_000) / scale.time),
+    deadlineSeconds: e.deadlineSeconds / scale.time,
+    podBytesPerSecond: throughputKi * 1024,
+  };
+}
+
+export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<BackupRunResult> {
+  const wallStart = performance.now();
+  const log = opts.log ?? (() => undefined);
+  const kc = opts.kubeconfig;
+  const clock = new WallClock();
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const image = opts.image ?? KIND_IMAGE;
+  const storageClass = opts.storageClass ?? CSI_STORAGE_CLASS;
+  const run = scaleExperiment(opts.experiment, opts.flow, opts.scale);
+
+  await checkCluster(kc, storageClass);
+  await deleteWorkloadNamespaces(core, log);
+  const namespaces = [...new Set(run.pvcs.map((p) => p.namespace))];
+  await ensureNamespace(core, VELERO_NAMESPACE, {});
+  for (const ns of namespaces) await ensureNamespace(core, ns, { [WORKLOAD_LABEL]: 'true' });
+  log(`filling ${run.pvcs.length} volumes (${Math.round(run.pvcs.reduce((s, p) => s + p.bytes, 0) / MiB)} MiB)`);
+  await fillVolumes(core, run.pvcs, storageClass, image, log);
+
+  const start = clock.now();
+  const cost = new ApiCost();
+  const eventsCost = new ApiCost();
+  let controller: Controller | undefined;
+  if (opts.nodeAgents === 'in-cluster') {
+    await restartNodeAgents(kc, run.nodeAgentConfig, log);
+  } else {
+    await refuseInClusterAgents(core);
+    controller = new Controller({ kubeconfig: kc, namespace: VELERO_NAMESPACE, config: run.config, clock, dataMoverPod: { image, env: [] }, log });
+    await controller.start();
+  }
+  const bytes = new Map(run.pvcs.map((p) => [`${p.namespace}/${p.name}`, p.bytes]));
+  const recorder = new RunRecorder(kc, clock, VELERO_NAMESPACE, (pvc) => bytes.get(pvc) ?? 0, start, `${BACKUP_NAME_LABEL}=${opts.backupName}`);
+  const serverCost = new ApiCost();
+  const server = new VeleroServer(new KubeIo(kc, { who: 'velero-server', clock, cost: serverCost }), clock);
+  let progressTimer: NodeJS.Timeout | undefined;
+  let peakRss = process.memoryUsage.rss();
+  const at = () => (clock.now() - start) / 1000;
+  try {
+    await recorder.startWatching();
+    const backup = await server.startBackup({ name: opts.backupName, namespace: VELERO_NAMESPACE, pvcs: run.pvcs, itemOperationTimeoutMs: run.itemOperationTimeoutMs });
+    const progress = () => {
+      peakRss = Math.max(peakRss, process.memoryUsage.rss());
+      opts.onProgress?.({ ...recorder.counts(), simulatedSeconds: Math.round(at()) });
+    };
+    progressTimer = setInterval(progress, 1000);
+    const deadline = start + run.deadlineSeconds * 1000;
+    while (!backup.done() && clock.now() < deadline) await clock.sleep(500);
+    const endedBy = backup.done() ? 'done' : 'deadline';
+    const seconds = at();
+    progress();
+    log(`backup ${endedBy} after ${Math.round(seconds)} s; waiting for the last cleanups`);
+    await waitForCleanups(kc, clock, 120_000);
+    const outcome = endedBy === 'done' ? await backup.outcome : undefined;
+    const behaviour = resolveBehaviour(opts.experiment.behaviour).dataPath;
+    const record = recorder.record((controller?.cost ?? cost).total(), { idle: behaviour.idleResidentMiB, busy: behaviour.busyResidentMiB });
+    record.endAt = Math.min(record.endAt, seconds);
+    const slotsHeld = controller?.slotsHeld() ?? {};
+    await backup.stop();
+    const left = await leftovers(kc);
+    const figures = { ...computeFigures(record), lowerBound: await lowerBoundOnCluster(core, run.config, record, run.podBytesPerSecond) };
+    const nodeAgentCost = controller?.cost ?? cost;
+    const total = nodeAgentCost.total();
+    const perDu = {} as Record<ApiVerb, number>;
+    for (const v of API_VERBS) perDu[v] = record.dataUploads.length ? total[v] / record.dataUploads.length : 0;
+    const peaks = peakPods(record);
+    return {
+      flow: opts.flow,
+      endedBy,
+      outcome,
+      simulatedSeconds: seconds,
+      wallSeconds: (performance.now() - wallStart) / 1000,
+      peakRssBytes: peakRss,
+      dataUploads: record.dataUploads.map((d) => ({ name: d.name, pvc: d.pvc, phases: d.phases, phase: d.phases[d.phases.length - 1]?.phase ?? '', reason: d.reason })),
+      peakPods: peaks.all,
+      peakPodsPerNode: peaks.perNode,
+      peakExposeOnGoing: 0,
+      peakExposed: 0,
+      leftovers: left,
+      faults: [],
+      steadyState: steadyStateChecks({ record, leftovers: left, slotsHeld }),
+      failuresByFault: {},
+      apiCost: { nodeAgents: nodeAgentCost, server: serverCost, events: controller?.eventsCost ?? eventsCost },
+      apiRequestsPerDataUpload: perDu,
+      figures,
+      record,
+    };
+  } finally {
+    clearInterval(progressTimer);
+    await recorder.stop();
+    // DataUploads carry the node-agents' finalizer: delete them while the node-agents run.
+    await custom
+      .deleteCollectionNamespacedCustomObject({ group: DATA_UPLOAD_GROUP, version: DATA_UPLOAD_VERSION, namespace: VELERO_NAMESPACE, plural: DATA_UPLOAD_PLURAL, labelSelector: `${BACKUP_NAME_LABEL}=${opts.backupName}` })
+      .catch((e) => log(`deleting the DataUploads: ${errorText(e)}`));
+    await deleteWorkloadNamespaces(core, log);
+    await controller?.stop();
+  }
+}
+
+// ---- the cluster ------------------------------------------------------------------------------
+
+function errorText(e: unknown): string {
+  if (e instanceof ApiException) {
+    try {
+      return (JSON.parse(String(e.body)) as { message?: string }).message ?? `HTTP ${e.code}`;
+    } catch {
+      return `HTTP ${e.code}`;
+    }
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+const status = (e: unknown) => (e instanceof ApiException ? e.code : undefined);
+
+/** What the run needs before it starts, each missing piece named with how to get it. */
+async function checkCluster(kc: KubeConfig, storageClass: string): Promise<void> {
+  const io = new KubeIo(kc, { who: 'check', clock: new WallClock() });
+  const need = async (what: string, fix: string, read: () => Promise<unknown>) => {
+    try {
+      await read();
+    } catch (e) {
+      throw new ClusterRunError(`${what}: ${status(e) === 404 ? 'not found' : errorText(e)}. ${fix}`);
+    }
+  };
+  const server = kc.getCurrentCluster()?.server;
+  await need(`the cluster at ${server}`, 'Is it running, and is the kubeconfig\'s current context the one you mean?', () => kc.makeApiClient(CoreV1Api).listNamespace({ limit: 1 }));
+  await need('the DataUpload CRD (velero.io/v2alpha1)', 'npm run kind:up installs it; elsewhere: kubectl apply -f controller/api/crds/velero.io_datauploads.yaml', () =>
+    io.listObjects(`${DATA_UPLOAD_GROUP}/${DATA_UPLOAD_VERSION}`, DATA_UPLOAD_PLURAL, VELERO_NAMESPACE),
+  );
+  await need(`the StorageClass ${storageClass}`, 'npm run kind:up installs csi-driver-host-path and kind/manifests/storage.yaml; elsewhere pass --storage-class', () =>
+    io.getObject({ apiVersion: 'storage.k8s.io/v1', resource: 'storageclasses', name: storageClass }),
+  );
+  const classes = await io.listObjects<{ metadata: { labels?: Record<string, string> } } & import('../../controller/kube/io.ts').Obj>('snapshot.storage.k8s.io/v1', 'volumesnapshotclasses').catch((e) => {
+    throw new ClusterRunError(`the VolumeSnapshot API: ${errorText(e)}. npm run kind:up installs the external-snapshotter CRDs`);
+  });
+  if (!classes.items.some((c) => c.metadata.labels?.[VELERO_SNAPSHOT_CLASS_LABEL] === 'true')) {
+    throw new ClusterRunError(`no VolumeSnapshotClass labelled ${VELERO_SNAPSHOT_CLASS_LABEL}=true (Velero picks the class by it). kind/manifests/storage.yaml has one (${CSI_SNAPSHOT_CLASS})`);
+  }
+}
+
+async function ensureNamespace(core: CoreV1Api, name: string, labels: Record<string, string>): Promise<void> {
+  try {
+    await core.createNamespace({ body: { metadata: { name, labels } } });
+  } catch (e) {
+    if (status(e) !== 409) throw e;
+  }
+}
+
+/** Deletes the namespaces an earlier run left and waits until they are gone (PVCs, snapshots and all). */
+async function deleteWorkloadNamespaces(core: CoreV1Api, log: (line: string) => void): Promise<void> {
+  const left = (await core.listNamespace({ labelSelector: `${WORKLOAD_LABEL}=true` })).items.map((n) => n.metadata!.name!);
+  if (!left.length) return;
+  log(`deleting ${left.length} workload namespace(s)`);
+  for (const name of left) await core.deleteNamespace({ name }).catch((e) => (status(e) === 404 ? undefined : Promise.reject(e)));
+  const deadline = Date.now() + 300_000;
+  while ((await core.listNamespace({ labelSelector: `${WORKLOAD_LABEL}=true` })).items.length) {
+    if (Date.now() > deadline) throw new ClusterRunError(`workload namespaces still terminating after 5 minutes: ${left.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** The workload's PVCs, each filled with its bytes by a pod that exits when done. */
+async function fillVolumes(core: CoreV1Api, pvcs: { namespace: string; name: string; size: string; bytes: number }[], storageClass: string, image: string, log: (line: string) => void): Promise<void> {
+  for (const p of pvcs) {
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: p.namespace,
+      body: { metadata: { name: p.name }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: storageClass, resources: { requests: { storage: p.size } } } },
+    });
+    await core.createNamespacedPod({ namespace: p.namespace, body: fillPod(p, image) });
+  }
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    const pods = (await core.listPodForAllNamespaces({ labelSelector: FILL_LABEL })).items;
+    const failed = pods.filter((pod) => pod.status?.phase === 'Failed');
+    if (failed.length) throw new ClusterRunError(`filling volumes: pod ${failed[0].metadata!.namespace}/${failed[0].metadata!.name} failed: ${failed[0].status?.message ?? failed[0].status?.containerStatuses?.[0]?.state?.terminated?.reason ?? 'see kubectl describe'}`);
+    const done = pods.filter((pod) => pod.status?.phase === 'Succeeded').length;
+    if (done === pvcs.length) break;
+    if (Date.now() > deadline) throw new ClusterRunError(`filling volumes: ${done} of ${pvcs.length} done after 10 minutes (kubectl get pods -A -l ${FILL_LABEL})`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  for (const ns of new Set(pvcs.map((p) => p.namespace))) await core.deleteCollectionNamespacedPod({ namespace: ns, labelSelector: FILL_LABEL, gracePeriodSeconds: 0 });
+  log('volumes filled');
+}
+
+const FILL_LABEL = 'datamover-bench.io/fill=true';
+
+function fillPod(p: { name: string; bytes: number }, image: string): V1Pod {
+  return {
+    metadata: {
+      name: `fill-${p.name}`.slice(0, 63).replace(/-+$/, ''),
+      labels: { 'datamover-bench.io/fill': 'true' },
+      // The embedded cluster's kubelets run no images: they run the pod for this long.
+      annotations: { [RUN_SECONDS_ANNOTATION]: '1' },
+    },
+    spec: {
+      restartPolicy: 'Never',
+      terminationGracePeriodSeconds: 0,
+      containers: [
+        {
+          name: 'fill',
+          image,
+          imagePullPolicy: 'IfNotPresent',
+          command: ['sh', '-c', `head -c ${p.bytes} /dev/urandom > /data/fill && sync`],
+          volumeMounts: [{ name: 'data', mountPath: '/data' }],
+        },
+      ],
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: p.name } }],
+    },
+  };
+}
+
+/** Writes the flow's configuration and restarts the node-agents, which read it at start; waits until one runs on every node it should. */
+async function restartNodeAgents(kc: KubeConfig, config: Record<string, unknown>, log: (line: string) => void): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
+  const body = { metadata: { name: NODE_AGENT_CONFIG_MAP, namespace: VELERO_NAMESPACE }, data: { 'node-agent-config.json': JSON.stringify(config, null, 2) } };
+  await core.replaceNamespacedConfigMap({ name: NODE_AGENT_CONFIG_MAP, namespace: VELERO_NAMESPACE, body }).catch((e) => {
+    if (status(e) === 404) return core.createNamespacedConfigMap({ namespace: VELERO_NAMESPACE, body });
+    throw e;
+  });
+  const ds = await apps.readNamespacedDaemonSet({ name: NODE_AGENT_DAEMONSET, namespace: VELERO_NAMESPACE }).catch((e) => {
+    throw new ClusterRunError(`the node-agent DaemonSet (${VELERO_NAMESPACE}/${NODE_AGENT_DAEMONSET}): ${errorText(e)}. npm run kind:up deploys it; or use --node-agents local`);
+  });
+  const restartedAt = Date.now();
+  await core.deleteCollectionNamespacedPod({ namespace: VELERO_NAMESPACE, labelSelector: NODE_AGENT_SELECTOR });
+  const deadline = restartedAt + 180_000;
+  for (;;) {
+    const want = (await apps.readNamespacedDaemonSet({ name: NODE_AGENT_DAEMONSET, namespace: VELERO_NAMESPACE })).status?.desiredNumberScheduled ?? ds.status?.desiredNumberScheduled ?? 0;
+    const pods = (await core.listNamespacedPod({ namespace: VELERO_NAMESPACE, labelSelector: NODE_AGENT_SELECTOR })).items;
+    const fresh = pods.filter((p) => !p.metadata?.deletionTimestamp && new Date(p.metadata!.creationTimestamp!).getTime() >= restartedAt - 1000 && p.status?.containerStatuses?.every((c) => c.ready));
+    if (want > 0 && fresh.length >= want) break;
+    if (Date.now() > deadline) throw new ClusterRunError(`node-agents: ${fresh.length} of ${want} running 3 minutes after the restart (kubectl -n ${VELERO_NAMESPACE} get pods -l ${NODE_AGENT_SELECTOR})`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  log('node-agents restarted with the flow\'s configuration');
+}
+
+/** Local node-agents next to running in-cluster ones would both serve every DataUpload. */
+async function refuseInClusterAgents(core: CoreV1Api): Promise<void> {
+  const running = (await core.listNamespacedPod({ namespace: VELERO_NAMESPACE, labelSelector: NODE_AGENT_SELECTOR })).items.filter((p) => p.status?.phase === 'Running');
+  if (running.length) {
+    throw new ClusterRunError(`${running.length} node-agent pod(s) run in ${VELERO_NAMESPACE} (the DaemonSet): local node-agents would serve the same DataUploads. Use --node-agents in-cluster, or kubectl -n ${VELERO_NAMESPACE} delete daemonset ${NODE_AGENT_DAEMONSET}`);
+  }
+}
+
+/** Waits (at most `ms`) until no data-mover pod, backup PVC or VolumeSnapshot is left in Velero's namespace. */
+async function waitForCleanups(kc: KubeConfig, clock: WallClock, ms: number): Promise<void> {
+  const deadline = clock.now() + ms;
+  while (clock.now() < deadline) {
+    const left = await leftovers(kc);
+    if (!left.pods.length && !left.persistentVolumeClaims.length && !left.volumeSnapshots.length) return;
+    await clock.sleep(1000);
+  }
+}
+
+async function leftovers(kc: KubeConfig): Promise<BackupRunResult['leftovers']> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const names = (items: { metadata?: { name?: string } }[]) => items.map((o) => o.metadata!.name!).sort();
+  const snapshots = (await custom.listNamespacedCustomObject({ group: 'snapshot.storage.k8s.io', version: 'v1', namespace: VELERO_NAMESPACE, plural: 'volumesnapshots' })) as { items: { metadata?: { name?: string } }[] };
+  const contents = (await custom.listClusterCustomObject({ group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshotcontents' })) as {
+    items: { metadata?: { name?: string }; spec?: { volumeSnapshotRef?: { namespace?: string } } }[];
+  };
+  return {
+    pods: names((await core.listNamespacedPod({ namespace: VELERO_NAMESPACE, labelSelector: DATA_UPLOAD_LABEL })).items),
+    persistentVolumeClaims: names((await core.listNamespacedPersistentVolumeClaim({ namespace: VELERO_NAMESPACE })).items),
+    volumeSnapshots: names(snapshots.items),
+    volumeSnapshotContents: names(contents.items.filter((c) => c.spec?.volumeSnapshotRef?.namespace === VELERO_NAMESPACE)),
+  };
+}
+
+/** The lower bound on the cluster's nodes: those loadAffinity admits, each pod at the throttled throughput. */
+async function lowerBoundOnCluster(core: CoreV1Api, config: NodeAgentConfig, record: RunRecord, podBytesPerSecond: number): Promise<LowerBound> {
+  const nodes = (await core.listNode({})).items.map((n) => n.metadata?.labels ?? {});
+  const eligible = nodes.filter((labels) => affinityMatchesNode(loadAffinityFor(config, CSI_STORAGE_CLASS), labels));
+  const r = config.podResources;
+  return lowerBound({
+    dataUploads: record.dataUploads,
+    nodes: eligible.map((labels) => {
+      const slots = concurrencyForNode(config, labels);
+      return { slots, bytesPerSecond: slots * podBytesPerSecond };
+    }),
+    podBytesPerSecond,
+    podStartSeconds: 0,
+    podRequests: { cpuCores: r.cpuRequest ? parseCpu(r.cpuRequest) / 1000 : 0, memoryGiB: r.memoryRequest ? parseBytes(r.memoryRequest) / 1024 ** 3 : 0 },
+  });
+}
+
+/** Most data-mover pods existing at once, cluster-wide (from creation) and per node (from binding). */
+function peakPods(record: RunRecord): { all: number; perNode: Record<string, number> } {
+  const peak = (intervals: { from: number; to: number }[]) => {
+    const edges = intervals.flatMap((i) => [{ at: i.from, d: 1 }, { at: i.to, d: -1 }]).sort((a, b) => a.at - b.at || a.d - b.d);
+    let now = 0;
+    let most = 0;
+    for (const e of edges) most = Math.max(most, (now += e.d));
+    return most;
+  };
+  const perNode: Record<string, number> = {};
+  for (const node of new Set(record.pods.flatMap((p) => (p.node ? [p.node] : [])))) {
+    perNode[node] = peak(record.pods.filter((p) => p.node === node && p.scheduledAt !== undefined).map((p) => ({ from: p.scheduledAt!, to: p.deletedAt ?? Infinity })));
+  }
+  return { all: peak(record.pods.map((p) => ({ from: p.createdAt, to: p.deletedAt ?? Infinity }))), perNode };
+}
