@@ -78,8 +78,6 @@ export interface InheritedPodInfo {
   image: string;
   env: V1EnvVar[];
 }
-/** The env var that sets the real data mover's throughput (bytes per second, a quantity such as "8Mi"). */
-export const DATA_MOVER_THROUGHPUT_ENV = 'DATA_MOVER_THROUGHPUT';
 export const VELERO_POD_INFO: InheritedPodInfo = { image: DATA_MOVER_IMAGE, env: [] };
 /** Copied from the source content to the backup one (distributed snapshotting). */
 export const VSC_MANAGED_BY_LABEL = 'snapshot.storage.kubernetes.io/managed-by';

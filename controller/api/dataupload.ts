@@ -123,6 +123,9 @@ export const DATA_MOVER_FLAG = {
   /** Ours: the pod's deadline for InProgress (podInProgressTimeout), when the node-agent sets one. */
   inProgressTimeout: '--in-progress-timeout',
 } as const;
+/** Ours: the env var that throttles the real data mover (controller/data-mover/), bytes per
+ *  second as a quantity such as "6Mi"; the node-agent passes it to the data-mover pods. */
+export const DATA_MOVER_THROUGHPUT_ENV = 'DATA_MOVER_THROUGHPUT';
 /** Added by the node-agent so it can clean up before a DataUpload disappears. */
 export const DATA_UPLOAD_FINALIZER = 'velero.io/data-upload-download-finalizer';
 

@@ -22,6 +22,7 @@
 // (velero flows: GetExposed's GETs of the backup PVC and PV) are counted as modeled in ApiCost.
 import type { CoreV1Event, V1Node, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import {
+  DATA_MOVER_THROUGHPUT_ENV,
   DATA_UPLOAD_API_VERSION,
   DATA_UPLOAD_FINALIZER,
   DATA_UPLOAD_KIND,
@@ -45,7 +46,7 @@ import {
   type NodeAgentConfig,
 } from '../config.ts';
 import { parseGoDuration } from '../duration.ts';
-import { CsiSnapshotExposer, DATA_MOVER_THROUGHPUT_ENV, ExposeError, readExposeSource, VELERO_POD_INFO, type ExposeParams, type InheritedPodInfo } from '../exposer.ts';
+import { CsiSnapshotExposer, ExposeError, readExposeSource, VELERO_POD_INFO, type ExposeParams, type InheritedPodInfo } from '../exposer.ts';
 import { dataPathFailureReason } from '../flows/common.ts';
 import { isTerminal, VELERO_TIMINGS, type Decision, type Flow, type FlowInput, type OutcomeReason, type Step } from '../flows/types.ts';
 import { isConflict, isNotFound, type ApiVerb, type KubeIo, type Obj, type WatchedCache } from '../kube/io.ts';
