@@ -3,7 +3,7 @@
 // objects pass the server's schema validation (kubectl's default fieldValidation=Strict: an
 // unknown or mistyped field is refused), and the RBAC grants exactly what the node-agents and the
 // data mover ask of the API in runs of every flow.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,9 +42,18 @@ let cluster: EmbeddedCluster;
 let dir: string;
 let kubeconfig: string;
 
-function kubectl(args: string[], input?: string) {
-  const r = spawnSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', input, timeout: 60_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+/** kubectl in a child process; asynchronous, so this process's API server answers it meanwhile. */
+function kubectl(args: string[], input?: string): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', fail);
+    child.on('exit', (code) => done({ code, out, err }));
+    child.stdin.end(input ?? '');
+  });
 }
 
 describe('kind/manifests with kubectl, against the embedded cluster', () => {
@@ -58,43 +67,43 @@ describe('kind/manifests with kubectl, against the embedded cluster', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('installs the CRDs the manifests need (the snapshot API, the DataUpload)', () => {
+  it('installs the CRDs the manifests need (the snapshot API, the DataUpload)', async () => {
     for (const file of CRDS) {
-      const r = kubectl(['apply', '-f', file]);
+      const r = await kubectl(['apply', '-f', file]);
       expect(r.err).toBe('');
       expect(r.code).toBe(0);
     }
   });
 
-  it.each(FILES)('%s: a server dry run stores nothing, then it applies, then again with nothing to change', (file) => {
+  it.each(FILES)('%s: a server dry run stores nothing, then it applies, then again with nothing to change', async (file) => {
     const path = join(MANIFESTS, file);
     const docs = docsOf(path);
     const names = docs.map(kubectlName);
-    const getAll = () => docs.map((d) => kubectl(['get', ...(d.metadata.namespace ? ['-n', d.metadata.namespace] : []), kubectlName(d), '-o', 'name']));
+    const getAll = () => Promise.all(docs.map((d) => kubectl(['get', ...(d.metadata.namespace ? ['-n', d.metadata.namespace] : []), kubectlName(d), '-o', 'name'])));
 
-    const dry = kubectl(['apply', '--dry-run=server', '-f', path]);
+    const dry = await kubectl(['apply', '--dry-run=server', '-f', path]);
     expect(dry.err).toBe('');
     expect(dry.code).toBe(0);
     for (const n of names) expect(dry.out).toContain(`${n} created (server dry run)`);
-    for (const g of getAll()) expect(g.err).toMatch(/NotFound|not found/);
+    for (const g of await getAll()) expect(g.err).toMatch(/NotFound|not found/);
 
-    const real = kubectl(['apply', '-f', path]);
+    const real = await kubectl(['apply', '-f', path]);
     expect(real.err).toBe('');
     expect(real.code).toBe(0);
     for (const n of names) expect(real.out).toContain(`${n} created`);
-    for (const g of getAll()) expect(g.code).toBe(0);
+    for (const g of await getAll()) expect(g.code).toBe(0);
 
-    const again = kubectl(['apply', '-f', path]);
+    const again = await kubectl(['apply', '-f', path]);
     expect(again.err).toBe('');
     for (const n of names) expect(again.out).toContain(`${n} unchanged`);
   });
 
-  it('refuses a manifest with a field its schema does not have, or of the wrong type (kubectl validates strictly by default)', () => {
+  it('refuses a manifest with a field its schema does not have, or of the wrong type (kubectl validates strictly by default)', async () => {
     const ds = readFileSync(join(MANIFESTS, 'node-agent.yaml'), 'utf8');
-    const unknown = kubectl(['apply', '--dry-run=server', '-f', '-'], ds.replace('imagePullPolicy: Never', 'imagePullPolicy: Never\n          imagePulPolicy: Never'));
+    const unknown = await kubectl(['apply', '--dry-run=server', '-f', '-'], ds.replace('imagePullPolicy: Never', 'imagePullPolicy: Never\n          imagePulPolicy: Never'));
     expect(unknown.code).not.toBe(0);
     expect(unknown.err).toMatch(/unknown field "spec.template.spec.containers\[0\].imagePulPolicy"/);
-    const mistyped = kubectl(['apply', '--dry-run=server', '-f', '-'], ds.replace('terminationGracePeriodSeconds: 30', 'terminationGracePeriodSeconds: thirty'));
+    const mistyped = await kubectl(['apply', '--dry-run=server', '-f', '-'], ds.replace('terminationGracePeriodSeconds: 30', 'terminationGracePeriodSeconds: thirty'));
     expect(mistyped.code).not.toBe(0);
     expect(mistyped.err).toMatch(/terminationGracePeriodSeconds/);
   });
@@ -161,7 +170,7 @@ describe('kind/manifests/rbac.yaml', () => {
     // The data mover, on a volume of one small file, to its end.
     const moverUsed = await dataMoverAccess();
     for (const a of moverUsed) used.add(a);
-    expect(moverUsed).toEqual(expect.arrayContaining(['get velero.io/datauploads', 'create /events']));
+    expect(moverUsed).toEqual(expect.arrayContaining(['get velero.io/datauploads', 'create /events', 'patch /events']));
 
     const missing = [...used].filter((a) => !granted.has(a)).sort();
     expect(missing, 'asked of the API but not granted').toEqual([]);
@@ -188,9 +197,10 @@ async function dataMoverAccess(): Promise<string[]> {
       spec: { snapshotType: 'CSI', csiSnapshot: { volumeSnapshot: 'vs', storageClass: 'sc' }, sourcePVC: 'data', sourceNamespace: 'app', backupStorageLocation: 'default', operationTimeout: '10m0s' },
     });
     await setup.mergePatchObject({ apiVersion: DATA_UPLOAD_API_VERSION, resource: DATA_UPLOAD_PLURAL, namespace: 'velero', name: 'du-1' }, { status: { phase: 'InProgress' } });
-    writeFileSync(join(vol, 'f'), 'x'.repeat(1000));
+    // Slow enough for repeated Progress events, which the data mover folds into one (a patch).
+    writeFileSync(join(vol, 'f'), 'x'.repeat(3000));
     const io = new KubeIo(kc, { who: 'data-mover', clock });
-    const out = await runDataMover({ io, clock, namespace: 'velero', dataUpload: du.metadata!.name!, node: 'n', volumePath: '/', volumeMode: 'Filesystem', root: vol, writeTerminationMessage: () => undefined });
+    const out = await runDataMover({ io, clock, namespace: 'velero', dataUpload: du.metadata!.name!, node: 'n', volumePath: '/', volumeMode: 'Filesystem', root: vol, throughputBytesPerSecond: 6000, progressIntervalMs: 100, writeTerminationMessage: () => undefined });
     expect(out.exitCode).toBe(0);
     return [...io.cost.access];
   } finally {

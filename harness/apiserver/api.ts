@@ -5,6 +5,7 @@
 import type { Clock } from '../clock.ts';
 import { kubeTime } from '../clock.ts';
 import { randomUuid, type Random } from '../random.ts';
+import { decodeBuiltin } from './decode.ts';
 import { ApiError, errors } from './errors.ts';
 import { generateNameSuffix, validateObjectMetaNames } from './names.ts';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, supportsStrategicMerge } from './patch.ts';
@@ -236,7 +237,7 @@ export class KubeApi {
   // ---- writes ---------------------------------------------------------------------------
 
   create(info: ResourceInfo, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Stored {
-    const obj = this.checkBody(info, namespace, body, undefined);
+    const obj = this.checkBody(info, namespace, body, undefined, opts);
     const meta = obj.metadata;
     if (!meta.name && meta.generateName) {
       // As the real server: the prefix is cut to 58 characters so that the name fits 63.
@@ -251,11 +252,11 @@ export class KubeApi {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     delete meta.resourceVersion;
-    // Custom resources and CRDs track generation; the built-ins served here do not.
-    if (info.crd || groupResource(info.group, info.resource) === 'apiextensions.k8s.io/customresourcedefinitions') meta.generation = 1;
+    const strategy = strategyFor(groupResource(info.group, info.resource));
+    if (info.crd || strategy.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
     if (info.crd) this.prepareCustomResource(info, obj, undefined, opts);
-    else strategyFor(groupResource(info.group, info.resource)).prepareForCreate?.(obj);
+    else strategy.prepareForCreate?.(obj);
     this.validateKind(info, obj, undefined);
     // As the real server: an invalid object is 422 even when its name is taken.
     if (table.get(objectKey(meta.namespace, meta.name!))) throw errors.alreadyExists(info.group, info.resource, meta.name!);
@@ -274,7 +275,7 @@ export class KubeApi {
     const key = objectKey(info.namespaced ? namespace : undefined, name);
     const current = table.get(key);
     if (!current) throw errors.notFound(info.group, info.resource, name);
-    const obj = this.checkBody(info, namespace, body, name);
+    const obj = this.checkBody(info, namespace, body, name, opts);
     const sentRv = obj.metadata.resourceVersion;
     if (sentRv && sentRv !== current.obj.metadata.resourceVersion) {
       throw errors.staleUpdate(info.group, info.resource, name);
@@ -369,7 +370,7 @@ export class KubeApi {
       throw e;
     }
     if (!isObject(patched)) throw errors.badRequest('the patch did not produce an object');
-    const obj = this.checkBody(info, namespace, patched, name);
+    const obj = this.checkBody(info, namespace, patched, name, opts);
     const sentRv = obj.metadata.resourceVersion;
     if (sentRv && sentRv !== current.obj.metadata.resourceVersion) throw errors.staleUpdate(info.group, info.resource, name);
     return this.replace(info, table, current, obj, opts);
@@ -471,8 +472,11 @@ export class KubeApi {
 
   // ---- checks -----------------------------------------------------------------------------
 
-  /** Parses and checks the request body's identity: kind, apiVersion, name and namespace against the URL. */
-  private checkBody(info: ResourceInfo, namespace: string | undefined, body: unknown, urlName: string | undefined): KubeObject {
+  /**
+   * Parses and checks the request body's identity (kind, apiVersion, name and namespace against
+   * the URL); built-ins are then decoded as their Go types (wrong types 400, unknown fields dropped).
+   */
+  private checkBody(info: ResourceInfo, namespace: string | undefined, body: unknown, urlName: string | undefined, opts: WriteOptions): KubeObject {
     if (!isObject(body)) throw errors.badRequest('the request body must be a JSON object');
     const obj = structuredClone(body) as KubeObject;
     const expected = apiVersionOf(info);
@@ -505,7 +509,16 @@ export class KubeApi {
     } else {
       delete meta.namespace;
     }
+    if (!info.crd) this.reportUnknownFields(decodeBuiltin(info, obj), opts);
     return obj;
+  }
+
+  /** fieldValidation for the fields decoding or pruning dropped: Strict rejects them, Warn (the default) warns, Ignore is silent. */
+  private reportUnknownFields(paths: string[], opts: WriteOptions): void {
+    if (paths.length === 0) return;
+    const mode = opts.fieldValidation ?? 'Warn';
+    if (mode === 'Strict') throw errors.badRequest(`strict decoding error: ${paths.map((p) => `unknown field "${p}"`).join(', ')}`);
+    if (mode === 'Warn') for (const p of paths) opts.warnings?.push(`unknown field "${p}"`);
   }
 
   private validateMeta(info: ResourceInfo, obj: KubeObject): void {
@@ -541,14 +554,7 @@ export class KubeApi {
       if (obj.status === undefined) delete obj.status;
     }
     if (!info.schema) return;
-    const pruned = pruneUnknownFields(info.schema, obj);
-    if (pruned.length > 0) {
-      const mode = opts.fieldValidation ?? 'Warn';
-      if (mode === 'Strict') {
-        throw errors.badRequest(`strict decoding error: ${pruned.map((p) => `unknown field "${p}"`).join(', ')}`);
-      }
-      if (mode === 'Warn') for (const p of pruned) opts.warnings?.push(`unknown field "${p}"`);
-    }
+    this.reportUnknownFields(pruneUnknownFields(info.schema, obj), opts);
     applyDefaults(info.schema, obj);
   }
 

@@ -294,6 +294,61 @@ describe('what kubectl apply computes patches from', () => {
   });
 });
 
+describe('apps/v1 and rbac.authorization.k8s.io/v1', () => {
+  const resources = [
+    ...RESOURCES,
+    builtin('apps', 'v1', 'daemonsets', 'DaemonSet', true, ['status']),
+    builtin('apps', 'v1', 'deployments', 'Deployment', true, ['status']),
+    builtin('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
+    builtin('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
+  ];
+  const apps = openApiV3GroupVersion(resources, 'apis/apps/v1') as Doc;
+
+  it('types a workload template as the core/v1 PodTemplateSpec, with the Pod patch metadata', () => {
+    const s = apps.components.schemas;
+    for (const spec of ['DaemonSetSpec', 'DeploymentSpec']) {
+      expect(allRefs(s[`io.k8s.api.apps.v1.${spec}`].properties.template)).toEqual(['#/components/schemas/io.k8s.api.core.v1.PodTemplateSpec']);
+    }
+    expect(s['io.k8s.api.apps.v1.DeploymentSpec'].properties.strategy['x-kubernetes-patch-strategy']).toBe('retainKeys');
+    expect(s['io.k8s.api.core.v1.PodSpec'].properties.tolerations['x-kubernetes-list-type']).toBe('atomic');
+    expect(s['io.k8s.api.core.v1.PodSpec'].properties.tolerations).not.toHaveProperty('x-kubernetes-patch-strategy');
+    const ds = {
+      metadata: { name: 'node-agent', labels: { app: 'node-agent' } },
+      spec: {
+        selector: { matchLabels: { app: 'node-agent' } },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+        template: {
+          metadata: { labels: { app: 'node-agent' } },
+          spec: {
+            tolerations: [{ operator: 'Exists' }],
+            volumes: [{ name: 'pods', hostPath: { path: '/var/lib/kubelet/pods' } }],
+            containers: [{
+              name: 'node-agent', image: 'velero/velero:v1.16', args: ['node-agent', 'server'],
+              env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
+              ports: [{ containerPort: 8085, name: 'metrics' }],
+              volumeMounts: [{ name: 'pods', mountPath: '/host_pods', mountPropagation: 'HostToContainer' }],
+              resources: { requests: { cpu: '500m' } },
+            }],
+          },
+        },
+      },
+    };
+    expect(walk(apps, schemaForKind(apps, 'apps', 'v1', 'DaemonSet')!, ds)).toEqual(
+      ['volumes:name', 'containers:name', 'env:name', 'ports:containerPort', 'volumeMounts:mountPath'],
+    );
+  });
+
+  it('publishes the RBAC kinds, their rules replaced as a whole', () => {
+    const rbac = openApiV3GroupVersion(resources, 'apis/rbac.authorization.k8s.io/v1') as Doc;
+    expect(patchOpFor(rbac, 'ClusterRole')?.requestBody.content).toHaveProperty(['application/strategic-merge-patch+json']);
+    const rule = rbac.components.schemas['io.k8s.api.rbac.v1.PolicyRule'];
+    expect(rule.required).toEqual(['verbs']);
+    expect(rule.properties.verbs['x-kubernetes-list-type']).toBe('atomic');
+    expect(schemaForKind(rbac, 'rbac.authorization.k8s.io', 'v1', 'RoleBinding')!.properties.subjects.items)
+      .toEqual({ $ref: '#/components/schemas/io.k8s.api.rbac.v1.Subject' });
+  });
+});
+
 // A minimal protobuf wire-format reader, enough to check the encoded gnostic Document.
 type Field = { no: number; wire: number; value: Buffer | bigint };
 function fields(buf: Buffer): Field[] {

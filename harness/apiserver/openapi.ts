@@ -58,11 +58,15 @@ const mergeBy = (mergeKey: string, mapKeys = [mergeKey], strategy = 'merge'): Fi
   strategy, mergeKey, listType: 'map', mapKeys,
 });
 const conditions = mergeBy('type');
+
+const atomic: FieldMeta = { listType: 'atomic' };
+const atomics = (...fields: string[]): Record<string, FieldMeta> => Object.fromEntries(fields.map((f) => [f, atomic]));
 const containerLists: Record<string, FieldMeta> = {
   ports: mergeBy('containerPort', ['containerPort', 'protocol']),
   env: mergeBy('name'),
   volumeMounts: mergeBy('mountPath'),
   volumeDevices: mergeBy('devicePath'),
+  ...atomics('command', 'args', 'envFrom', 'resizePolicy'),
 };
 
 const PATCH_META: Record<string, Record<string, FieldMeta>> = {
@@ -70,6 +74,8 @@ const PATCH_META: Record<string, Record<string, FieldMeta>> = {
     ownerReferences: mergeBy('uid'),
     finalizers: { strategy: 'merge', listType: 'set' },
   },
+  LabelSelector: atomics('matchExpressions'),
+  LabelSelectorRequirement: atomics('values'),
   PodSpec: {
     volumes: mergeBy('name', ['name'], 'merge,retainKeys'),
     initContainers: mergeBy('name'),
@@ -81,9 +87,25 @@ const PATCH_META: Record<string, Record<string, FieldMeta>> = {
     schedulingGates: mergeBy('name'),
     resourceClaims: mergeBy('name', ['name'], 'merge,retainKeys'),
     nodeSelector: { mapType: 'atomic' },
+    ...atomics('tolerations', 'readinessGates'),
   },
   Container: containerLists,
   EphemeralContainer: containerLists,
+  PodSecurityContext: atomics('supplementalGroups', 'sysctls'),
+  Capabilities: atomics('add', 'drop'),
+  PodDNSConfig: atomics('nameservers', 'searches', 'options'),
+  NodeSelector: atomics('nodeSelectorTerms'),
+  NodeSelectorTerm: atomics('matchExpressions', 'matchFields'),
+  NodeSelectorRequirement: atomics('values'),
+  NodeAffinity: atomics('preferredDuringSchedulingIgnoredDuringExecution'),
+  PodAffinity: atomics('requiredDuringSchedulingIgnoredDuringExecution', 'preferredDuringSchedulingIgnoredDuringExecution'),
+  PodAntiAffinity: atomics('requiredDuringSchedulingIgnoredDuringExecution', 'preferredDuringSchedulingIgnoredDuringExecution'),
+  ExecAction: atomics('command'),
+  HTTPGetAction: atomics('httpHeaders'),
+  ConfigMapVolumeSource: atomics('items'),
+  SecretVolumeSource: atomics('items'),
+  DownwardAPIVolumeSource: atomics('items'),
+  ProjectedVolumeSource: atomics('sources'),
   ContainerStatus: { volumeMounts: mergeBy('mountPath'), allocatedResourcesStatus: mergeBy('name') },
   ResourceRequirements: { claims: { listType: 'map', mapKeys: ['name'] } },
   PodStatus: {
@@ -108,6 +130,13 @@ const PATCH_META: Record<string, Record<string, FieldMeta>> = {
   DaemonSetStatus: { conditions },
   ReplicaSetStatus: { conditions },
   StatefulSetStatus: { conditions },
+  PolicyRule: atomics('apiGroups', 'resources', 'resourceNames', 'nonResourceURLs', 'verbs'),
+  ClusterRole: atomics('rules'),
+  Role: atomics('rules'),
+  AggregationRule: atomics('clusterRoleSelectors'),
+  ClusterRoleBinding: atomics('subjects'),
+  RoleBinding: atomics('subjects'),
+  StorageClass: atomics('mountOptions', 'allowedTopologies'),
   CustomResourceDefinitionStatus: { conditions: { listType: 'map', mapKeys: ['type'] } },
 };
 
@@ -286,12 +315,26 @@ function registry(): BuiltinRegistry {
     builtins = new BuiltinRegistry();
     const reg = builtins;
     for (const cls of ['V1ObjectMeta', 'V1ListMeta', 'V1Status', 'V1DeleteOptions']) reg.define(cls, META);
+    // core/v1 types other groups embed: named for their own package, whichever kind reaches them first.
+    for (const cls of ['V1PodTemplateSpec', 'V1TopologySelectorTerm']) reg.define(cls, packageFor('', 'v1'));
     reg.defs.set(`${META}.Patch`, {
       type: 'object',
       description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.',
     });
   }
   return builtins;
+}
+
+/**
+ * The schema of a built-in kind as definitions: the kind's definition name and every built-in
+ * definition (properties refer to others by `$ref` or `allOf: [{$ref}]`). Undefined for kinds
+ * @kubernetes/client-node does not model.
+ */
+export function builtinKindSchema(group: string, version: string, kind: string): { name: string; defs: ReadonlyMap<string, Schema> } | undefined {
+  const cls = classFor(group, version, kind);
+  if (!cls) return undefined;
+  const reg = registry();
+  return { name: reg.define(cls, packageFor(group, version)), defs: reg.defs };
 }
 
 // ---------------------------------------------------------------------------------------------

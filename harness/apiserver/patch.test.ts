@@ -335,6 +335,76 @@ describe('applyStrategicMergePatch', () => {
     });
   });
 
+  it('merges a workload\'s pod template as a Pod: containers, env, mounts and volumes by key, tolerations replaced', () => {
+    const template = (spec: object) => ({ metadata: { labels: { app: 'node-agent' } }, spec });
+    const live = frozen({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'node-agent', namespace: 'velero' },
+      spec: {
+        selector: { matchLabels: { app: 'node-agent' } },
+        template: template({
+          tolerations: [{ key: 'a', operator: 'Exists' }, { key: 'b', operator: 'Exists' }],
+          volumes: [{ name: 'pods', hostPath: { path: '/var/lib/kubelet/pods', type: '' } }],
+          containers: [
+            { name: 'sidecar', image: 'sidecar:1' },
+            {
+              name: 'node-agent', image: 'velero:1',
+              env: [{ name: 'NODE_NAME', value: 'x' }, { name: 'LOG', value: 'info' }],
+              volumeMounts: [{ name: 'pods', mountPath: '/host_pods' }],
+            },
+          ],
+        }),
+      },
+      status: { numberReady: 3 },
+    });
+    // kubectl apply's patch: a new image, env LOG changed, a volume and its mount added, tolerations rewritten.
+    const patch = {
+      spec: {
+        template: {
+          spec: {
+            tolerations: [{ operator: 'Exists' }],
+            containers: [{
+              name: 'node-agent', image: 'velero:2',
+              '$setElementOrder/env': [{ name: 'NODE_NAME' }, { name: 'LOG' }],
+              env: [{ name: 'LOG', value: 'debug' }],
+              '$setElementOrder/volumeMounts': [{ mountPath: '/host_pods' }, { mountPath: '/host_plugins' }],
+              volumeMounts: [{ name: 'plugins', mountPath: '/host_plugins' }],
+            }],
+            '$setElementOrder/volumes': [{ name: 'pods' }, { name: 'plugins' }],
+            volumes: [{ name: 'plugins', hostPath: { path: '/var/lib/kubelet/plugins' } }],
+          },
+        },
+      },
+    };
+    for (const kind of ['DaemonSet', 'Deployment']) {
+      const out = applyStrategicMergePatch({ ...live, kind }, frozen(patch), kind) as any;
+      expect(out.spec.template.spec).toEqual({
+        tolerations: [{ operator: 'Exists' }],
+        volumes: [
+          { name: 'pods', hostPath: { path: '/var/lib/kubelet/pods', type: '' } },
+          { name: 'plugins', hostPath: { path: '/var/lib/kubelet/plugins' } },
+        ],
+        containers: [
+          { name: 'sidecar', image: 'sidecar:1' },
+          {
+            name: 'node-agent', image: 'velero:2',
+            env: [{ name: 'NODE_NAME', value: 'x' }, { name: 'LOG', value: 'debug' }],
+            volumeMounts: [{ name: 'pods', mountPath: '/host_pods' }, { name: 'plugins', mountPath: '/host_plugins' }],
+          },
+        ],
+      });
+      expect(out.spec.selector).toEqual(live.spec.selector);
+      expect(out.status).toEqual(live.status);
+    }
+  });
+
+  it('replaces RBAC rules and subjects as a whole', () => {
+    const role = frozen({ kind: 'Role', metadata: { name: 'r' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }, { apiGroups: [''], resources: ['nodes'], verbs: ['list'] }] });
+    const out = applyStrategicMergePatch(role, { rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }] }, 'Role');
+    expect(out).toEqual({ ...role, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }] });
+  });
+
   it('orders server-only items by the live list as upstream mutates it', () => {
     // Upstream deletes and appends in place on the live list, so "c" is ordered against "d"
     // where "a" used to be (k8s.io/apimachinery strategicpatch test "add map and delete map").
@@ -417,6 +487,14 @@ describe('supportsStrategicMerge', () => {
     ['PersistentVolume', true],
     ['Lease', true],
     ['Event', true],
+    ['StorageClass', true],
+    ['CustomResourceDefinition', true],
+    ['DaemonSet', true],
+    ['Deployment', true],
+    ['ClusterRole', true],
+    ['ClusterRoleBinding', true],
+    ['Role', true],
+    ['RoleBinding', true],
     ['DataUpload', false],
     ['VolumeSnapshot', false],
   ] as const)('%s: %s', (kind, supported) => {

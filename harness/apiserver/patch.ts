@@ -413,7 +413,7 @@ export function applyMergePatch(doc: unknown, patch: unknown): unknown {
 
 /**
  * The patchStrategy / patchMergeKey struct tags of the Go types behind the kinds this server
- * serves (k8s.io/api core/v1 and coordination/v1, apimachinery's ObjectMeta), per struct and JSON
+ * serves (k8s.io/api core/v1, apps/v1, rbac/v1, storage/v1 and coordination/v1, apimachinery's ObjectMeta), per struct and JSON
  * field. `of` names the struct of a nested object or list element where that struct has tagged
  * fields itself. A list without a patchStrategy is replaced wholesale, a map is merged: neither
  * needs an entry. Lists whose tags belong to alpha features past 1.33 are left out.
@@ -479,10 +479,31 @@ const STRUCT_TAGS: Record<string, Record<string, { patchStrategy?: string; patch
   ConfigMap: { metadata: { of: 'ObjectMeta' } },
   Event: { metadata: { of: 'ObjectMeta' } },
   Lease: { metadata: { of: 'ObjectMeta' } },
+  StorageClass: { metadata: { of: 'ObjectMeta' } },
+  CustomResourceDefinition: { metadata: { of: 'ObjectMeta' } },
+
+  // apps/v1: the pod template merges as a Pod's metadata and spec do. DeploymentSpec.strategy is
+  // retainKeys, which needs no metadata server side.
+  PodTemplateSpec: { metadata: { of: 'ObjectMeta' }, spec: { of: 'PodSpec' } },
+  DaemonSet: { metadata: { of: 'ObjectMeta' }, spec: { of: 'DaemonSetSpec' }, status: { of: 'DaemonSetStatus' } },
+  DaemonSetSpec: { template: { of: 'PodTemplateSpec' } },
+  DaemonSetStatus: { conditions: { patchStrategy: 'merge', patchMergeKey: 'type' } },
+  Deployment: { metadata: { of: 'ObjectMeta' }, spec: { of: 'DeploymentSpec' }, status: { of: 'DeploymentStatus' } },
+  DeploymentSpec: { template: { of: 'PodTemplateSpec' } },
+  DeploymentStatus: { conditions: { patchStrategy: 'merge', patchMergeKey: 'type' } },
+
+  // rbac/v1: rules and subjects carry no patchStrategy: replaced wholesale.
+  ClusterRole: { metadata: { of: 'ObjectMeta' } },
+  ClusterRoleBinding: { metadata: { of: 'ObjectMeta' } },
+  Role: { metadata: { of: 'ObjectMeta' } },
+  RoleBinding: { metadata: { of: 'ObjectMeta' } },
 };
 
 /** Kinds whose Go type is a top-level entry of STRUCT_TAGS. */
-const KINDS = new Set(['Pod', 'Node', 'Namespace', 'PersistentVolumeClaim', 'PersistentVolume', 'ServiceAccount', 'ConfigMap', 'Event', 'Lease']);
+const KINDS = new Set([
+  'Pod', 'Node', 'Namespace', 'PersistentVolumeClaim', 'PersistentVolume', 'ServiceAccount', 'ConfigMap', 'Event', 'Lease',
+  'StorageClass', 'CustomResourceDefinition', 'DaemonSet', 'Deployment', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding',
+]);
 
 interface FieldMeta {
   /** patchStrategy includes "merge" (retainKeys needs no metadata on the server side). */

@@ -211,6 +211,168 @@ describe('custom resources', () => {
   });
 });
 
+describe('apps/v1 workloads', () => {
+  const dss = '/apis/apps/v1/namespaces/default/daemonsets';
+  const deploys = '/apis/apps/v1/namespaces/default/deployments';
+  const merge = { 'Content-Type': 'application/merge-patch+json' };
+  const strategic = { 'Content-Type': 'application/strategic-merge-patch+json' };
+  const workload = (kind: 'DaemonSet' | 'Deployment', name: string, labels = { app: name }) => ({
+    apiVersion: 'apps/v1',
+    kind,
+    metadata: { name },
+    spec: {
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels }, spec: { containers: [{ name: 'main', image: 'velero/velero:v1.16', ports: [{ containerPort: 8085 }] }] } },
+    },
+  });
+
+  it('are stored with the defaults a real server sets, status zeroed, generation 1', async () => {
+    const ds = (await call('POST', dss, workload('DaemonSet', 'node-agent'))).json;
+    expect(ds.metadata.generation).toBe(1);
+    expect(ds.spec).toMatchObject({ revisionHistoryLimit: 10, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } } });
+    expect(ds.spec.template.spec).toMatchObject({ restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', terminationGracePeriodSeconds: 30, schedulerName: 'default-scheduler' });
+    expect(ds.spec.template.spec.containers[0]).toMatchObject({ imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: 8085, protocol: 'TCP' }] });
+    // Admission defaults of pods are not a template's.
+    expect(ds.spec.template.spec).not.toHaveProperty('tolerations');
+    expect(ds.status).toEqual({ currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 });
+    const deploy = (await call('POST', deploys, workload('Deployment', 'velero'))).json;
+    expect(deploy.spec).toMatchObject({
+      replicas: 1, revisionHistoryLimit: 10, progressDeadlineSeconds: 600,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } },
+    });
+    expect(deploy.status).toEqual({});
+  });
+
+  it('bump generation on spec changes (and a Deployment\'s annotations), keep status but through /status', async () => {
+    await call('POST', dss, workload('DaemonSet', 'gen'));
+    const labelled = (await call('PATCH', `${dss}/gen`, { metadata: { labels: { a: 'b' } }, status: { numberReady: 9 } }, merge)).json;
+    expect(labelled.metadata.generation).toBe(1);
+    expect(labelled.status.numberReady).toBe(0);
+    const patched = (await call('PATCH', `${dss}/gen`, { spec: { template: { spec: { containers: [{ name: 'main', image: 'velero/velero:v1.17' }] } } } }, strategic)).json;
+    expect(patched.metadata.generation).toBe(2);
+    expect(patched.spec.template.spec.containers).toEqual([expect.objectContaining({ name: 'main', image: 'velero/velero:v1.17', ports: [{ containerPort: 8085, protocol: 'TCP' }] })]);
+    const status = await call('PATCH', `${dss}/gen/status`, { status: { desiredNumberScheduled: 3, numberReady: 3, observedGeneration: 2 } }, merge);
+    expect(status.json.status).toMatchObject({ desiredNumberScheduled: 3, numberReady: 3, observedGeneration: 2 });
+    expect(status.json.metadata.generation).toBe(2);
+    await call('POST', deploys, workload('Deployment', 'gen'));
+    const annotated = (await call('PATCH', `${deploys}/gen`, { metadata: { annotations: { a: 'b' } } }, merge)).json;
+    expect(annotated.metadata.generation).toBe(2);
+  });
+
+  it.each([
+    ['a selector that does not match the template labels', workload('DaemonSet', 'mismatch', { app: 'other' }),
+      'DaemonSet.apps "mismatch" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"other"}: `selector` does not match template `labels`'],
+    ['no selector', { ...workload('DaemonSet', 'noselector'), spec: { template: workload('DaemonSet', 'noselector').spec.template } },
+      'DaemonSet.apps "noselector" is invalid: [spec.selector: Required value, spec.template.metadata.labels: Invalid value: map[string]string{"app":"noselector"}: `selector` does not match template `labels`]'],
+    ['a template without containers', { ...workload('DaemonSet', 'empty'), spec: { ...workload('DaemonSet', 'empty').spec, template: { metadata: { labels: { app: 'empty' } }, spec: {} } } },
+      'DaemonSet.apps "empty" is invalid: spec.template.spec.containers: Required value'],
+  ])('reject %s with 422 naming the field', async (_what, body, message) => {
+    const r = await call('POST', dss, body);
+    expect(r.status).toBe(422);
+    expect(r.json.message).toBe(message);
+    expect((await call('GET', `${dss}/${body.metadata.name}`)).status).toBe(404);
+  });
+
+  it('may not change their selector', async () => {
+    await call('POST', deploys, workload('Deployment', 'immutable'));
+    const r = await call('PATCH', `${deploys}/immutable`, { spec: { selector: { matchLabels: { app: 'x' } }, template: { metadata: { labels: { app: 'x' } } } } }, strategic);
+    expect(r.status).toBe(422);
+    expect(r.json.details.causes).toEqual([{
+      reason: 'FieldValueInvalid',
+      field: 'spec.selector',
+      message: 'Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"x"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable',
+    }]);
+  });
+
+  it('dryRun=All creates, replaces and patches (strategic, as kubectl apply) without storing anything', async () => {
+    const before = await stateFingerprint();
+    const created = await call('POST', `${dss}?dryRun=All`, workload('DaemonSet', 'dry'));
+    expect(created.status).toBe(201);
+    expect(created.json.spec.updateStrategy.type).toBe('RollingUpdate');
+    expect(await stateFingerprint()).toBe(before);
+    expect((await call('GET', `${dss}/dry`)).status).toBe(404);
+
+    const live = (await call('POST', dss, workload('DaemonSet', 'dry'))).json;
+    const stored = await stateFingerprint();
+    const image = (r: { json: any }) => r.json.spec.template.spec.containers[0].image;
+    const patched = await call('PATCH', `${dss}/dry?dryRun=All&fieldValidation=Strict`, { spec: { template: { spec: { containers: [{ name: 'main', image: 'velero/velero:v2' }] } } } }, strategic);
+    expect(patched.status).toBe(200);
+    expect(image(patched)).toBe('velero/velero:v2');
+    expect(patched.json.metadata.generation).toBe(2);
+    const replaced = await call('PUT', `${dss}/dry?dryRun=All`, { ...live, metadata: { ...live.metadata, labels: { dry: 'run' } } });
+    expect(replaced.json.metadata.labels).toEqual({ dry: 'run' });
+    expect(await stateFingerprint()).toBe(stored);
+    const now = await call('GET', `${dss}/dry`);
+    expect([image(now), now.json.metadata.generation, now.json.metadata.labels]).toEqual(['velero/velero:v1.16', 1, undefined]);
+  });
+});
+
+describe('built-in field validation (kubectl sends fieldValidation=Strict)', () => {
+  const dss = '/apis/apps/v1/namespaces/default/daemonsets';
+  const ds = (name: string, container: Record<string, unknown>) => ({
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name },
+    spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'main', image: 'i', ...container }] } } },
+  });
+
+  it('Strict rejects an unknown field with 400 naming its path; Warn drops it with a warning; Ignore drops it silently', async () => {
+    const strict = await call('POST', `${dss}?fieldValidation=Strict`, ds('strict', { imagePulPolicy: 'Never' }));
+    expect(strict.status).toBe(400);
+    expect(strict.json.message).toBe('strict decoding error: unknown field "spec.template.spec.containers[0].imagePulPolicy"');
+    expect((await call('GET', `${dss}/strict`)).status).toBe(404);
+    const warned = await call('POST', dss, ds('warned', { imagePulPolicy: 'Never' }));
+    expect(warned.status).toBe(201);
+    expect(warned.headers.get('warning')).toContain('unknown field \\"spec.template.spec.containers[0].imagePulPolicy\\"');
+    expect(warned.json.spec.template.spec.containers[0]).not.toHaveProperty('imagePulPolicy');
+    const ignored = await call('POST', `${dss}?fieldValidation=Ignore`, ds('ignored', { imagePulPolicy: 'Never' }));
+    expect([ignored.status, ignored.headers.get('warning')]).toEqual([201, null]);
+  });
+
+  it('applies to every built-in, patches included', async () => {
+    await call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'strict' }, data: { a: '1' } });
+    const p = await call('PATCH', '/api/v1/namespaces/default/configmaps/strict?fieldValidation=Strict', { datta: { b: '2' } }, { 'Content-Type': 'application/merge-patch+json' });
+    expect([p.status, p.json.message]).toEqual([400, 'strict decoding error: unknown field "datta"']);
+  });
+
+  it('a value of the wrong type is a 400 naming the field', async () => {
+    const r = await call('POST', `${dss}?fieldValidation=Strict`, ds('typed', { ports: [{ containerPort: '8085' }] }));
+    expect(r.status).toBe(400);
+    expect(r.json.message).toBe('DaemonSet in version "v1" cannot be handled as a DaemonSet: json: cannot unmarshal string into Go struct field ContainerPort.spec.template.spec.containers.ports.containerPort of type int32');
+  });
+});
+
+describe('rbac.authorization.k8s.io/v1', () => {
+  const rbac = '/apis/rbac.authorization.k8s.io/v1';
+  const clusterRole = (name: string, rules: object[]) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name }, rules });
+
+  it('stores roles with path-segment names (system:...) and rejects a rule without verbs', async () => {
+    const ok = await call('POST', `${rbac}/clusterroles`, clusterRole('system:node-agent', [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }]));
+    expect(ok.status).toBe(201);
+    const bad = await call('POST', `${rbac}/namespaces/default/roles`, { ...clusterRole('no-verbs', [{ apiGroups: [''], resources: ['pods'] }]), kind: 'Role' });
+    expect(bad.status).toBe(422);
+    expect(bad.json.message).toBe('Role.rbac.authorization.k8s.io "no-verbs" is invalid: rules[0].verbs: Required value: verbs must contain at least one value');
+  });
+
+  it('defaults the roleRef apiGroup, checks subjects, and may not change roleRef', async () => {
+    const body = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'node-agent' },
+      roleRef: { kind: 'ClusterRole', name: 'system:node-agent' },
+      subjects: [{ kind: 'ServiceAccount', name: 'velero', namespace: 'velero' }, { kind: 'User', name: 'alice' }],
+    };
+    const created = (await call('POST', `${rbac}/clusterrolebindings`, body)).json;
+    expect(created.roleRef.apiGroup).toBe('rbac.authorization.k8s.io');
+    expect(created.subjects[1].apiGroup).toBe('rbac.authorization.k8s.io');
+    const changed = await call('PATCH', `${rbac}/clusterrolebindings/node-agent`, { roleRef: { name: 'other' } }, { 'Content-Type': 'application/strategic-merge-patch+json' });
+    expect(changed.status).toBe(422);
+    expect(changed.json.message).toBe('ClusterRoleBinding.rbac.authorization.k8s.io "node-agent" is invalid: roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"ClusterRole", Name:"other"}: cannot change roleRef');
+    const noNamespace = await call('POST', `${rbac}/clusterrolebindings`, { ...body, metadata: { name: 'b2' }, roleRef: { ...body.roleRef, kind: 'Role' }, subjects: [{ kind: 'ServiceAccount', name: 'velero' }] });
+    expect(noNamespace.json.details.causes.map((c: { field: string }) => c.field)).toEqual(['roleRef.kind', 'subjects[0].namespace']);
+  });
+});
+
 describe('garbage collection and discovery', () => {
   it('foreground deletion removes dependents before the owner', async () => {
     const cms = '/api/v1/namespaces/default/configmaps';
@@ -226,7 +388,10 @@ describe('garbage collection and discovery', () => {
 
   it('discovery lists the CRDs and subresources', async () => {
     const groups = (await call('GET', '/apis')).json.groups.map((g: { name: string }) => g.name);
-    expect(groups).toEqual(expect.arrayContaining(['velero.io', 'snapshot.storage.k8s.io', 'apiextensions.k8s.io', 'coordination.k8s.io']));
+    expect(groups).toEqual(expect.arrayContaining(['velero.io', 'snapshot.storage.k8s.io', 'apiextensions.k8s.io', 'coordination.k8s.io', 'apps', 'rbac.authorization.k8s.io']));
+    const apps = (await call('GET', '/apis/apps/v1')).json.resources;
+    expect(apps.find((r: { name: string }) => r.name === 'daemonsets')).toMatchObject({ namespaced: true, shortNames: ['ds'], categories: ['all'] });
+    expect(apps.map((r: { name: string }) => r.name)).toEqual(['daemonsets', 'daemonsets/status', 'deployments', 'deployments/status']);
     const core = (await call('GET', '/api/v1')).json.resources.map((r: { name: string }) => r.name);
     expect(core).toEqual(expect.arrayContaining(['pods', 'pods/status', 'pods/binding', 'pods/eviction', 'nodes/status', 'namespaces/finalize']));
     const snap = (await call('GET', '/apis/snapshot.storage.k8s.io/v1')).json.resources;

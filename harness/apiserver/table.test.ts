@@ -313,6 +313,47 @@ describe('other built-in printers', () => {
     }))).toEqual(['standard (default)', 'csi.x', 'Delete', 'Immediate', false, '5m12s']);
   });
 
+  it('daemonsets and deployments: counts from status, containers, images and selector from the spec', () => {
+    const columns = (r: ResourceInfo) => toTable(r, [], NOW, {}).columnDefinitions.map((c) => c.name);
+    const row = (r: ResourceInfo, o: KubeObject) => toTable(r, [o], NOW, {}).rows[0].cells;
+    const template = {
+      metadata: { labels: { app: 'a' } },
+      spec: { nodeSelector: { zone: 'b', os: 'linux' }, containers: [{ name: 'main', image: 'velero:1' }, { name: 'side', image: 'proxy:2' }] },
+    };
+    const selector = { matchLabels: { app: 'a' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['y', 'x'] }, { key: 'canary', operator: 'DoesNotExist' }] };
+    const ds = builtin('apps', 'v1', 'daemonsets', 'DaemonSet');
+    expect(columns(ds)).toEqual(['Name', 'Desired', 'Current', 'Ready', 'Up-to-date', 'Available', 'Node Selector', 'Age', 'Containers', 'Images', 'Selector']);
+    expect(row(ds, obj('node-agent', {
+      spec: { selector, template },
+      status: { desiredNumberScheduled: 3, currentNumberScheduled: 3, numberReady: 2, updatedNumberScheduled: 1 },
+    }))).toEqual(['node-agent', 3, 3, 2, 1, 0, 'os=linux,zone=b', '5m12s', 'main,side', 'velero:1,proxy:2', 'app=a,!canary,tier in (x,y)']);
+    expect(row(ds, obj('bare', { spec: {} }))).toEqual(['bare', 0, 0, 0, 0, 0, '<none>', '5m12s', '', '', '<none>']);
+    const deploy = builtin('apps', 'v1', 'deployments', 'Deployment');
+    expect(columns(deploy)).toEqual(['Name', 'Ready', 'Up-to-date', 'Available', 'Age', 'Containers', 'Images', 'Selector']);
+    expect(row(deploy, obj('web', { spec: { replicas: 3, selector, template }, status: { readyReplicas: 1, updatedReplicas: 2, availableReplicas: 1 } })))
+      .toEqual(['web', '1/3', 2, 1, '5m12s', 'main,side', 'velero:1,proxy:2', 'app=a,!canary,tier in (x,y)']);
+  });
+
+  it('role bindings print the role and, wide, their subjects by kind; roles print Name and Created At', () => {
+    const binding = obj('b', {
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [
+        { kind: 'ServiceAccount', name: 'velero', namespace: 'velero' },
+        { kind: 'User', name: 'alice' },
+        { kind: 'User', name: 'bob' },
+        { kind: 'Group', name: 'ops' },
+      ],
+    });
+    for (const [resource, kind] of [['rolebindings', 'RoleBinding'], ['clusterrolebindings', 'ClusterRoleBinding']]) {
+      const t = toTable(builtin('rbac.authorization.k8s.io', 'v1', resource, kind), [binding], NOW, {});
+      expect(t.columnDefinitions.map((c) => [c.name, c.priority])).toEqual([['Name', 0], ['Role', 0], ['Age', 0], ['Users', 1], ['Groups', 1], ['ServiceAccounts', 1]]);
+      expect(t.rows[0].cells).toEqual(['b', 'ClusterRole/view', '5m12s', 'alice, bob', 'ops', 'velero/velero']);
+    }
+    const role = toTable(builtin('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false), [obj('view', {}, { creationTimestamp: '2025-05-01T10:00:00Z' })], NOW, {});
+    expect(role.columnDefinitions.map((c) => [c.name, c.type])).toEqual([['Name', 'string'], ['Created At', 'date']]);
+    expect(role.rows[0].cells).toEqual(['view', '2025-05-01T10:00:00Z']);
+  });
+
   it('customresourcedefinitions and unprinted built-ins use the default convertor (Name, Created At)', () => {
     const crds = builtin('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false);
     const table = toTable(crds, [obj('datauploads.velero.io', {}, { creationTimestamp: '2025-05-01T10:00:00.123Z' })], NOW, {});
@@ -332,6 +373,7 @@ describe('other built-in printers', () => {
       'Name', 'Ready', 'Status', 'Restarts', 'Age', 'IP', 'Node', 'Nominated Node', 'Readiness Gates',
     ]);
     expect(builtinPrinterColumns('', 'nodes')?.find((c) => c.name === 'Status')?.jsonPath).toContain('Ready');
-    expect(builtinPrinterColumns('apps', 'deployments')).toBeUndefined();
+    expect(builtinPrinterColumns('apps', 'deployments')?.map((c) => c.name)).toEqual(['Name', 'Ready', 'Up-to-date', 'Available', 'Age', 'Containers', 'Images', 'Selector']);
+    expect(builtinPrinterColumns('apps', 'replicasets')).toBeUndefined();
   });
 });

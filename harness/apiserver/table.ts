@@ -703,6 +703,97 @@ const storageClassPrinter: BuiltinPrinter = {
   ],
 };
 
+// Workloads (apps/v1) --------------------------------------------------------------------------
+
+const int = (v: unknown) => (typeof v === 'number' ? Math.trunc(v) : 0);
+/** layoutContainerCells: names and images of the template's containers, comma-joined. */
+const templateContainers = (o: Obj, field: 'name' | 'image') =>
+  ((o.spec?.template?.spec?.containers ?? []) as any[]).map((c) => str(c?.[field])).join(',');
+
+/** labels.Selector.String() of a LabelSelector: requirements sorted by key; undefined when it is invalid. */
+function labelSelectorString(sel: unknown): string | undefined {
+  if (!isObject(sel)) return '';
+  const reqs: [string, string][] = Object.entries((sel.matchLabels ?? {}) as Record<string, string>).map(([k, v]) => [k, `${k}=${v}`]);
+  for (const e of (sel.matchExpressions ?? []) as any[]) {
+    const values = [...new Set<string>(e?.values ?? [])].sort().join(',');
+    const text = { In: `${e?.key} in (${values})`, NotIn: `${e?.key} notin (${values})`, Exists: `${e?.key}`, DoesNotExist: `!${e?.key}` }[String(e?.operator)];
+    if (text === undefined) return undefined;
+    reqs.push([String(e.key), text]);
+  }
+  return reqs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t).join(',');
+}
+
+/** labels.FormatLabels: sorted k=v pairs, "<none>" when empty. */
+const formatLabels = (m: unknown) =>
+  isObject(m) && Object.keys(m).length ? Object.keys(m).sort().map((k) => `${k}=${m[k]}`).join(',') : '<none>';
+
+const CONTAINERS_DOC = 'Names of each container in the template.';
+const IMAGES_DOC = 'Images referenced by each container in the template.';
+
+const daemonSetPrinter: BuiltinPrinter = {
+  columns: [
+    nameCell,
+    col('Desired', 'integer', 'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).',
+      '.status.desiredNumberScheduled', (o) => int(o.status?.desiredNumberScheduled)),
+    col('Current', 'integer', 'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.',
+      '.status.currentNumberScheduled', (o) => int(o.status?.currentNumberScheduled)),
+    col('Ready', 'integer', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.',
+      '.status.numberReady', (o) => int(o.status?.numberReady)),
+    col('Up-to-date', 'integer', 'The total number of nodes that are running updated daemon pod',
+      '.status.updatedNumberScheduled', (o) => int(o.status?.updatedNumberScheduled)),
+    col('Available', 'integer', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)',
+      '.status.numberAvailable', (o) => int(o.status?.numberAvailable)),
+    col('Node Selector', 'string', "NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node.",
+      '.spec.template.spec.nodeSelector', (o) => formatLabels(o.spec?.template?.spec?.nodeSelector)),
+    ageCell,
+    col('Containers', 'string', CONTAINERS_DOC, '.spec.template.spec.containers[*].name', (o) => templateContainers(o, 'name'), 1),
+    col('Images', 'string', IMAGES_DOC, '.spec.template.spec.containers[*].image', (o) => templateContainers(o, 'image'), 1),
+    col('Selector', 'string', 'A label query over pods that are managed by the daemon set.', '.spec.selector',
+      (o) => { const s = labelSelectorString(o.spec?.selector); return s === undefined ? '<error>' : s || '<none>'; }, 1),
+  ],
+};
+
+const deploymentPrinter: BuiltinPrinter = {
+  columns: [
+    nameCell,
+    col('Ready', 'string', 'Number of the pod with ready state', '.status.readyReplicas',
+      (o) => `${int(o.status?.readyReplicas)}/${int(o.spec?.replicas)}`),
+    col('Up-to-date', 'string', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.',
+      '.status.updatedReplicas', (o) => int(o.status?.updatedReplicas)),
+    col('Available', 'string', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.',
+      '.status.availableReplicas', (o) => int(o.status?.availableReplicas)),
+    ageCell,
+    col('Containers', 'string', CONTAINERS_DOC, '.spec.template.spec.containers[*].name', (o) => templateContainers(o, 'name'), 1),
+    col('Images', 'string', IMAGES_DOC, '.spec.template.spec.containers[*].image', (o) => templateContainers(o, 'image'), 1),
+    col('Selector', 'string', 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.',
+      '.spec.selector', (o) => labelSelectorString(o.spec?.selector) ?? '<invalid>', 1),
+  ],
+};
+
+// RBAC -----------------------------------------------------------------------------------------
+// Roles and ClusterRoles print Name and Created At, which is the default convertor's table.
+
+/** rbac.SubjectsStrings: users, groups and service accounts ("namespace/name") of a binding. */
+function subjects(o: Obj, kind: 'User' | 'Group' | 'ServiceAccount'): string {
+  return ((o.subjects ?? []) as any[])
+    .filter((s) => s?.kind === kind)
+    .map((s) => (kind === 'ServiceAccount' ? `${str(s.namespace)}/${str(s.name)}` : str(s.name)))
+    .join(', ');
+}
+
+function bindingPrinter(what: 'roleBinding' | 'clusterRoleBinding', roleRefDoc: string): BuiltinPrinter {
+  return {
+    columns: [
+      nameCell,
+      col('Role', 'string', roleRefDoc, '.roleRef', (o) => `${str(o.roleRef?.kind)}/${str(o.roleRef?.name)}`),
+      ageCell,
+      col('Users', 'string', `Users in the ${what}`, '.subjects', (o) => subjects(o, 'User'), 1),
+      col('Groups', 'string', `Groups in the ${what}`, '.subjects', (o) => subjects(o, 'Group'), 1),
+      col('ServiceAccounts', 'string', `ServiceAccounts in the ${what}`, '.subjects', (o) => subjects(o, 'ServiceAccount'), 1),
+    ],
+  };
+}
+
 // Events ---------------------------------------------------------------------------------------
 
 /** events.k8s.io/v1 fields mapped onto core/v1 names, as the apiserver's internal type does. */
@@ -827,6 +918,12 @@ const BUILTIN_PRINTERS: Record<string, BuiltinPrinter> = {
   '/serviceaccounts': serviceAccountPrinter,
   'coordination.k8s.io/leases': leasePrinter,
   'storage.k8s.io/storageclasses': storageClassPrinter,
+  'apps/daemonsets': daemonSetPrinter,
+  'apps/deployments': deploymentPrinter,
+  'rbac.authorization.k8s.io/rolebindings': bindingPrinter('roleBinding',
+    'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.'),
+  'rbac.authorization.k8s.io/clusterrolebindings': bindingPrinter('clusterRoleBinding',
+    'RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.'),
 };
 
 /**

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const objectsFile = join(repoRoot, 'harness', 'cluster', 'testdata', 'objects.yaml');
+const workloadsFile = join(repoRoot, 'harness', 'cluster', 'testdata', 'workloads.yaml');
 
 function findKubectls(): string[] {
   const found: string[] = [];
@@ -189,6 +190,67 @@ describe.skipIf(kubectls.length === 0).each(kubectls.map((k, i) => [k.split('/')
     } finally {
       watcher.kill();
     }
+  });
+
+  it('applies DaemonSets, Deployments and RBAC: a server dry run stores nothing, then for real, then again unchanged', () => {
+    const wns = `${ns}-velero`;
+    // Cluster-scoped names get the kubectl's index too, so the versions do not see each other's.
+    const workloads = (sedExtra: string[] = []) =>
+      spawnSync('sed', ['-e', `s/namespace: velero$/namespace: ${wns}/`, '-e', `s/velero-node-agent$/velero-node-agent-${index}/`, ...sedExtra, workloadsFile], { encoding: 'utf8' }).stdout;
+    const names = [
+      'serviceaccount/velero', `clusterrole.rbac.authorization.k8s.io/velero-node-agent-${index}`,
+      `clusterrolebinding.rbac.authorization.k8s.io/velero-node-agent-${index}`, 'role.rbac.authorization.k8s.io/velero-config',
+      'rolebinding.rbac.authorization.k8s.io/velero-config', 'daemonset.apps/node-agent', 'deployment.apps/velero',
+    ];
+    kubectl(bin, ['create', 'namespace', wns]);
+
+    const dry = kubectl(bin, ['apply', '--dry-run=server', '-f', '-'], workloads());
+    for (const n of names) expect(dry).toContain(`${n} created (server dry run)`);
+    expect(kubectlFails(bin, ['get', 'clusterrole', `velero-node-agent-${index}`])).toContain('not found');
+    expect(kubectl(bin, ['get', 'ds,deploy,role,rolebinding', '-n', wns, '-o', 'name'])).toBe('');
+    expect(kubectlFails(bin, ['get', 'sa', 'velero', '-n', wns])).toContain('not found');
+
+    const real = kubectl(bin, ['apply', '-f', '-'], workloads());
+    for (const n of names) expect(real).toContain(`${n} created`);
+    const again = kubectl(bin, ['apply', '-f', '-'], workloads());
+    for (const n of names) expect(again).toContain(`${n} unchanged`);
+
+    // A new image: the dry run says configured and changes nothing, the real apply bumps the generation.
+    const newImage = ['-e', 's|image: velero/velero:v1.16.1|image: velero/velero:v1.17.0|'];
+    expect(kubectl(bin, ['apply', '--dry-run=server', '-f', '-'], workloads(newImage))).toContain('daemonset.apps/node-agent configured (server dry run)');
+    const image = () => kubectl(bin, ['get', 'ds', 'node-agent', '-n', wns, '-o', 'jsonpath={.metadata.generation} {.spec.template.spec.containers[0].image}']);
+    expect(image()).toBe('1 velero/velero:v1.16.1');
+    expect(kubectl(bin, ['apply', '-f', '-'], workloads(newImage))).toContain('daemonset.apps/node-agent configured');
+    expect(image()).toBe('2 velero/velero:v1.17.0');
+
+    const got = kubectl(bin, ['get', 'ds,deploy,role,rolebinding', '-n', wns]);
+    expect(got).toMatch(/NAME\s+DESIRED\s+CURRENT\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+NODE SELECTOR\s+AGE/);
+    expect(got).toMatch(/daemonset.apps\/node-agent\s+0\s+0\s+0\s+0\s+0\s+kubernetes.io\/os=linux/);
+    expect(got).toMatch(/deployment.apps\/velero\s+0\/1\s+0\s+0/);
+    expect(got).toMatch(/role.rbac.authorization.k8s.io\/velero-config\s+\d{4}-\d\d-\d\dT/);
+    expect(got).toMatch(/rolebinding.rbac.authorization.k8s.io\/velero-config\s+Role\/velero-config/);
+    const bindings = kubectl(bin, ['get', 'clusterrolebinding', `velero-node-agent-${index}`, '-o', 'wide']);
+    expect(bindings).toMatch(new RegExp(`velero-node-agent-${index}\\s+ClusterRole/velero-node-agent-${index}\\s+\\S+\\s+${wns}/velero`));
+    expect(kubectl(bin, ['get', 'deploy', 'velero', '-n', wns, '-o', 'jsonpath={.spec.strategy.rollingUpdate.maxSurge}'])).toBe('25%');
+  });
+
+  it('refuses a workload whose selector does not match its template, or with an unknown field, naming the field', () => {
+    const ds = (labels: string, extra = '') => [
+      'apiVersion: apps/v1', 'kind: DaemonSet', 'metadata: {name: bad}', 'spec:', '  selector: {matchLabels: {name: bad}}',
+      '  template:', `    metadata: {labels: ${labels}}`, '    spec:', '      containers:', `      - {name: c, image: busybox${extra}}`, '',
+    ].join('\n');
+    const mismatch = kubectlFails(bin, ['apply', '-n', ns, '-f', '-'], ds('{name: other}'));
+    expect(mismatch).toContain('spec.template.metadata.labels: Invalid value: map[string]string{"name":"other"}: `selector` does not match template `labels`');
+    const unknown = kubectlFails(bin, ['apply', '--dry-run=server', '-n', ns, '-f', '-'], ds('{name: bad}', ', imagePulPolicy: Never'));
+    expect(unknown).toContain('unknown field "spec.template.spec.containers[0].imagePulPolicy"');
+    expect(kubectlFails(bin, ['get', 'ds', 'bad', '-n', ns])).toContain('not found');
+  });
+
+  it('explains the fields of a DaemonSet\'s pod template', () => {
+    const out = kubectl(bin, ['explain', 'daemonset.spec.template.spec.containers']);
+    expect(out).toMatch(/KIND:\s+DaemonSet/);
+    expect(out).toMatch(/containers\s+<\[\](Container|Object)>/);
+    expect(out).toContain('List of containers belonging to the pod.');
   });
 
   it('deletes by name and from YAML; a deleted namespace takes its objects with it', async () => {
