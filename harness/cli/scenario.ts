@@ -17,7 +17,6 @@ import { ParamError, parseParam, type ParamValues, type Scenario } from '../scen
 
 const repoRoot = REPO_ROOT;
 
-
 class UsageError extends Error {}
 
 function usage(scenario?: Scenario): string {
@@ -89,8 +88,7 @@ async function main(argv: string[]): Promise<number> {
   // A variant's parameter set on the command line: one run with that value, no variants.
   const variantParamGiven = scenario.variants?.some((v) => Object.keys(v.params).some((k) => given.has(k)));
   const variants = variantParamGiven ? undefined : scenario.variants;
-  const cluster = clusterTargetOf(values.target as string, values);
-  if (cluster) {
+  if (values.target === 'kind' || values.target === 'kubeconfig') {
     for (const v of variants ?? [{ name: '', params: {} }]) {
       const experiment = scenario.build({ ...params, ...v.params }, seed);
       const faults = parseFaults(experiment.faults, faultNodes(experiment.nodes));
@@ -101,6 +99,8 @@ async function main(argv: string[]): Promise<number> {
       }
     }
   }
+  // After the scenario's own checks, which need no cluster: the cluster the options name.
+  const cluster = clusterTargetOf(values.target as string, values);
   const repeat = Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 1000) throw new UsageError(`--repeat: ${JSON.stringify(values.repeat)} is not accepted: a whole number from 1 to 1000`);
   const out = resolve(values.out ? String(values.out) : join(repoRoot, 'reports', 'out', scenario.name));
