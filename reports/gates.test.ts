@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FLOWS } from '../controller/flows/index.ts';
@@ -62,4 +64,26 @@ describe('npm run gate on large-pvc', () => {
     expect(r.lines).toContainEqual(expect.stringMatching(/^FAIL large-pvc: deploying idleCpuCoreSeconds = [\d,.]+, limit <= 222\.885 \(baseline 193\.532, tolerance 10% \+ 10\)$/));
     expect(r.lines).toContainEqual(expect.stringMatching(/^FAIL large-pvc: deploying peakDataMoverPods = \d+, limit <= 6/));
   }, 180_000);
+});
+
+describe('npm run gate on a real cluster (--target)', () => {
+  const kubeconfig = path.join(mkdtempSync(path.join(tmpdir(), 'dmb-gate-')), 'kubeconfig');
+  // A context of kind's name, on a port nothing listens on: the options are checked before any run.
+  writeFileSync(
+    kubeconfig,
+    'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:1"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: kind-datamover-bench, context: {cluster: c, user: u}}]\ncurrent-context: kind-datamover-bench\n',
+  );
+  const gate = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'harness/cli/gate.ts', ...args], { cwd: path.resolve(import.meta.dirname, '..'), encoding: 'utf8' });
+
+  it.each([
+    [['--target', 'kind', '--kubeconfig', kubeconfig, '--update-baseline'], 'gate: --update-baseline: baselines come from the embedded cluster only; drop --target'],
+    [['--only', 'nope'], 'gate: --only: "nope" is not accepted: the scenarios with gates are '],
+    [['--target', 'kind', '--kubeconfig', path.join(tmpdir(), 'no-such-kubeconfig')], 'gate: --target kind: ENOENT'],
+    [['--time-scale', '30'], 'gate: --time-scale: only with --target kind or kubeconfig'],
+  ])('refuses %j with exit 2 and a clear message', (args, message) => {
+    const r = gate(args);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toContain('    at ');
+  });
 });

@@ -28,11 +28,11 @@ describe('scaleExperiment', () => {
     const s = scaleExperiment(e, 'deploying', KIND_SCALE);
     expect(s.pvcs.map((p) => p.bytes)).toEqual(e.pvcs.map((p) => Math.round(parseInt(p.size) * 1024 * 1024 / 1024)));
     expect(s.pvcs.map((p) => p.size)).toEqual(e.pvcs.map((p) => `${Math.ceil(parseInt(p.size) / 1024)}Mi`));
-    expect(s.nodeAgentConfig.datamoverBench).toEqual({ flow: 'deploying', prepareTimeout: '30s', deployTimeout: '30s', podInProgressTimeout: '10s', dataMoverThroughput: '6000Ki' });
-    expect(s.itemOperationTimeoutMs).toBe(4 * 60_000);
-    expect(s.deadlineSeconds).toBe(12 * 3600 / 60);
-    // 100 MiB/s x 60 / 1024: a volume takes 1/60 of its simulated transfer time.
-    expect(s.podBytesPerSecond).toBe(6000 * 1024);
+    expect(s.nodeAgentConfig.datamoverBench).toEqual({ flow: 'deploying', prepareTimeout: '1m0s', deployTimeout: '1m0s', podInProgressTimeout: '20s', dataMoverThroughput: '3000Ki' });
+    expect(s.itemOperationTimeoutMs).toBe(8 * 60_000);
+    expect(s.deadlineSeconds).toBe(12 * 3600 / 30);
+    // 100 MiB/s x 30 / 1024: a volume takes 1/30 of its simulated transfer time.
+    expect(s.podBytesPerSecond).toBe(3000 * 1024);
     // Velero's own settings are kept as they are.
     expect((s.nodeAgentConfig as Record<string, unknown>).loadConcurrency).toEqual(e.nodeAgentConfig('deploying').loadConcurrency);
   });
@@ -143,12 +143,12 @@ describe('npm run scenario -- --target kubeconfig', () => {
     const r = await scenario(['large-pvc', '--target', 'kubeconfig', '--kubeconfig', kubeconfig, '--flows', 'deploying', '--pvcs', '2', '--namespaces', '1', '--nodes', '3', '--backup-nodes', '2', '--median-gib', '0.5', '--out', out]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('on kubeconfig, one at a time, durations / 60, sizes / 1024');
+    expect(r.out).toContain('on kubeconfig, one at a time, durations / 30, sizes / 1024');
     expect(r.out).toContain('Times are wall seconds on kubeconfig');
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(results.target).toBe('kubeconfig');
-    expect(results.parameters.clusterScale).toEqual({ time: 60, size: 1024 });
-    expect(results.parameters.nodeAgentConfig.deploying.datamoverBench).toMatchObject({ prepareTimeout: '30s', dataMoverThroughput: '6000Ki' });
+    expect(results.parameters.clusterScale).toEqual({ time: 30, size: 1024 });
+    expect(results.parameters.nodeAgentConfig.deploying.datamoverBench).toMatchObject({ prepareTimeout: '1m0s', dataMoverThroughput: '3000Ki' });
     expect(results.flows[0].figures).toMatchObject({ dataUploads: 2, completed: 2 });
   }, 120_000);
 
