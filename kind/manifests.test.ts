@@ -4,15 +4,14 @@
 // unknown or mistyped field is refused), and the RBAC grants exactly what the node-agents and the
 // data mover ask of the API in runs of every flow.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { DATA_UPLOAD_API_VERSION, DATA_UPLOAD_PLURAL } from '../controller/api/dataupload.ts';
 import { WallClock } from '../controller/clock.ts';
 import { runBackup as runDataMover } from '../controller/data-mover/backup.ts';
+import { DataMoverTestCluster } from '../controller/data-mover/test-cluster.ts';
 import { FLOW_NAMES } from '../controller/flows/types.ts';
 import { KubeIo } from '../controller/kube/io.ts';
 import { startEmbeddedCluster, type EmbeddedCluster } from '../harness/cluster/embedded.ts';
@@ -182,29 +181,30 @@ describe('kind/manifests/rbac.yaml', () => {
 
 /** Runs the real data mover against an embedded cluster and returns what it asked of the API. */
 async function dataMoverAccess(): Promise<string[]> {
-  const c = await startEmbeddedCluster();
-  const vol = mkdtempSync(join(tmpdir(), 'dmb-rbac-vol-'));
+  const c = await DataMoverTestCluster.start();
   try {
-    const kc = new KubeConfig();
-    kc.loadFromString(c.kubeconfig);
-    const clock = new WallClock();
-    const setup = new KubeIo(kc, { who: 'test', clock });
-    await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'velero' } } });
-    const du = await setup.createObject(DATA_UPLOAD_PLURAL, {
-      apiVersion: DATA_UPLOAD_API_VERSION,
-      kind: 'DataUpload',
-      metadata: { name: 'du-1', namespace: 'velero' },
-      spec: { snapshotType: 'CSI', csiSnapshot: { volumeSnapshot: 'vs', storageClass: 'sc' }, sourcePVC: 'data', sourceNamespace: 'app', backupStorageLocation: 'default', operationTimeout: '10m0s' },
-    });
-    await setup.mergePatchObject({ apiVersion: DATA_UPLOAD_API_VERSION, resource: DATA_UPLOAD_PLURAL, namespace: 'velero', name: 'du-1' }, { status: { phase: 'InProgress' } });
+    const ns = await c.namespace();
+    const du = await c.createDataUpload(ns, 'du-1', 'InProgress');
     // Slow enough for repeated Progress events, which the data mover folds into one (a patch).
-    writeFileSync(join(vol, 'f'), 'x'.repeat(3000));
-    const io = new KubeIo(kc, { who: 'data-mover', clock });
-    const out = await runDataMover({ io, clock, namespace: 'velero', dataUpload: du.metadata!.name!, node: 'n', volumePath: '/', volumeMode: 'Filesystem', root: vol, throughputBytesPerSecond: 6000, progressIntervalMs: 100, writeTerminationMessage: () => undefined });
+    const volume = await c.volume(du.metadata.uid!, { f: 'x'.repeat(3000) });
+    const clock = new WallClock();
+    const io = new KubeIo(c.target.kubeConfig, { who: 'data-mover', clock });
+    const out = await runDataMover({
+      io,
+      clock,
+      namespace: ns,
+      dataUpload: 'du-1',
+      node: 'n',
+      volumePath: volume.volumePath,
+      volumeMode: 'Filesystem',
+      root: volume.root,
+      throughputBytesPerSecond: 6000,
+      progressIntervalMs: 100,
+      writeTerminationMessage: () => undefined,
+    });
     expect(out.exitCode).toBe(0);
     return [...io.cost.access];
   } finally {
-    rmSync(vol, { recursive: true, force: true });
     await c.stop();
   }
 }
