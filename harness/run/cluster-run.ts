@@ -14,7 +14,7 @@
 //    until it ends or the scaled deadline passes, waits for the last cleanups;
 // 5. reports figures and steady-state checks, then deletes the workload's namespaces and the
 //    backup's DataUploads, so the next flow starts from the same state.
-import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import {
   BACKUP_NAME_LABEL,
   DATA_UPLOAD_GROUP,
@@ -27,7 +27,7 @@ import { affinityMatchesNode, concurrencyForNode, loadAffinityFor, parseNodeAgen
 import { Controller } from '../../controller/controller.ts';
 import { formatGoDuration } from '../../controller/duration.ts';
 import type { FlowName } from '../../controller/flows/types.ts';
-import { API_VERBS, ApiCost, KubeIo, type ApiVerb } from '../../controller/kube/io.ts';
+import { API_VERBS, ApiCost, errorMessage, KubeIo, statusOf, type ApiVerb } from '../../controller/kube/io.ts';
 import { parseBytes, parseCpu } from '../../controller/quantity.ts';
 import { VeleroServer } from '../../controller/server/backup.ts';
 import { steadyStateChecks } from '../chaos/steady-state.ts';
@@ -176,12 +176,12 @@ export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<Backu
     const slotsHeld = controller?.slotsHeld() ?? {};
     await backup.stop();
     const left = await leftovers(kc);
-    const figures = { ...computeFigures(record), lowerBound: await lowerBoundOnCluster(core, run.config, record, run.podBytesPerSecond) };
+    const computed = computeFigures(record);
+    const figures = { ...computed, lowerBound: await lowerBoundOnCluster(core, run.config, record, run.podBytesPerSecond) };
     const nodeAgentCost = controller?.cost ?? cost;
     const total = nodeAgentCost.total();
     const perDu = {} as Record<ApiVerb, number>;
     for (const v of API_VERBS) perDu[v] = record.dataUploads.length ? total[v] / record.dataUploads.length : 0;
-    const peaks = peakPods(record);
     return {
       flow: opts.flow,
       endedBy,
@@ -190,8 +190,8 @@ export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<Backu
       wallSeconds: (performance.now() - wallStart) / 1000,
       peakRssBytes: peakRss,
       dataUploads: record.dataUploads.map((d) => ({ name: d.name, pvc: d.pvc, phases: d.phases, phase: d.phases[d.phases.length - 1]?.phase ?? '', reason: d.reason })),
-      peakPods: peaks.all,
-      peakPodsPerNode: peaks.perNode,
+      peakPods: computed.peakDataMoverPods,
+      peakPodsPerNode: computed.peakDataMoverPodsPerNode,
       peakExposeOnGoing: 0,
       peakExposed: 0,
       leftovers: left,
@@ -209,7 +209,7 @@ export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<Backu
     // DataUploads carry the node-agents' finalizer: delete them while the node-agents run.
     await custom
       .deleteCollectionNamespacedCustomObject({ group: DATA_UPLOAD_GROUP, version: DATA_UPLOAD_VERSION, namespace: VELERO_NAMESPACE, plural: DATA_UPLOAD_PLURAL, labelSelector: `${BACKUP_NAME_LABEL}=${opts.backupName}` })
-      .catch((e) => log(`deleting the DataUploads: ${errorText(e)}`));
+      .catch((e) => log(`deleting the DataUploads: ${errorMessage(e)}`));
     await deleteWorkloadNamespaces(core, log);
     await controller?.stop();
   }
@@ -217,17 +217,6 @@ export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<Backu
 
 // ---- the cluster ------------------------------------------------------------------------------
 
-function errorText(e: unknown): string {
-  if (e instanceof ApiException) {
-    try {
-      return (JSON.parse(String(e.body)) as { message?: string }).message ?? `HTTP ${e.code}`;
-    } catch {
-      return `HTTP ${e.code}`;
-    }
-  }
-  return e instanceof Error ? e.message : String(e);
-}
-const status = (e: unknown) => (e instanceof ApiException ? e.code : undefined);
 
 /** What the run needs before it starts, each missing piece named with how to get it. */
 async function checkCluster(kc: KubeConfig, storageClass: string): Promise<void> {
@@ -236,7 +225,7 @@ async function checkCluster(kc: KubeConfig, storageClass: string): Promise<void>
     try {
       await read();
     } catch (e) {
-      throw new ClusterRunError(`${what}: ${status(e) === 404 ? 'not found' : errorText(e)}. ${fix}`);
+      throw new ClusterRunError(`${what}: ${statusOf(e) === 404 ? 'not found' : errorMessage(e)}. ${fix}`);
     }
   };
   const server = kc.getCurrentCluster()?.server;
@@ -248,7 +237,7 @@ async function checkCluster(kc: KubeConfig, storageClass: string): Promise<void>
     io.getObject({ apiVersion: 'storage.k8s.io/v1', resource: 'storageclasses', name: storageClass }),
   );
   const classes = await io.listObjects<{ metadata: { labels?: Record<string, string> } } & import('../../controller/kube/io.ts').Obj>('snapshot.storage.k8s.io/v1', 'volumesnapshotclasses').catch((e) => {
-    throw new ClusterRunError(`the VolumeSnapshot API: ${errorText(e)}. npm run kind:up installs the external-snapshotter CRDs`);
+    throw new ClusterRunError(`the VolumeSnapshot API: ${errorMessage(e)}. npm run kind:up installs the external-snapshotter CRDs`);
   });
   if (!classes.items.some((c) => c.metadata.labels?.[VELERO_SNAPSHOT_CLASS_LABEL] === 'true')) {
     throw new ClusterRunError(`no VolumeSnapshotClass labelled ${VELERO_SNAPSHOT_CLASS_LABEL}=true (Velero picks the class by it). kind/manifests/storage.yaml has one (${CSI_SNAPSHOT_CLASS})`);
@@ -259,7 +248,7 @@ async function ensureNamespace(core: CoreV1Api, name: string, labels: Record<str
   try {
     await core.createNamespace({ body: { metadata: { name, labels } } });
   } catch (e) {
-    if (status(e) !== 409) throw e;
+    if (statusOf(e) !== 409) throw e;
   }
 }
 
@@ -268,7 +257,7 @@ async function deleteWorkloadNamespaces(core: CoreV1Api, log: (line: string) => 
   const left = (await core.listNamespace({ labelSelector: `${WORKLOAD_LABEL}=true` })).items.map((n) => n.metadata!.name!);
   if (!left.length) return;
   log(`deleting ${left.length} workload namespace(s)`);
-  for (const name of left) await core.deleteNamespace({ name }).catch((e) => (status(e) === 404 ? undefined : Promise.reject(e)));
+  for (const name of left) await core.deleteNamespace({ name }).catch((e) => (statusOf(e) === 404 ? undefined : Promise.reject(e)));
   const deadline = Date.now() + 300_000;
   while ((await core.listNamespace({ labelSelector: `${WORKLOAD_LABEL}=true` })).items.length) {
     if (Date.now() > deadline) throw new ClusterRunError(`workload namespaces still terminating after 5 minutes: ${left.join(', ')}`);
@@ -332,11 +321,11 @@ async function restartNodeAgents(kc: KubeConfig, config: Record<string, unknown>
   const apps = kc.makeApiClient(AppsV1Api);
   const body = { metadata: { name: NODE_AGENT_CONFIG_MAP, namespace: VELERO_NAMESPACE }, data: { 'node-agent-config.json': JSON.stringify(config, null, 2) } };
   await core.replaceNamespacedConfigMap({ name: NODE_AGENT_CONFIG_MAP, namespace: VELERO_NAMESPACE, body }).catch((e) => {
-    if (status(e) === 404) return core.createNamespacedConfigMap({ namespace: VELERO_NAMESPACE, body });
+    if (statusOf(e) === 404) return core.createNamespacedConfigMap({ namespace: VELERO_NAMESPACE, body });
     throw e;
   });
   const ds = await apps.readNamespacedDaemonSet({ name: NODE_AGENT_DAEMONSET, namespace: VELERO_NAMESPACE }).catch((e) => {
-    throw new ClusterRunError(`the node-agent DaemonSet (${VELERO_NAMESPACE}/${NODE_AGENT_DAEMONSET}): ${errorText(e)}. npm run kind:up deploys it; or use --node-agents local`);
+    throw new ClusterRunError(`the node-agent DaemonSet (${VELERO_NAMESPACE}/${NODE_AGENT_DAEMONSET}): ${errorMessage(e)}. npm run kind:up deploys it; or use --node-agents local`);
   });
   const restartedAt = Date.now();
   await core.deleteCollectionNamespacedPod({ namespace: VELERO_NAMESPACE, labelSelector: NODE_AGENT_SELECTOR });
@@ -401,20 +390,4 @@ async function lowerBoundOnCluster(core: CoreV1Api, config: NodeAgentConfig, rec
     podStartSeconds: 0,
     podRequests: { cpuCores: r.cpuRequest ? parseCpu(r.cpuRequest) / 1000 : 0, memoryGiB: r.memoryRequest ? parseBytes(r.memoryRequest) / 1024 ** 3 : 0 },
   });
-}
-
-/** Most data-mover pods existing at once, cluster-wide (from creation) and per node (from binding). */
-function peakPods(record: RunRecord): { all: number; perNode: Record<string, number> } {
-  const peak = (intervals: { from: number; to: number }[]) => {
-    const edges = intervals.flatMap((i) => [{ at: i.from, d: 1 }, { at: i.to, d: -1 }]).sort((a, b) => a.at - b.at || a.d - b.d);
-    let now = 0;
-    let most = 0;
-    for (const e of edges) most = Math.max(most, (now += e.d));
-    return most;
-  };
-  const perNode: Record<string, number> = {};
-  for (const node of new Set(record.pods.flatMap((p) => (p.node ? [p.node] : [])))) {
-    perNode[node] = peak(record.pods.filter((p) => p.node === node && p.scheduledAt !== undefined).map((p) => ({ from: p.scheduledAt!, to: p.deletedAt ?? Infinity })));
-  }
-  return { all: peak(record.pods.map((p) => ({ from: p.createdAt, to: p.deletedAt ?? Infinity }))), perNode };
 }
