@@ -14,9 +14,11 @@ export const PHASE_COLORS: Record<string, string> = {
 };
 const PHASES = Object.keys(PHASE_COLORS);
 const FLOW_COLORS = ['#d1495b', '#edae49', '#00798c', '#30638e', '#6a4c93', '#66a182'];
-const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+// No double quotes: the SVG puts the font in a double-quoted style attribute.
+const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 
-function render(option: echarts.EChartsOption, width: number, height: number): string {
+/** One chart as an SVG string (server-side rendering): no script and no network in the page. */
+export function render(option: echarts.EChartsOption, width: number, height: number): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   chart.setOption({ animation: false, textStyle: { fontFamily: FONT }, ...option });
   const svg = chart.renderToSVGString();

@@ -4,7 +4,8 @@ import type { FlowResult, Results } from '../harness/scenario/results.ts';
 import { columnOf, fmt, repeatTable } from '../harness/scenario/results.ts';
 import { ganttChart, latencyCdfChart, outcomesChart, podsPerNodeChart, repeatChart, resourcesChart } from './charts.ts';
 
-const CSS = `
+/** The pages' style: the scenario report's, and the sweep page's with a few rules of its own. */
+export const CSS = `
 :root { --fg: #1d2330; --muted: #5b6475; --line: #dde1e8; --ok: #2e7d32; --bad: #c62828; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); margin: 0 auto; max-width: 960px; padding: 24px; }
@@ -24,7 +25,7 @@ details summary { cursor: pointer; color: var(--muted); }
 @media print { body { max-width: none; padding: 0; font-size: 11px; } h2 { page-break-after: avoid; } details { display: none; } }
 `;
 
-function esc(s: unknown): string {
+export function esc(s: unknown): string {
   return String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 

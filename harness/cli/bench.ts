@@ -3,11 +3,13 @@ import { benchApiServer, type Figure } from '../bench/apiserver.ts';
 import { benchReport } from '../bench/report.ts';
 import { benchScenario } from '../bench/scenario.ts';
 import { benchSim } from '../bench/sim.ts';
+import { benchSweep } from '../bench/sweep.ts';
 
 const BENCHMARKS: Record<string, { describe: string; run: () => Promise<Figure[]> }> = {
   apiserver: { describe: 'embedded API server: GET/s, LIST/s, writes/s with watches, watch latency, memory', run: () => benchApiServer() },
   sim: { describe: 'simulated cluster: 1,000 pods through their lifecycle on the virtual clock', run: () => benchSim() },
   scenario: { describe: 'large-pvc with its three flows, and 1,000 PVCs of one flow: wall time', run: () => benchScenario() },
+  sweep: { describe: 'a 3 x 3 sweep of large-pvc (pvcs 30,60,120 x concurrency 1,2,4), three flows: wall time', run: () => benchSweep() },
   report: { describe: "large-pvc's HTML report: generation time and file size", run: () => benchReport() },
 };
 
