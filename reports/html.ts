@@ -2,32 +2,12 @@
 // script, no network), and the index of all runs. Reads on a laptop screen and in print.
 import type { FlowResult, Results } from '../harness/scenario/results.ts';
 import { columnOf, fmt, repeatTable } from '../harness/scenario/results.ts';
+import { CSS, esc } from './page.ts';
+import { sweepVerdict } from './sweep-html.ts';
+import type { Sweep } from '../harness/scenario/sweep.ts';
 import { ganttChart, latencyCdfChart, outcomesChart, podsPerNodeChart, repeatChart, resourcesChart } from './charts.ts';
 
-/** The pages' style: the scenario report's, and the sweep page's with a few rules of its own. */
-export const CSS = `
-:root { --fg: #1d2330; --muted: #5b6475; --line: #dde1e8; --ok: #2e7d32; --bad: #c62828; }
-* { box-sizing: border-box; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); margin: 0 auto; max-width: 960px; padding: 24px; }
-h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
-h3 { font-size: 14px; margin: 18px 0 6px; }
-.verdict { font-size: 16px; padding: 10px 14px; border-left: 4px solid var(--ok); background: #f3f8f3; margin: 12px 0; }
-.verdict.bad { border-color: var(--bad); background: #fbf1f1; }
-.meta { color: var(--muted); }
-table { border-collapse: collapse; width: 100%; margin: 6px 0; font-variant-numeric: tabular-nums; }
-th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: right; vertical-align: top; }
-th:first-child, td:first-child { text-align: left; }
-thead th { background: #f5f6f8; }
-.ok { color: var(--ok); } .bad { color: var(--bad); }
-figure { margin: 10px 0 18px; page-break-inside: avoid; } figure svg { max-width: 100%; height: auto; }
-pre { background: #f5f6f8; padding: 8px; overflow-x: auto; font-size: 12px; }
-details summary { cursor: pointer; color: var(--muted); }
-@media print { body { max-width: none; padding: 0; font-size: 11px; } h2 { page-break-after: avoid; } details { display: none; } }
-`;
 
-export function esc(s: unknown): string {
-  return String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-}
 
 /** One line a colleague reads first: which flow did best on timeouts and idle resources, and any failed check. */
 export function verdict(r: Results): { text: string; bad: boolean } {
@@ -119,17 +99,28 @@ export interface IndexEntry {
   results: Results;
 }
 
-export function renderIndex(entries: IndexEntry[]): string {
+export function renderIndex(entries: IndexEntry[], sweeps: { href: string; sweep: Sweep }[] = []): string {
   const rows = entries
     .map(({ href, results: r }) => {
       const cells = r.flows.map((f) => `${esc(columnOf(f))}: ${f.figures.timeouts} timeouts, ${fmt(f.figures.idleCpuCoreSeconds)} idle core-s`).join('<br>');
-      return `<tr><td><a href="${esc(href)}">${esc(r.scenario)}</a></td><td>${r.seed}${r.repeat ? ` (+${r.repeat.seeds.length - 1})` : ''}</td><td>${esc(r.createdAt)}</td><td>${esc(r.codeVersion)}</td><td style="text-align:left">${cells}</td></tr>`;
+      return `<tr><td><a href="${esc(href)}">${esc(r.scenario)}</a></td><td>${esc(r.target)}</td><td>${r.seed}${r.repeat ? ` (+${r.repeat.seeds.length - 1})` : ''}</td><td>${esc(r.createdAt)}</td><td>${esc(r.codeVersion)}</td><td style="text-align:left">${cells}</td></tr>`;
     })
     .join('');
+  const sweepRows = sweeps
+    .map(({ href, sweep: s }) => {
+      const grid = s.axes.map((a) => `${esc(a.name)} ${a.values.map(esc).join(', ')}`).join(' × ');
+      return `<tr><td><a href="${esc(href)}">${esc(s.scenario)}</a></td><td>${grid}</td><td>${s.points.length}</td><td>${esc(s.createdAt)}</td><td>${esc(s.codeVersion)}</td><td style="text-align:left">${esc(sweepVerdict(s).text)}</td></tr>`;
+    })
+    .join('');
+  const sweepTable = sweeps.length
+    ? `<h2>Sweeps</h2>
+<table><thead><tr><th>scenario</th><th>grid</th><th>points</th><th>when</th><th>code</th><th>verdict</th></tr></thead><tbody>${sweepRows}</tbody></table>`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>datamover-bench runs</title><style>${CSS}</style></head>
 <body><h1>datamover-bench runs</h1>
-<table><thead><tr><th>scenario</th><th>seed</th><th>when</th><th>code</th><th>flows</th></tr></thead><tbody>${rows}</tbody></table>
+<table><thead><tr><th>scenario</th><th>target</th><th>seed</th><th>when</th><th>code</th><th>flows</th></tr></thead><tbody>${rows}</tbody></table>
+${sweepTable}
 </body></html>
 `;
 }

@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runFlowJob } from '../harness/run/flow-run.ts';
 import { RESULTS_SCHEMA, summarizeRepeats, type Results } from '../harness/scenario/results.ts';
 import { renderIndex, renderReport, verdict } from './html.ts';
+import { madeSweep } from '../harness/test/made-sweep.ts';
+import { sweepVerdict } from './sweep-html.ts';
 import { loadResults, ResultsFileError, writeIndex } from './write.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
@@ -63,8 +65,26 @@ describe('the HTML report', () => {
     expect(writeIndex(root)).toMatchObject({ file: path.join(root, 'index.html'), skipped: [] });
   });
 
-  it('the index links every run', () => {
-    expect(renderIndex([{ href: 'issue-8316/index.html', results }])).toMatch(/<a href="issue-8316\/index\.html">issue-8316<\/a>/);
+  it('the index links every run, with its target', () => {
+    const html = renderIndex([{ href: 'issue-8316/index.html', results }]);
+    expect(html).toMatch(/<a href="issue-8316\/index\.html">issue-8316<\/a><\/td><td>embedded<\/td>/);
+    expect(html).not.toContain('<h2>Sweeps</h2>');
+  });
+
+  it('the index lists the sweeps found beside the runs: grid, points and verdict', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'dmb-index-sweep-'));
+    const sweep = madeSweep([{ name: 'pvcs', values: [30, 60, 120] }, { name: 'concurrency', values: [1, 2, 4] }], ['velero-1.16', 'deploying'], (f, p) => (f === 'velero-1.16' && Number(p.pvcs) >= 60 ? 3 : 0));
+    mkdirSync(path.join(root, 'sweep-large-pvc'));
+    writeFileSync(path.join(root, 'sweep-large-pvc', 'sweep.json'), JSON.stringify(sweep));
+    mkdirSync(path.join(root, 'sweep-broken'));
+    writeFileSync(path.join(root, 'sweep-broken', 'sweep.json'), '{');
+    const { file, skipped } = writeIndex(root);
+    const html = readFileSync(file, 'utf8');
+    expect(html).toContain('<h2>Sweeps</h2>');
+    expect(html).toMatch(/<a href="sweep-large-pvc\/index\.html">large-pvc<\/a><\/td><td>pvcs 30, 60, 120 × concurrency 1, 2, 4<\/td><td>9<\/td>/);
+    expect(html).toContain(sweepVerdict(sweep).text);
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toContain('sweep-broken');
   });
 });
 

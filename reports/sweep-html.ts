@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fmt } from '../harness/scenario/results.ts';
 import type { ParamValues } from '../harness/scenario/scenario.ts';
 import { expandGrid, frontier, frontierText, pointAt, SWEEP_SCHEMA, type Sweep, type SweepFigures } from '../harness/scenario/sweep.ts';
-import { CSS, esc } from './html.ts';
+import { CSS, esc } from './page.ts';
 import { heatmapChart, type HeatmapCell } from './sweep-charts.ts';
 
 const SWEEP_CSS = `${CSS}

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { dirname, join, relative, resolve } from 'node:path';
 import { RESULTS_SCHEMA, type Results } from '../harness/scenario/results.ts';
 import { renderIndex, renderReport } from './html.ts';
+import { loadSweep } from './sweep-html.ts';
 
 export class ResultsFileError extends Error {
   constructor(message: string) {
@@ -46,27 +47,30 @@ export function writeReport(resultsFile: string): string {
 }
 
 /** Every results.json under `root` (one level of run folders), sorted. */
-export function findResults(root: string): string[] {
+export function findResults(root: string, name = 'results.json'): string[] {
   if (!existsSync(root)) return [];
   return readdirSync(root)
-    .map((d) => join(root, d, 'results.json'))
+    .map((d) => join(root, d, name))
     .filter((f) => existsSync(f) && statSync(f).isFile())
     .sort();
 }
 
-/** The index of every run under `root`, linking to each report. Unreadable results are skipped and returned. */
+/** The index of every run and sweep under `root`, linking to each page. Unreadable files are skipped and returned. */
 export function writeIndex(root: string): { file: string; skipped: string[] } {
   const skipped: string[] = [];
-  const entries = findResults(root).flatMap((f) => {
-    try {
-      return [{ href: relative(root, join(dirname(f), 'index.html')), results: loadResults(f) }];
-    } catch (e) {
-      skipped.push((e as Error).message);
-      return [];
-    }
-  });
+  const read = <T>(files: string[], load: (f: string) => T) =>
+    files.flatMap((f) => {
+      try {
+        return [{ href: relative(root, join(dirname(f), 'index.html')), value: load(f) }];
+      } catch (e) {
+        skipped.push((e as Error).message);
+        return [];
+      }
+    });
+  const runs = read(findResults(root), loadResults).map(({ href, value }) => ({ href, results: value }));
+  const sweeps = read(findResults(root, 'sweep.json'), loadSweep).map(({ href, value }) => ({ href, sweep: value }));
   const file = join(resolve(root), 'index.html');
   mkdirSync(root, { recursive: true });
-  writeFileSync(file, renderIndex(entries));
+  writeFileSync(file, renderIndex(runs, sweeps));
   return { file, skipped };
 }

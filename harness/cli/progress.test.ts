@@ -30,6 +30,15 @@ describe('progress of the flow runs', () => {
     expect(out.text.split('\n')).toHaveLength(2);
   });
 
+  it("on a real cluster: the run's time in the scenario's own (the run's seconds x its time scale), said so", () => {
+    const out = { text: '', write(s: string) { this.text += s; return true; } };
+    const b = new ProgressBoard(['deploying'], 'lines', out as unknown as NodeJS.WriteStream, 'equivalent');
+    b.start(0);
+    b.update(0, { ended: 2, total: 2, simulatedSeconds: 3600 });
+    b.end(0, '');
+    expect(out.text).toMatch(/^deploying\s+█+\s+2\/2\s+DataUploads ended\s+1h00m equivalent\s+[\d.]+ s wall/);
+  });
+
   it('quiet: nothing', () => {
     const { out, b } = board('off');
     b.start(0);

@@ -25,6 +25,8 @@ export class ProgressBoard {
     labels: string[],
     private readonly mode: ProgressMode,
     private readonly out: NodeJS.WriteStream = process.stdout,
+    /** What the run's time is: "simulated" on the embedded cluster; on a real one, "equivalent" (the run's seconds x its time scale). */
+    private readonly timeLabel = 'simulated',
   ) {
     this.rows = labels.map((label) => ({ label, state: 'waiting' }));
     const width = Math.max(...labels.map((l) => l.length));
@@ -65,7 +67,7 @@ export class ProgressBoard {
     const filled = p.total ? Math.round((BAR * p.ended) / p.total) : 0;
     const bar = `${'█'.repeat(filled)}${'░'.repeat(BAR - filled)}`;
     const wall = r.wallSeconds ?? (performance.now() - (r.startedAt ?? performance.now())) / 1000;
-    return `${bar} ${String(p.ended).padStart(5)}/${String(p.total).padEnd(5)} DataUploads ended  ${simulated(p.simulatedSeconds).padStart(8)} simulated  ${wall.toFixed(1).padStart(6)} s wall${r.state === 'done' ? chalk.green('  done') : ''}`;
+    return `${bar} ${String(p.ended).padStart(5)}/${String(p.total).padEnd(5)} DataUploads ended  ${simulated(p.simulatedSeconds).padStart(8)} ${this.timeLabel}  ${wall.toFixed(1).padStart(6)} s wall${r.state === 'done' ? chalk.green('  done') : ''}`;
   }
 }
 

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { fs } from 'zx';
 import { FLOW_NAMES, type FlowName } from '../../controller/flows/types.ts';
 import { writeSweepReport } from '../../reports/sweep-html.ts';
+import { writeIndex } from '../../reports/write.ts';
 import { defaultJobs } from '../run/scenario-run.ts';
 import { runSweep } from '../run/sweep-run.ts';
 import { loadScenarios, REPO_ROOT } from '../scenario/registry.ts';
@@ -97,6 +98,7 @@ async function main(argv: string[]): Promise<number> {
   const file = join(out, 'sweep.json');
   await fs.writeFile(file, sweepJson(sweep));
   const page = writeSweepReport(file);
+  writeIndex(join(REPO_ROOT, 'reports', 'out'));
   const [first, second] = axes;
   console.log(`\nWhere each flow starts timing out: the first ${first.name} with mean timeouts above 0${second ? `, per ${axes.slice(1).map((a) => a.name).join(' and ')}` : ''}\n`);
   console.log(frontierTable(sweep));

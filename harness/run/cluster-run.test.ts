@@ -145,6 +145,7 @@ describe('npm run scenario -- --target kubeconfig', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('on kubeconfig, one at a time, durations / 30, sizes / 1024');
     expect(r.out).toContain('Times are wall seconds on kubeconfig');
+    expect(r.out).toMatch(/deploying\s+█+\s+2\/2\s+DataUploads ended\s+\S+ equivalent/);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(results.target).toBe('kubeconfig');
     expect(results.parameters.clusterScale).toEqual({ time: 30, size: 1024 });

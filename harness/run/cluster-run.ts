@@ -159,7 +159,8 @@ export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<Backu
     const backup = await server.startBackup({ name: opts.backupName, namespace: VELERO_NAMESPACE, pvcs: run.pvcs, itemOperationTimeoutMs: run.itemOperationTimeoutMs });
     const progress = () => {
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
-      opts.onProgress?.({ ...recorder.counts(), simulatedSeconds: Math.round(at()) });
+      // In the scenario's own time: the run's seconds times the time scale.
+      opts.onProgress?.({ ...recorder.counts(), simulatedSeconds: Math.round(at() * opts.scale.time) });
     };
     progressTimer = setInterval(progress, 1000);
     const deadline = start + run.deadlineSeconds * 1000;
