@@ -28,6 +28,31 @@ function chromiumPath(): string {
   throw new Error('no chromium found: install it (Debian: apt-get install chromium); .ci/run does');
 }
 
+/** Opens a generated page in chromium with every request but the file's refused, collecting console errors and what it tried to fetch. */
+async function openOffline(file: string, width: number) {
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    const errors: string[] = [];
+    const fetched: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith('file:')) return route.continue();
+      fetched.push(url);
+      return route.abort();
+    });
+    await page.goto(pathToFileURL(file).href);
+    return { browser, page, errors, fetched };
+  } catch (e) {
+    await browser.close();
+    throw e;
+  }
+}
+
 describe('the report in chromium', () => {
   it('renders every chart with data, offline, without console errors', async () => {
     // A small chaos run, so the fault windows are drawn too.
@@ -39,22 +64,8 @@ describe('the report in chromium', () => {
     const file = path.join(OUT, 'index.html');
     writeFileSync(file, renderReport(results));
 
-    const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
+    const { browser, page, errors, fetched } = await openOffline(file, 1000);
     try {
-      const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
-      const errors: string[] = [];
-      const fetched: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
-      });
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.route('**/*', (route) => {
-        const url = route.request().url();
-        if (url.startsWith('file:')) return route.continue();
-        fetched.push(url);
-        return route.abort();
-      });
-      await page.goto(pathToFileURL(file).href);
       const charts = await page.$$eval('figure[data-chart]', (figs) =>
         figs.map((f) => {
           const svg = f.querySelector('svg');
@@ -87,22 +98,8 @@ describe('the report in chromium', () => {
     const file = path.join(OUT, 'sweep.html');
     writeFileSync(file, renderSweep(sweep));
 
-    const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
+    const { browser, page, errors, fetched } = await openOffline(file, 1250);
     try {
-      const page = await browser.newPage({ viewport: { width: 1250, height: 900 } });
-      const errors: string[] = [];
-      const fetched: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
-      });
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.route('**/*', (route) => {
-        const url = route.request().url();
-        if (url.startsWith('file:')) return route.continue();
-        fetched.push(url);
-        return route.abort();
-      });
-      await page.goto(pathToFileURL(file).href);
       // Each heatmap as drawn: its cells (the heatmap series' shapes) and the label drawn inside each.
       const maps = await page.$$eval('figure[data-chart="heatmap"]', (figs) =>
         figs.map((f) => {
