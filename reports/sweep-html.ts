@@ -3,11 +3,12 @@
 // timing out); per flow a heatmap of timeouts, idle CPU core-seconds and makespan x lower bound
 // over the first two swept parameters (one per value combination of the others), the frontier
 // cells framed; every point's means; the parameters not swept. Reads sweep files only.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fmt } from '../harness/scenario/results.ts';
 import type { ParamValues } from '../harness/scenario/scenario.ts';
 import { expandGrid, frontier, frontierText, pointAt, SWEEP_SCHEMA, type Sweep, type SweepFigures } from '../harness/scenario/sweep.ts';
+import { readSchemaFile } from './files.ts';
 import { CSS, esc } from './page.ts';
 import { heatmapChart, type HeatmapCell } from './sweep-charts.ts';
 
@@ -153,20 +154,7 @@ export class SweepFileError extends Error {
 
 /** A sweep file, checked: it exists, is JSON, and is a datamover-bench sweep. */
 export function loadSweep(file: string): Sweep {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new SweepFileError(`${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  let doc: Partial<Sweep>;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new SweepFileError(`${file}: not valid JSON (${(e as Error).message}); was the sweep interrupted while writing it?`);
-  }
-  if (!doc || doc.schema !== SWEEP_SCHEMA) throw new SweepFileError(`${file}: not a datamover-bench sweep file: "schema" is ${JSON.stringify(doc?.schema)}, expected "${SWEEP_SCHEMA}"`);
+  const doc = readSchemaFile(file, { kind: 'sweep', writer: 'sweep', schema: SWEEP_SCHEMA, fail: (m) => new SweepFileError(m) }) as Partial<Sweep>;
   if (!Array.isArray(doc.axes) || !doc.axes.length || !Array.isArray(doc.points) || !Array.isArray(doc.flows)) throw new SweepFileError(`${file}: "axes", "flows" and "points" must be lists`);
   return doc as Sweep;
 }

@@ -1,8 +1,9 @@
 // Reading results files (with errors a user can act on) and writing their reports: one
 // index.html beside each results.json, and reports/out/index.html listing every run found.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { RESULTS_SCHEMA, type Results } from '../harness/scenario/results.ts';
+import { readSchemaFile } from './files.ts';
 import { renderIndex, renderReport } from './html.ts';
 import { loadSweep } from './sweep-html.ts';
 
@@ -15,23 +16,7 @@ export class ResultsFileError extends Error {
 
 /** A results file, checked: it exists, is JSON, and is a datamover-bench results file. */
 export function loadResults(file: string): Results {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ResultsFileError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a results.json' : (e as Error).message}`);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new ResultsFileError(`${file}: not valid JSON (${(e as Error).message}); was the run interrupted while writing it?`);
-  }
-  const r = doc as Partial<Results>;
-  if (!r || typeof r !== 'object' || r.schema !== RESULTS_SCHEMA) {
-    throw new ResultsFileError(`${file}: not a datamover-bench results file: "schema" is ${JSON.stringify(r?.schema)}, expected "${RESULTS_SCHEMA}"`);
-  }
+  const r = readSchemaFile(file, { kind: 'results', writer: 'run', schema: RESULTS_SCHEMA, fail: (m) => new ResultsFileError(m) }) as Partial<Results>;
   if (!Array.isArray(r.flows) || r.flows.some((f) => !f || typeof f !== 'object' || !f.figures || !Array.isArray(f.dataUploads))) {
     throw new ResultsFileError(`${file}: "flows" must be a list of flow results, each with "figures" and "dataUploads"`);
   }
