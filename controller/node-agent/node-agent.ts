@@ -105,6 +105,12 @@ export class NodeAgent {
   private worker?: Promise<void>;
   private readonly exposeOnGoing = new Set<string>();
   private eventSeq = 0;
+  /** firstInLine's index of the cache: Prepared, not canceled, runnable here; name -> queue key. */
+  private readonly waitingHere = new Map<string, string>();
+  /** The smallest key in waitingHere; null when it must be found again. */
+  private lineHead: string | undefined | null;
+  /** canRunHere by storage class: the node's labels and the config are fixed for the agent's life. */
+  private readonly runsHere = new Map<string | undefined, boolean>();
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.queue = new WorkQueue(opts.clock);
@@ -168,6 +174,7 @@ export class NodeAgent {
 
   private onDataUpload(du: DataUpload | undefined, gone?: DataUpload): void {
     const name = (du ?? gone)!.metadata.name!;
+    this.indexWaiting(name, du);
     // Velero's VgdpCounter counts the expose-on-going label in the cache; a change may free the queue.
     const before = this.exposeOnGoing.size;
     if (du?.metadata.labels?.[EXPOSE_ON_GOING_LABEL] === 'true') this.exposeOnGoing.add(name);
@@ -277,14 +284,37 @@ export class NodeAgent {
   }
 
   private canRunHere(du: DataUpload): boolean {
-    return affinityMatchesNode(loadAffinityFor(this.opts.config, du.spec.csiSnapshot?.storageClass), this.node?.metadata?.labels);
+    const storageClass = du.spec.csiSnapshot?.storageClass;
+    let yes = this.runsHere.get(storageClass);
+    if (yes === undefined) this.runsHere.set(storageClass, (yes = affinityMatchesNode(loadAffinityFor(this.opts.config, storageClass), this.node?.metadata?.labels)));
+    return yes;
   }
 
-  /** No Prepared DataUpload created earlier, that this node could run, is waiting for a slot. */
+  /**
+   * No Prepared DataUpload created earlier, that this node could run, is waiting for a slot.
+   * Answered from waitingHere, which every change of the cache keeps up to date (the handlers
+   * run as the cache changes), rather than by a scan of the cache on every reconcile.
+   */
   private firstInLine(du: DataUpload): boolean {
-    const key = (d: DataUpload) => `${d.metadata.creationTimestamp ?? ''}/${d.metadata.name}`;
-    const mine = key(du);
-    return !this.dataUploads.list().some((d) => d.status?.phase === 'Prepared' && !d.spec.cancel && key(d) < mine && this.canRunHere(d));
+    if (this.lineHead === null) {
+      this.lineHead = undefined;
+      for (const k of this.waitingHere.values()) if (this.lineHead === undefined || k < this.lineHead) this.lineHead = k;
+    }
+    return this.lineHead === undefined || this.lineHead >= lineKey(du);
+  }
+
+  private indexWaiting(name: string, du: DataUpload | undefined): void {
+    const key = du && du.status?.phase === 'Prepared' && !du.spec.cancel && this.canRunHere(du) ? lineKey(du) : undefined;
+    const before = this.waitingHere.get(name);
+    if (before === key) return;
+    if (before !== undefined) {
+      this.waitingHere.delete(name);
+      if (before === this.lineHead) this.lineHead = null;
+    }
+    if (key !== undefined) {
+      this.waitingHere.set(name, key);
+      if (this.lineHead !== null && (this.lineHead === undefined || key < this.lineHead)) this.lineHead = key;
+    }
   }
 
   private requeue(name: string, decision: Decision, now: number): void {
@@ -685,4 +715,9 @@ function dataMoverPodInfo(inherited: InheritedPodInfo = VELERO_POD_INFO, config:
   if (!config.dataMoverThroughput) return inherited;
   const env = inherited.env.filter((e) => e.name !== DATA_MOVER_THROUGHPUT_ENV);
   return { ...inherited, env: [...env, { name: DATA_MOVER_THROUGHPUT_ENV, value: config.dataMoverThroughput }] };
+}
+
+/** The order DataUploads wait for a slot in: creation time, then name. */
+function lineKey(du: DataUpload): string {
+  return `${du.metadata.creationTimestamp ?? ''}/${du.metadata.name}`;
 }

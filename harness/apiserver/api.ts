@@ -8,7 +8,7 @@ import { randomUuid, type Random } from '../random.ts';
 import { decodeBuiltin } from './decode.ts';
 import { ApiError, errors } from './errors.ts';
 import { generateNameSuffix, validateObjectMetaNames } from './names.ts';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, supportsStrategicMerge } from './patch.ts';
+import { applyJsonPatch, applyMergePatch, cloneJson, applyStrategicMergePatch, PatchError, supportsStrategicMerge } from './patch.ts';
 import { BUILTIN_RESOURCES, apiVersionOf, groupResource, resourcesFromCrd, type CrdObject } from './registry.ts';
 import { applyDefaults, pruneUnknownFields, validateAgainstSchema } from './schema.ts';
 import { fieldValue, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.ts';
@@ -297,9 +297,9 @@ export class KubeApi {
     let next: KubeObject;
     if (sub === 'status') {
       // Status writes change status only.
-      next = { ...structuredClone(old), status: obj.status };
+      next = { ...cloneJson(old), status: obj.status };
     } else if (sub === 'finalize' && gr === '/namespaces') {
-      next = { ...structuredClone(old), spec: { ...(old.spec as Obj), finalizers: (obj.spec as Obj)?.finalizers ?? [] } };
+      next = { ...cloneJson(old), spec: { ...(old.spec as Obj), finalizers: (obj.spec as Obj)?.finalizers ?? [] } };
     } else {
       next = obj;
       const meta = next.metadata;
@@ -390,7 +390,7 @@ export class KubeApi {
     }
     if (opts.dryRun) return { stored: current, gone: false };
     const gr = groupResource(info.group, info.resource);
-    const next: KubeObject = structuredClone(old);
+    const next: KubeObject = cloneJson(old);
     const meta = next.metadata;
     const now = this.clock.now();
     const finalizers = new Set(meta.finalizers ?? []);
@@ -447,7 +447,7 @@ export class KubeApi {
     }
     if (pod.obj.metadata.deletionTimestamp) throw errors.conflict('', 'pods', name, 'pod is being deleted, cannot be assigned to a host');
     if (spec.nodeName) throw errors.conflict('', 'pods', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
-    const next: KubeObject = structuredClone(pod.obj);
+    const next: KubeObject = cloneJson(pod.obj);
     (next.spec as Obj).nodeName = nodeName;
     const status = ((next.status as Obj) ??= {});
     const conditions: Obj[] = (status.conditions ?? []).filter((c: { type: string }) => c.type !== 'PodScheduled');
@@ -478,7 +478,7 @@ export class KubeApi {
    */
   private checkBody(info: ResourceInfo, namespace: string | undefined, body: unknown, urlName: string | undefined, opts: WriteOptions): KubeObject {
     if (!isObject(body)) throw errors.badRequest('the request body must be a JSON object');
-    const obj = structuredClone(body) as KubeObject;
+    const obj = cloneJson(body) as KubeObject;
     const expected = apiVersionOf(info);
     if (obj.kind !== undefined && obj.kind !== info.kind) {
       throw errors.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expected}) or the kind (${obj.kind}) does not match ${info.kind}`);

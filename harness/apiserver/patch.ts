@@ -23,7 +23,7 @@ const valueKind = (v: unknown): string => (v === null ? 'null' : Array.isArray(v
  * Deep copy of a decoded JSON value (plain objects, arrays, primitives); several times faster
  * than structuredClone for request-sized objects.
  */
-function cloneJson<T>(v: T): T {
+export function cloneJson<T>(v: T): T {
   if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map(cloneJson) as T;
   const out: JsonObject = {};

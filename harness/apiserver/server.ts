@@ -7,6 +7,7 @@ import { HOLDS_CLOCK_HEADER, LOAD_HEADER, type Clock } from '../clock.ts';
 import type { Random } from '../random.ts';
 import { KubeApi, type DeleteOptions, type FieldValidation, type ListOptions, type PatchType, type WriteOptions } from './api.ts';
 import { BuiltinControllers } from './controllers.ts';
+import { DEFAULT_EVENT_TTL_SECONDS, EventExpiry } from './event-ttl.ts';
 import { ApiError, errors } from './errors.ts';
 import { ApiFaults, type RequestInfo } from './faults.ts';
 import { OPENAPI_V2_PROTOBUF, openApiV2, openApiV3Document, openApiV3Root } from './openapi.ts';
@@ -29,6 +30,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Told when a request starts and ends being worked on (the virtual clock's idleness). */
   activity?: { begin(): void; end(): void };
+  /** Seconds an Event lives after its last write, as kube-apiserver's --event-ttl. Default 3600. */
+  eventTtlSeconds?: number;
 }
 
 /** Kubernetes version the server reports. */
@@ -52,6 +55,7 @@ export class ApiServer {
   readonly api: KubeApi;
   readonly controllers: BuiltinControllers;
   readonly faults: ApiFaults;
+  readonly eventExpiry: EventExpiry;
   readonly requestCounts: RequestCounts = new Map();
   private readonly server: http.Server;
   private readonly openWatches = new Set<OpenWatch>();
@@ -59,10 +63,11 @@ export class ApiServer {
   private baseUrl = '';
 
   constructor(opts: ApiServerOptions) {
-    this.opts = { port: 0, historyLimit: 10_000, maxBodyBytes: 3 * 1024 * 1024, bookmarkIntervalMs: 60_000, ...opts };
+    this.opts = { port: 0, historyLimit: 10_000, maxBodyBytes: 3 * 1024 * 1024, bookmarkIntervalMs: 60_000, eventTtlSeconds: DEFAULT_EVENT_TTL_SECONDS, ...opts };
     this.api = new KubeApi({ clock: opts.clock, random: opts.random.fork('apiserver'), historyLimit: this.opts.historyLimit });
     this.controllers = new BuiltinControllers(this.api, opts.activity);
     this.faults = new ApiFaults(opts.random.fork('api-faults'));
+    this.eventExpiry = new EventExpiry(this.api, opts.clock, this.opts.eventTtlSeconds);
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 60_000;
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
@@ -86,6 +91,7 @@ export class ApiServer {
   }
 
   async stop(): Promise<void> {
+    this.eventExpiry.stop();
     for (const w of [...this.openWatches]) w.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

@@ -8,6 +8,7 @@ import type { ParamValues } from '../scenario/scenario.ts';
 import { KubeConfig } from '@kubernetes/client-node';
 import { runBackup, type BackupRunResult, type RunProgress } from './backup-run.ts';
 import { runBackupOnCluster, type ClusterScale } from './cluster-run.ts';
+import { tuneHeapForRuns } from './heap.ts';
 
 export interface FlowJob {
   scenario: string;
@@ -49,6 +50,7 @@ export function clusterKubeConfig(t: ClusterTarget): KubeConfig {
 export type { RunProgress };
 
 export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => void): Promise<FlowResult> {
+  tuneHeapForRuns();
   const scenario = await scenarioByName(job.scenario);
   if (!scenario) throw new Error(`unknown scenario "${job.scenario}"`);
   const experiment = scenario.build(job.params, job.seed);

@@ -8,6 +8,7 @@
 // controller through its watches exactly as it would on kind.
 import type { KubeApi } from '../apiserver/api.ts';
 import { groupResource } from '../apiserver/registry.ts';
+import { cloneJson } from '../apiserver/patch.ts';
 import type { Stored } from '../apiserver/storage.ts';
 import type { KubeObject, ResourceInfo } from '../apiserver/types.ts';
 import type { Clock, WorkTracker } from '../clock.ts';
@@ -98,7 +99,7 @@ export function mutate(
   const key = info.namespaced ? `${namespace}/${name}` : name;
   const live = table.get(key);
   if (!live) return undefined;
-  const next = structuredClone(live.obj) as Record<string, any>;
+  const next = cloneJson(live.obj) as Record<string, any>;
   if (change(next) === false) return undefined;
   return api.commit(info, table, next as KubeObject, live).obj;
 }

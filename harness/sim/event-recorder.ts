@@ -28,6 +28,8 @@ export type EventType = 'Normal' | 'Warning';
 
 const SPAM_BURST = 25;
 const SPAM_REFILL_PER_MS = 1 / 300_000;
+/** client-go's EventCorrelator keeps its aggregation and spam-filter state in LRU caches of this size. */
+export const CORRELATOR_CACHE_ENTRIES = 4096;
 
 /** The reference an event names: pods by uid and resourceVersion, as ObjectReference from the object. */
 export function referenceTo(obj: KubeObject): ObjectReference {
@@ -43,9 +45,9 @@ export function referenceTo(obj: KubeObject): ObjectReference {
 
 export class EventRecorder {
   /** Aggregation key -> namespace/name of the Event that counts it. */
-  private readonly seen = new Map<string, { namespace: string; name: string }>();
+  private readonly seen = new Lru<{ namespace: string; name: string }>(CORRELATOR_CACHE_ENTRIES);
   /** Token buckets of the spam filter, by object. */
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets = new Lru<{ tokens: number; at: number }>(CORRELATOR_CACHE_ENTRIES);
 
   constructor(
     private readonly ctx: SimContext,
@@ -80,6 +82,28 @@ export class EventRecorder {
     if (bucket.tokens < 1) return false;
     bucket.tokens -= 1;
     return true;
+  }
+}
+
+/** A least-recently-used cache: a Map in order of use, the oldest dropped past `size`. */
+export class Lru<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly size: number) {}
+  get(key: string): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, v: V): void {
+    this.map.delete(key);
+    this.map.set(key, v);
+    if (this.map.size > this.size) this.map.delete(this.map.keys().next().value!);
+  }
+  get length(): number {
+    return this.map.size;
   }
 }
 
