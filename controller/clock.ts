@@ -32,8 +32,15 @@ export class WallClock implements Clock {
 
 /** RFC 3339 timestamp with second precision, as Kubernetes writes metav1.Time. */
 export function kubeTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(ms / 1000);
+  // Called for every write of a run, mostly within the same second: the last answer is kept.
+  if (second !== lastKubeTime.second) {
+    lastKubeTime.second = second;
+    lastKubeTime.text = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+  }
+  return lastKubeTime.text;
 }
+const lastKubeTime = { second: Number.NaN, text: '' };
 
 /** RFC 3339 with microseconds, as Kubernetes writes metav1.MicroTime (events, leases). */
 export function kubeMicroTime(ms: number): string {

@@ -20,6 +20,7 @@ import {
   type KubernetesObject,
   type ObjectCache,
 } from '@kubernetes/client-node';
+import { nodeHttpLibrary } from './http-library.ts';
 import { HOLDS_CLOCK_HEADER, NO_TRACKING, type Clock, type WorkTracker } from '../clock.ts';
 
 export const API_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] as const;
@@ -126,6 +127,7 @@ function keepAliveConfiguration(kc: KubeConfig, holdsClock: boolean): Configurat
   let shared: http.Agent | undefined;
   return createConfiguration({
     baseServer: new ServerConfiguration(cluster.server, {}),
+    httpApi: nodeHttpLibrary,
     authMethods: {
       default: {
         getName: () => 'kubeconfig',

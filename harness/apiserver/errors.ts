@@ -11,6 +11,9 @@ export interface StatusDetails {
   retryAfterSeconds?: number;
 }
 
+/** Answers clients get by the thousand in a run (a lost race, a read of something gone): no stack to capture. */
+const ROUTINE = new Set([404, 409]);
+
 export class ApiError extends Error {
   constructor(
     readonly code: number,
@@ -18,7 +21,10 @@ export class ApiError extends Error {
     message: string,
     readonly details?: StatusDetails,
   ) {
+    const limit = Error.stackTraceLimit;
+    if (ROUTINE.has(code)) Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
   }
 
   toStatus(): object {

@@ -1,6 +1,7 @@
 // npm run bench [-- NAME ...]: benchmarks that print figures beside their targets.
 import { benchApiServer, type Figure } from '../bench/apiserver.ts';
 import { benchReport } from '../bench/report.ts';
+import { benchScale } from '../bench/scale.ts';
 import { benchScenario } from '../bench/scenario.ts';
 import { benchSim } from '../bench/sim.ts';
 import { benchSweep } from '../bench/sweep.ts';
@@ -8,7 +9,8 @@ import { benchSweep } from '../bench/sweep.ts';
 const BENCHMARKS: Record<string, { describe: string; run: () => Promise<Figure[]> }> = {
   apiserver: { describe: 'embedded API server: GET/s, LIST/s, writes/s with watches, watch latency, memory', run: () => benchApiServer() },
   sim: { describe: 'simulated cluster: 1,000 pods through their lifecycle on the virtual clock', run: () => benchSim() },
-  scenario: { describe: 'large-pvc with its three flows, and 1,000 PVCs of one flow: wall time', run: () => benchScenario() },
+  scenario: { describe: 'large-pvc with its three flows: wall time', run: () => benchScenario() },
+  scale: { describe: '1,000 PVCs through three flows, 5,000 PVCs through deploying: wall time, memory', run: () => benchScale() },
   sweep: { describe: 'a 3 x 3 sweep of large-pvc (pvcs 30,60,120 x concurrency 1,2,4), three flows: wall time', run: () => benchSweep() },
   report: { describe: "large-pvc's HTML report: generation time and file size", run: () => benchReport() },
 };

@@ -30,7 +30,8 @@ ${CLUSTER_USAGE}
   --out DIR           where results.json goes (default reports/out/NAME)
   --repeat N          run seeds seed..seed+N-1: each figure's mean with a 95% confidence
                       interval, and paired per-PVC differences between the flows
-  --jobs N            flow runs at once, each in its own process (default: up to twice the
+  --jobs N            flow runs at once, one in this process and the others each in a child
+                      process of its own (default: up to twice the
                       CPUs, ${defaultJobs(Infinity)} here, fewer if memory is short: about 1 GiB each);
                       1 runs them one after another in this process
   --quiet             no progress lines

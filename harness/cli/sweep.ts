@@ -33,7 +33,8 @@ options:
                       changing fastest) runs seeds S+i*N .. S+i*N+N-1
   --seed S            the first seed, S above (default 1)
   --flows A,B         flows to run, of ${FLOW_NAMES.join(', ')} (default: the scenario's)
-  --jobs N            runs at once, each in its own process (default: up to twice the CPUs,
+  --jobs N            runs at once, one in this process, the others each in a child process
+                      of its own (default: up to twice the CPUs,
                       ${defaultJobs(Infinity)} here); 1 runs them one after another in this process
   --out DIR           where sweep.json and index.html go (default reports/out/sweep-NAME)
   --quiet             no progress lines

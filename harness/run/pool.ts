@@ -8,7 +8,7 @@ import { REPO_ROOT } from '../scenario/registry.ts';
 import { runFlowJob, type FlowJob, type RunProgress } from './flow-run.ts';
 
 export interface PoolOptions {
-  /** Jobs at once; 1 runs them one after another in this process. */
+  /** Jobs at once: one of them in this process, the others each in a child process of its own; 1 runs them one after another here. */
   parallel: number;
   onStart?: (index: number) => void;
   onProgress?: (index: number, p: RunProgress) => void;
@@ -21,11 +21,13 @@ export async function runJobs(jobs: FlowJob[], opts: PoolOptions): Promise<FlowR
   const children = new Set<ChildProcess>();
   let next = 0;
   let failed = false;
-  const worker = async () => {
+  // The first worker runs its jobs here: this process has already loaded everything a run needs,
+  // and would otherwise only wait; a child costs a second or two of start-up on every job.
+  const worker = async (slot: number) => {
     while (!failed && next < jobs.length) {
       const i = next++;
       opts.onStart?.(i);
-      const run = opts.parallel <= 1 ? runFlowJob(jobs[i], (p) => opts.onProgress?.(i, p)) : inChild(jobs[i], children, (p) => opts.onProgress?.(i, p));
+      const run = slot === 0 ? runFlowJob(jobs[i], (p) => opts.onProgress?.(i, p)) : inChild(jobs[i], children, (p) => opts.onProgress?.(i, p));
       try {
         results[i] = await run;
       } catch (e) {
@@ -36,7 +38,7 @@ export async function runJobs(jobs: FlowJob[], opts: PoolOptions): Promise<FlowR
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.parallel, jobs.length)) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.parallel, jobs.length)) }, (_, slot) => worker(slot)));
   } finally {
     for (const c of children) c.kill();
   }
