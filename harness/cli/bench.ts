@@ -43,9 +43,22 @@ function format(f: Figure): string {
   return `  ${f.name.padEnd(52)} ${value.padStart(10)} ${f.unit.padEnd(7)} ${verdict}`;
 }
 
+/**
+ * This machine's speed at the moment, by a fixed loop of arithmetic: on a shared virtual machine
+ * it changes by a quarter from one minute to the next, and every wall time above with it.
+ */
+function referenceLoopMs(): number {
+  const t0 = performance.now();
+  let x = 0;
+  for (let i = 0; i < 300_000_000; i++) x += i % 7;
+  if (x < 0) console.log(x);
+  return performance.now() - t0;
+}
+
 let missed = 0;
 const names = args.length ? args : Object.keys(BENCHMARKS);
 const all: { bench: string; figures: Figure[] }[] = [];
+const speedBefore = referenceLoopMs();
 for (const name of names) {
   console.log(`\n== ${name}`);
   const figures = await BENCHMARKS[name].run();
@@ -56,6 +69,8 @@ for (const name of names) {
     if (f.target && !(f.target.better === 'higher' ? f.value >= f.target.value : f.value <= f.target.value)) missed++;
   }
 }
+const speedAfter = referenceLoopMs();
+console.log(`\nthis machine: a fixed loop of 3e8 additions took ${speedBefore.toFixed(0)} ms before the benchmarks and ${speedAfter.toFixed(0)} ms after (the wall times scale with it)`);
 // With several benchmarks, every figure once more in one table, the targets beside them.
 if (all.length > 1) {
   console.log('\n== every benchmark: figure, measured, target');
