@@ -12,6 +12,7 @@ import { baselineOf, evaluateGates, junitXml, readBaseline, writeBaseline, type 
 import type { ClusterTarget } from '../run/flow-run.ts';
 import { defaultJobs, runSeeds } from '../run/scenario-run.ts';
 import type { Scenario } from '../scenario/scenario.ts';
+import { wholeNumber } from './args.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, clusterTargetOf } from './cluster-target.ts';
 import { loadScenarios, REPO_ROOT } from '../scenario/registry.ts';
 
@@ -101,9 +102,11 @@ ${CLUSTER_USAGE}
     console.log(usage);
     process.exit(0);
   }
-  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
-  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
-    console.error(`gate: --jobs: ${JSON.stringify(values.jobs)} is not accepted: a whole number from 1 to 64`);
+  let jobs: number | undefined;
+  try {
+    jobs = values.jobs === undefined ? undefined : wholeNumber('jobs', String(values.jobs), 1, 64);
+  } catch (e) {
+    console.error(`gate: ${(e as Error).message}`);
     process.exit(2);
   }
   const t0 = performance.now();

@@ -3,21 +3,21 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fs } from 'zx';
-import { FLOW_NAMES, type FlowName } from '../../controller/flows/types.ts';
+import { FLOW_NAMES } from '../../controller/flows/types.ts';
 import { writeIndex, writeReport } from '../../reports/write.ts';
 import { parseFaults } from '../chaos/faults.ts';
 import { checkFaultsForTarget } from '../chaos/kind-actions.ts';
 import { faultNodes } from '../run/backup-run.ts';
 import { ClusterRunError } from '../run/cluster-run.ts';
+import { flowsOption, knownScenario, runCommand, scenarioArgument, UsageError, wholeNumber } from './args.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, clusterTargetOf, TargetError } from './cluster-target.ts';
 import { defaultJobs, runSeeds } from '../run/scenario-run.ts';
 import { loadScenarios, REPO_ROOT } from '../scenario/registry.ts';
 import { faultLog, repeatTable, summarizeRepeats, summaryTable, type Results } from '../scenario/results.ts';
-import { ParamError, parseParam, type ParamValues, type Scenario } from '../scenario/scenario.ts';
+import { parseParam, type ParamValues, type Scenario } from '../scenario/scenario.ts';
 
 const repoRoot = REPO_ROOT;
 
-class UsageError extends Error {}
 
 function usage(scenario?: Scenario): string {
   const common = `usage: npm run scenario NAME [-- options]
@@ -43,8 +43,7 @@ ${CLUSTER_USAGE}
 
 async function main(argv: string[]): Promise<number> {
   const scenarios = await loadScenarios();
-  const name = argv[0] && !argv[0].startsWith('-') ? argv[0] : undefined;
-  const rest = name ? argv.slice(1) : argv;
+  const { name, rest } = scenarioArgument(argv);
   if (rest.includes('--list')) {
     const width = Math.max(...[...scenarios.keys()].map((n) => n.length)) + 2;
     for (const s of scenarios.values()) console.log(`${s.name.padEnd(width)}${s.summary}`);
@@ -54,8 +53,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return rest.includes('--help') ? 0 : 2;
   }
-  const scenario = scenarios.get(name);
-  if (!scenario) throw new UsageError(`unknown scenario "${name}": the scenarios are ${[...scenarios.keys()].join(', ')} (npm run scenario -- --list)`);
+  const scenario = knownScenario(scenarios, name);
   const { values } = parseArgs({
     args: rest,
     strict: true,
@@ -77,8 +75,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const seed = Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed: ${JSON.stringify(values.seed)} is not accepted: a whole number >= 0`);
-  const flows = (values.flows ? String(values.flows).split(',') : scenario.flows) as FlowName[];
-  for (const f of flows) if (!FLOW_NAMES.includes(f)) throw new UsageError(`--flows: "${f}" is not accepted: the flows are ${FLOW_NAMES.join(', ')}`);
+  const flows = flowsOption(values.flows as string | undefined, scenario.flows);
   const params: ParamValues = {};
   const given = new Set<string>();
   for (const p of scenario.params) {
@@ -102,11 +99,9 @@ async function main(argv: string[]): Promise<number> {
   }
   // After the scenario's own checks, which need no cluster: the cluster the options name.
   const cluster = clusterTargetOf(values.target as string, values);
-  const repeat = Number(values.repeat);
-  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 1000) throw new UsageError(`--repeat: ${JSON.stringify(values.repeat)} is not accepted: a whole number from 1 to 1000`);
+  const repeat = wholeNumber('repeat', String(values.repeat), 1, 1000);
   const out = resolve(values.out ? String(values.out) : join(repoRoot, 'reports', 'out', scenario.name));
-  const jobsAtOnce = values.jobs === undefined ? defaultJobs(flows.length * repeat * (scenario.variants?.length ?? 1)) : Number(values.jobs);
-  if (!Number.isInteger(jobsAtOnce) || jobsAtOnce < 1 || jobsAtOnce > 64) throw new UsageError(`--jobs: ${JSON.stringify(values.jobs)} is not accepted: a whole number from 1 to 64`);
+  const jobsAtOnce = values.jobs === undefined ? defaultJobs(flows.length * repeat * (scenario.variants?.length ?? 1)) : wholeNumber('jobs', String(values.jobs), 1, 64);
   const seeds = Array.from({ length: repeat }, (_, i) => seed + i);
   const runs = await runSeeds({ scenario, params, variants: variants?.length ? variants : undefined, seeds, flows, target: String(values.target), jobs: jobsAtOnce, quiet: !!values.quiet, cluster });
   const results: Results = repeat > 1 ? { ...runs[0], repeat: summarizeRepeats(runs) } : runs[0];
@@ -130,12 +125,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e) => {
-    const known = e instanceof UsageError || e instanceof ParamError || e instanceof ClusterRunError || e instanceof TargetError || (e as Error).name === 'ConfigError' || (e as Error).name === 'FaultError' || String((e as { code?: string }).code ?? '').startsWith('ERR_PARSE_ARGS');
-    console.error(`scenario: ${(e as Error).message}`);
-    if (!known) console.error((e as Error).stack);
-    process.exit(known ? 2 : 1);
-  },
-);
+runCommand('scenario', () => main(process.argv.slice(2)), [ClusterRunError, TargetError]);

@@ -3,16 +3,15 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fs } from 'zx';
-import { FLOW_NAMES, type FlowName } from '../../controller/flows/types.ts';
+import { FLOW_NAMES } from '../../controller/flows/types.ts';
 import { writeSweepReport } from '../../reports/sweep-html.ts';
 import { writeIndex } from '../../reports/write.ts';
 import { defaultJobs } from '../run/scenario-run.ts';
 import { runSweep } from '../run/sweep-run.ts';
+import { flowsOption, knownScenario, runCommand, scenarioArgument, UsageError, wholeNumber } from './args.ts';
 import { loadScenarios, REPO_ROOT } from '../scenario/registry.ts';
-import { ParamError, type Scenario } from '../scenario/scenario.ts';
+import type { Scenario } from '../scenario/scenario.ts';
 import { expandGrid, frontierTable, parseSweepParams, SweepError, sweepJson } from '../scenario/sweep.ts';
-
-class UsageError extends Error {}
 
 /** Most runs one sweep may ask for (points x flows x seeds). */
 const MAX_RUNS = 10_000;
@@ -47,22 +46,14 @@ variants: sweep the variants' parameter to see them side by side. The embedded c
   return `${common}\n\n${scenario.name}: ${scenario.summary}\nits parameters:\n${own}`;
 }
 
-function wholeNumber(option: string, raw: string, min: number, max: number): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${option}: ${JSON.stringify(raw)} is not accepted: a whole number from ${min} to ${max}`);
-  return n;
-}
-
 async function main(argv: string[]): Promise<number> {
   const scenarios = await loadScenarios();
-  const name = argv[0] && !argv[0].startsWith('-') ? argv[0] : undefined;
-  const rest = name ? argv.slice(1) : argv;
+  const { name, rest } = scenarioArgument(argv);
   if (!name) {
     console.log(usage());
     return rest.includes('--help') ? 0 : 2;
   }
-  const scenario = scenarios.get(name);
-  if (!scenario) throw new UsageError(`unknown scenario "${name}": the scenarios are ${[...scenarios.keys()].join(', ')} (npm run scenario -- --list)`);
+  const scenario = knownScenario(scenarios, name);
   const { values } = parseArgs({
     args: rest,
     strict: true,
@@ -84,8 +75,7 @@ async function main(argv: string[]): Promise<number> {
   const { axes, fixed } = parseSweepParams(scenario, values.param ?? []);
   const seedsPerPoint = wholeNumber('seeds', values.seeds, 1, 1000);
   const firstSeed = wholeNumber('seed', values.seed, 0, Number.MAX_SAFE_INTEGER);
-  const flows = (values.flows ? values.flows.split(',') : scenario.flows) as FlowName[];
-  for (const f of flows) if (!FLOW_NAMES.includes(f)) throw new UsageError(`--flows: "${f}" is not accepted: the flows are ${FLOW_NAMES.join(', ')}`);
+  const flows = flowsOption(values.flows, scenario.flows);
   const runs = expandGrid(axes).length * flows.length * seedsPerPoint;
   if (runs > MAX_RUNS) throw new UsageError(`the sweep asks for ${runs} runs (points x flows x seeds), more than ${MAX_RUNS}: fewer values, flows or seeds`);
   const jobs = values.jobs === undefined ? defaultJobs(runs) : wholeNumber('jobs', values.jobs, 1, 64);
@@ -109,12 +99,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e) => {
-    const known = e instanceof UsageError || e instanceof SweepError || e instanceof ParamError || (e as Error).name === 'ConfigError' || (e as Error).name === 'FaultError' || String((e as { code?: string }).code ?? '').startsWith('ERR_PARSE_ARGS');
-    console.error(`sweep: ${(e as Error).message}`);
-    if (!known) console.error((e as Error).stack);
-    process.exit(known ? 2 : 1);
-  },
-);
+runCommand('sweep', () => main(process.argv.slice(2)), [SweepError]);
