@@ -12,10 +12,10 @@ const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6
 
 const FORM = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$/;
 
-/** The value as the fraction num/den (den > 0). */
 /** Parsed quantities by their text: a run parses the same few ("1", "1Gi", "250m") thousands of times. */
 const parsed = new Map<string, Readonly<{ num: bigint; den: bigint }>>();
 
+/** The value as the fraction num/den (den > 0). */
 function exact(value: Quantity, field: string): Readonly<{ num: bigint; den: bigint }> {
   if (typeof value === 'string') {
     const known = parsed.get(value);

@@ -1,29 +1,20 @@
 // The scenarios' speed on this machine, timed as a user runs them (`npm run scenario`, a new
 // process, default options): `large-pvc` with its three flows (target: under 60 s of wall time
 // in all). The runs of thousands of PVCs are the scale benchmark's (harness/bench/scale.ts).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../scenario/registry.ts';
 import type { Results } from '../scenario/results.ts';
 import type { Figure } from './apiserver.ts';
+import { timeCommand } from './command.ts';
 
 export function runScenario(args: string[]): { wall: number; results: Results } {
-  const out = mkdtempSync(join(tmpdir(), 'dmb-bench-'));
-  try {
-    const t0 = performance.now();
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'harness/cli/scenario.ts'), ...args, '--quiet', '--out', out], { cwd: REPO_ROOT, encoding: 'utf8' });
-    const wall = (performance.now() - t0) / 1000;
-    if (r.status !== 0) throw new Error(`npm run scenario ${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
+  return timeCommand('scenario', args, (out, wall) => {
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
     for (const f of results.flows) {
       console.log(`  ${f.flow}: ${f.figures.dataUploads} DataUploads, ${f.figures.completed} completed, ${f.simulatedSeconds} s simulated in ${f.wallSeconds} s wall, peak RSS ${f.peakRssMiB} MiB`);
     }
     return { wall, results };
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
+  });
 }
 
 export async function benchScenario(): Promise<Figure[]> {
