@@ -30,7 +30,7 @@ export class EventExpiry {
   private readonly leaseOf = new Map<string, Lease>();
   private readonly leases = new Set<Lease>();
   private readonly reuseMs: number;
-  private info?: ResourceInfo;
+  private readonly info: ResourceInfo;
   /** Events deleted by expiry so far. */
   expired = 0;
 
@@ -43,9 +43,9 @@ export class EventExpiry {
       throw new Error(`eventTtlSeconds: ${JSON.stringify(ttlSeconds)} is not accepted: a number of seconds above 0 (kube-apiserver's --event-ttl; default ${DEFAULT_EVENT_TTL_SECONDS})`);
     }
     this.reuseMs = Math.floor(Math.min(LEASE_REUSE_MAX_SECONDS, LEASE_REUSE_FRACTION * ttlSeconds)) * 1000;
+    this.info = api.lookup('', 'v1', 'events')!;
     api.onWrite((info, cur, prev) => {
       if (groupResource(info.group, info.resource) !== '/events') return;
-      this.info = info;
       const key = (cur ?? prev)!.key;
       this.detach(key);
       if (cur) this.attach(key);
@@ -91,7 +91,7 @@ export class EventExpiry {
     if (this.current === lease) this.current = undefined;
     for (const key of [...lease.keys]) {
       const slash = key.indexOf('/');
-      this.api.delete(this.info!, key.slice(0, slash), key.slice(slash + 1));
+      this.api.delete(this.info, key.slice(0, slash), key.slice(slash + 1));
       this.expired++;
     }
   }

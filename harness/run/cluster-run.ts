@@ -218,7 +218,6 @@ export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<Backu
 
 // ---- the cluster ------------------------------------------------------------------------------
 
-
 /** What the run needs before it starts, each missing piece named with how to get it. */
 async function checkCluster(kc: KubeConfig, storageClass: string): Promise<void> {
   const io = new KubeIo(kc, { who: 'check', clock: new WallClock() });

@@ -690,15 +690,14 @@ export class Scheduler {
   private reportUnschedulable(pod: KubeObject, message: string): void {
     const { namespace, name } = pod.metadata;
     const now = kubeTime(this.ctx.clock.now());
-    const same = (c: Obj | undefined) => c && c.status === 'False' && c.reason === 'Unschedulable' && c.message === message;
     // Most attempts find the pod as the last one left it: nothing to write, so nothing to copy.
     const live = this.ctx.api.table(this.podsInfo()).get(key(pod))?.obj;
-    const unchanged = same(((live?.status as Obj | undefined)?.conditions as Obj[] | undefined)?.find((x) => x.type === 'PodScheduled'));
+    const last = ((live?.status as Obj | undefined)?.conditions as Obj[] | undefined)?.find((x) => x.type === 'PodScheduled');
+    const unchanged = last?.status === 'False' && last.reason === 'Unschedulable' && last.message === message;
     const updated = unchanged ? undefined : mutate(this.ctx.api, this.podsInfo(), namespace, name!, (p) => {
       const status = (p.status ??= {});
       const conditions: Obj[] = (status.conditions ??= []);
       const c = conditions.find((x) => x.type === 'PodScheduled');
-      if (same(c)) return false;
       const next = { type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: c?.status === 'False' ? c.lastTransitionTime : now, reason: 'Unschedulable', message };
       if (c) conditions[conditions.indexOf(c)] = next;
       else conditions.push(next);
