@@ -6,8 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fmt } from '../harness/scenario/results.ts';
-import type { ParamValues } from '../harness/scenario/scenario.ts';
-import { expandGrid, frontier, frontierText, pointAt, SWEEP_SCHEMA, type Sweep, type SweepFigures } from '../harness/scenario/sweep.ts';
+import { expandGrid, frontier, frontierText, pointAt, pointLabel, SWEEP_SCHEMA, type Sweep, type SweepFigures } from '../harness/scenario/sweep.ts';
 import { readSchemaFile } from './files.ts';
 import { CSS, esc } from './page.ts';
 import { heatmapChart, type HeatmapCell } from './sweep-charts.ts';
@@ -29,10 +28,6 @@ export const HEATMAP_FIGURES: { key: keyof SweepFigures; title: string; text: (v
   { key: 'makespanRatio', title: 'makespan × lower bound', text: (v) => `×${v.toFixed(2)}`, colors: ['#f7f7f7', '#b3d3ec', '#5b9bd5'], fromZero: false },
 ];
 
-function label(p: ParamValues): string {
-  return Object.entries(p).map(([k, v]) => `${k}=${v}`).join(' ');
-}
-
 /** One line a colleague reads first: the flows from best (fewest points with timeouts, then least idle CPU), and any failed check. */
 export function sweepVerdict(s: Sweep): { text: string; bad: boolean } {
   const n = s.points.length;
@@ -40,14 +35,14 @@ export function sweepVerdict(s: Sweep): { text: string; bad: boolean } {
   const byFlow = s.flows.map((flow) => {
     const failing = s.points.filter((p) => p.flows[flow].mean.timeouts > 0).length;
     const idle = s.points.reduce((a, p) => a + p.flows[flow].mean.idleCpuCoreSeconds, 0) / n;
-    const first = rows.filter((r) => r.flow === flow && r.firstFailing !== null).map((r) => label({ [s.axes[0].name]: r.firstFailing!, ...r.at }));
+    const first = rows.filter((r) => r.flow === flow && r.firstFailing !== null).map((r) => pointLabel({ [s.axes[0].name]: r.firstFailing!, ...r.at }));
     return { flow, failing, idle, first };
   });
   byFlow.sort((a, b) => a.failing - b.failing || a.idle - b.idle);
   const says = (f: (typeof byFlow)[number]) =>
     `${f.failing ? `timeouts at ${f.failing} of ${n} points (first: ${f.first.slice(0, 3).join('; ')}${f.first.length > 3 ? '; ...' : ''})` : `no timeouts at any of ${n} points`}, ${fmt(f.idle)} idle CPU core-s per point`;
   const parts = [`Best: ${byFlow[0].flow} (${says(byFlow[0])}).`, ...byFlow.slice(1).map((f) => `${f.flow}: ${says(f)}.`)];
-  const failedChecks = s.points.flatMap((p) => s.flows.filter((flow) => p.flows[flow].mean.steadyStateFailures > 0).map((flow) => `${flow} at ${label(p.params)}`));
+  const failedChecks = s.points.flatMap((p) => s.flows.filter((flow) => p.flows[flow].mean.steadyStateFailures > 0).map((flow) => `${flow} at ${pointLabel(p.params)}`));
   if (failedChecks.length) parts.push(`Steady-state checks failed: ${failedChecks.slice(0, 5).join('; ')}${failedChecks.length > 5 ? `; and ${failedChecks.length - 5} more` : ''}.`);
   return { text: parts.join(' '), bad: failedChecks.length > 0 };
 }
@@ -88,16 +83,16 @@ function heatmaps(s: Sweep): string {
           }
           const svg = heatmapChart({
             title: `${flow}: ${f.title}`,
-            subtitle: [label(slice), seeds].filter(Boolean).join(' · '),
+            subtitle: [pointLabel(slice), seeds].filter(Boolean).join(' · '),
             x: { name: xAxis.name, values: xAxis.values.map(String) },
             y: yAxis && { name: yAxis.name, values: yAxis.values.map(String) },
             cells,
             range: ranges.get(f.key)!,
             colors: f.colors,
           });
-          return `<figure data-chart="heatmap" data-flow="${esc(flow)}" data-figure="${f.key}" data-slice="${esc(label(slice))}">${svg}</figure>`;
+          return `<figure data-chart="heatmap" data-flow="${esc(flow)}" data-figure="${f.key}" data-slice="${esc(pointLabel(slice))}">${svg}</figure>`;
         });
-        return `${slices.length > 1 ? `<h3>${esc(label(slice))}</h3>` : ''}<div class="row">${figures.join('')}</div>`;
+        return `${slices.length > 1 ? `<h3>${esc(pointLabel(slice))}</h3>` : ''}<div class="row">${figures.join('')}</div>`;
       });
       return `<h2>${esc(flow)}</h2>\n${blocks.join('\n')}`;
     })
@@ -115,7 +110,7 @@ function pointsTable(s: Sweep): string {
     ['steady-state failures', (m) => fmt(m.steadyStateFailures)],
   ];
   const body = s.points
-    .flatMap((p) => s.flows.map((flow, i) => `<tr>${i === 0 ? `<td rowspan="${s.flows.length}">${esc(label(p.params))}<br><small class="meta">seed${p.seeds.length > 1 ? `s ${p.seeds[0]}..${p.seeds[p.seeds.length - 1]}` : ` ${p.seeds[0]}`}</small></td>` : ''}<td style="text-align:left">${esc(flow)}</td>${cols.map(([, c]) => `<td>${c(p.flows[flow].mean)}</td>`).join('')}</tr>`))
+    .flatMap((p) => s.flows.map((flow, i) => `<tr>${i === 0 ? `<td rowspan="${s.flows.length}">${esc(pointLabel(p.params))}<br><small class="meta">seed${p.seeds.length > 1 ? `s ${p.seeds[0]}..${p.seeds[p.seeds.length - 1]}` : ` ${p.seeds[0]}`}</small></td>` : ''}<td style="text-align:left">${esc(flow)}</td>${cols.map(([, c]) => `<td>${c(p.flows[flow].mean)}</td>`).join('')}</tr>`))
     .join('');
   return `<table><thead><tr><th>point</th><th style="text-align:left">flow</th>${cols.map(([n]) => `<th>${esc(n)}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table>`;
 }

@@ -3,7 +3,7 @@
 // three flows, 27 runs of 30 to 120 PVCs. Target: under 5 minutes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Sweep } from '../scenario/sweep.ts';
+import { pointLabel, type Sweep } from '../scenario/sweep.ts';
 import type { Figure } from './apiserver.ts';
 import { timeCommand } from './command.ts';
 
@@ -18,7 +18,7 @@ export async function benchSweep(): Promise<Figure[]> {
       const runs = Object.values(p.flows).flatMap((f) => f.runs);
       const pointWall = runs.reduce((a, x) => a + x.wallSeconds, 0);
       runWall += pointWall;
-      console.log(`  ${Object.entries(p.params).map(([k, v]) => `${k}=${v}`).join(' ')}: timeouts ${sweep.flows.map((f) => `${f} ${p.flows[f].mean.timeouts}`).join(', ')}; ${runs.length} runs, ${pointWall.toFixed(1)} s of run wall time`);
+      console.log(`  ${pointLabel(p.params)}: timeouts ${sweep.flows.map((f) => `${f} ${p.flows[f].mean.timeouts}`).join(', ')}; ${runs.length} runs, ${pointWall.toFixed(1)} s of run wall time`);
     }
     const runs = sweep.points.length * sweep.flows.length * sweep.seeds.perPoint;
     return [

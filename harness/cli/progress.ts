@@ -6,6 +6,11 @@ import type { RunProgress } from '../run/backup-run.ts';
 
 export type ProgressMode = 'tty' | 'lines' | 'off';
 
+/** Live lines on a terminal; one line per run when it ends in CI or a pipe; nothing when quiet. */
+export function progressMode(quiet: boolean): ProgressMode {
+  return quiet ? 'off' : process.stdout.isTTY && !process.env.CI ? 'tty' : 'lines';
+}
+
 interface Row {
   label: string;
   state: 'waiting' | 'running' | 'done';

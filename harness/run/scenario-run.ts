@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseNodeAgentConfig } from '../../controller/config.ts';
 import type { FlowName } from '../../controller/flows/types.ts';
 import { parseFaults } from '../chaos/faults.ts';
-import { ProgressBoard } from '../cli/progress.ts';
+import { ProgressBoard, progressMode } from '../cli/progress.ts';
 import { REPO_ROOT } from '../scenario/registry.ts';
 import { columnOf, RESULTS_SCHEMA, type Results } from '../scenario/results.ts';
 import type { ParamValues, Scenario, Variant } from '../scenario/scenario.ts';
@@ -65,8 +65,7 @@ export async function runSeeds(o: SeedRuns): Promise<Results[]> {
   }
   const pvcs = scenario.build(params, seeds[0]).pvcs.length;
   if (!o.quiet) console.log(`${scenario.name}: ${pvcs} PVCs, ${flows.join(', ')}${o.variants ? `; ${o.variants.map((v) => v.name).join(' | ')}` : ''}; seed${seeds.length > 1 ? `s ${seeds[0]}..${seeds[seeds.length - 1]}` : ` ${seeds[0]}`}; ${o.cluster ? `on ${o.target}, one at a time, durations / ${o.cluster.scale.time}, sizes / ${o.cluster.scale.size}` : `${Math.min(parallel, jobs.length)} at once`}`);
-  const mode = o.quiet ? 'off' : process.stdout.isTTY && !process.env.CI ? 'tty' : 'lines';
-  const board = new ProgressBoard(jobs.map((j) => `${columnOf(j)}${seeds.length > 1 ? ` seed ${j.seed}` : ''}`), mode, undefined, o.cluster ? 'equivalent' : 'simulated');
+  const board = new ProgressBoard(jobs.map((j) => `${columnOf(j)}${seeds.length > 1 ? ` seed ${j.seed}` : ''}`), progressMode(!!o.quiet), undefined, o.cluster ? 'equivalent' : 'simulated');
   const results = await runJobs(jobs, {
     parallel,
     onStart: (i) => board.start(i),

@@ -5,10 +5,10 @@
 import { parseNodeAgentConfig } from '../../controller/config.ts';
 import type { FlowName } from '../../controller/flows/types.ts';
 import { parseFaults } from '../chaos/faults.ts';
-import { ProgressBoard } from '../cli/progress.ts';
+import { ProgressBoard, progressMode } from '../cli/progress.ts';
 import type { FlowResult } from '../scenario/results.ts';
 import type { ParamValues, Scenario } from '../scenario/scenario.ts';
-import { expandGrid, meanOf, pointSeeds, SWEEP_SCHEMA, sweepRunOf, type Sweep, type SweepAxis, type SweepRun } from '../scenario/sweep.ts';
+import { expandGrid, meanOf, pointLabel, pointSeeds, SWEEP_SCHEMA, sweepRunOf, type Sweep, type SweepAxis, type SweepRun } from '../scenario/sweep.ts';
 import { faultNodes } from './backup-run.ts';
 import type { FlowJob } from './flow-run.ts';
 import { runJobs } from './pool.ts';
@@ -41,7 +41,7 @@ export async function runSweep(o: SweepOptions): Promise<Sweep> {
   // Every point's workload and node-agent configs are checked first, so a bad combination fails before any run.
   const pvcsAt = points.map((pt) => {
     const experiment = scenario.build(pt.params, pt.seeds[0]);
-    for (const flow of flows) parseNodeAgentConfig(experiment.nodeAgentConfig(flow), `${scenario.name} at ${label(pt.swept)}: the node-agent config for ${flow}`);
+    for (const flow of flows) parseNodeAgentConfig(experiment.nodeAgentConfig(flow), `${scenario.name} at ${pointLabel(pt.swept)}: the node-agent config for ${flow}`);
     parseFaults(experiment.faults, faultNodes(experiment.nodes));
     return experiment.pvcs.length;
   });
@@ -55,8 +55,7 @@ export async function runSweep(o: SweepOptions): Promise<Sweep> {
       `${scenario.name} sweep: ${points.length} points (${axes.map((a) => `${a.name} ${a.values.join(',')}`).join(' x ')}) x ${flows.join(', ')} x ${o.seedsPerPoint} seed${o.seedsPerPoint > 1 ? 's' : ''} each (seeds ${o.firstSeed}..${lastSeed}): ${jobs.length} runs, ${Math.min(o.jobs, jobs.length)} at once`,
     );
   }
-  const mode = o.quiet ? 'off' : process.stdout.isTTY && !process.env.CI ? 'tty' : 'lines';
-  const board = new ProgressBoard(points.map((pt) => label(pt.swept)), mode);
+  const board = new ProgressBoard(points.map((pt) => pointLabel(pt.swept)), progressMode(o.quiet));
   const state = points.map((_, i) => ({ started: false, left: perPoint, ended: new Map<number, number>(), simulated: 0, total: pvcsAt[i] * perPoint }));
   const runs: SweepRun[] = new Array(jobs.length);
   const progressOf = (point: number) => {
@@ -111,11 +110,6 @@ export async function runSweep(o: SweepOptions): Promise<Sweep> {
       ),
     })),
   };
-}
-
-/** "pvcs=60 concurrency=2". */
-function label(swept: ParamValues): string {
-  return Object.entries(swept).map(([k, v]) => `${k}=${v}`).join(' ');
 }
 
 /** A point's line when its runs have ended: mean timeouts per flow, and runs stopped at the deadline. */

@@ -110,6 +110,11 @@ export function expandGrid(axes: SweepAxis[]): ParamValues[] {
   return points;
 }
 
+/** A point's swept values as the page, the progress and the bench print them: "pvcs=60 concurrency=2". */
+export function pointLabel(params: ParamValues): string {
+  return Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
+}
+
 /** Each point on its own seeds: point i runs first + i*perPoint .. first + i*perPoint + perPoint - 1. */
 export function pointSeeds(index: number, first: number, perPoint: number): number[] {
   return Array.from({ length: perPoint }, (_, k) => first + index * perPoint + k);
