@@ -8,7 +8,7 @@ import { randomUuid, type Random } from '../random.ts';
 import { decodeBuiltin } from './decode.ts';
 import { ApiError, errors } from './errors.ts';
 import { generateNameSuffix, validateObjectMetaNames } from './names.ts';
-import { applyJsonPatch, applyMergePatch, cloneJson, applyStrategicMergePatch, PatchError, supportsStrategicMerge } from './patch.ts';
+import { applyJsonPatch, applyMergePatch, cloneJson, applyStrategicMergePatch, jsonEqual, PatchError, supportsStrategicMerge } from './patch.ts';
 import { BUILTIN_RESOURCES, apiVersionOf, groupResource, resourcesFromCrd, type CrdObject } from './registry.ts';
 import { applyDefaults, pruneUnknownFields, validateAgainstSchema } from './schema.ts';
 import { fieldValue, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.ts';
@@ -330,8 +330,7 @@ export class KubeApi {
     this.validateKind(info, next, old);
     if (opts.dryRun) return new Stored(next, current.rv);
     // A no-op write does not bump resourceVersion, as in the real server.
-    if (JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }) ===
-      JSON.stringify({ ...old, metadata: { ...old.metadata, resourceVersion: undefined } })) {
+    if (jsonEqual({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }, { ...old, metadata: { ...old.metadata, resourceVersion: undefined } })) {
       return current;
     }
     if (next.metadata.deletionTimestamp && isEmpty(next.metadata.finalizers) && deletable(gr, next)) {
@@ -571,9 +570,9 @@ function specChanged(info: ResourceInfo, old: KubeObject, next: KubeObject): boo
   const strip = (o: KubeObject) => {
     const { metadata: _m, status, ...rest } = o;
     // Custom resources without a status subresource count status changes as spec changes.
-    return JSON.stringify(info.crd && !info.subresources.includes('status') ? { ...rest, status } : rest);
+    return info.crd && !info.subresources.includes('status') ? { ...rest, status } : rest;
   };
-  return strip(old) !== strip(next);
+  return !jsonEqual(strip(old), strip(next));
 }
 
 function podGracePeriod(pod: KubeObject, requested: number | undefined): number {

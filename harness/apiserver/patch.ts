@@ -34,6 +34,32 @@ export function cloneJson<T>(v: T): T {
   return out as T;
 }
 
+/**
+ * Whether two decoded JSON values are equal as JSON: the same members whatever their order, as
+ * the API server compares objects (Go encodes maps with sorted keys and structs in field order).
+ * A member whose value is undefined counts as absent, as JSON.stringify leaves it out.
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as JsonObject;
+  const y = b as JsonObject;
+  let members = 0;
+  for (const k of Object.keys(x)) {
+    if (x[k] === undefined) continue;
+    members++;
+    if (!Object.hasOwn(y, k) || !jsonEqual(x[k], y[k])) return false;
+  }
+  for (const k of Object.keys(y)) if (y[k] !== undefined) members--;
+  return members === 0;
+}
+
 /** obj[key] = value, where a "__proto__" key is data, not the prototype. */
 function setKey(obj: JsonObject, key: string, value: unknown): void {
   if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
@@ -174,20 +200,6 @@ function opString(op: JsonObject, field: 'path' | 'from'): string {
 /** An operation's value, copied so the result never shares structure with the request. */
 function opValue(op: JsonObject): unknown {
   return cloneJson(op.value ?? null);
-}
-
-function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((x, i) => jsonEqual(x, b[i]));
-  }
-  if (isObject(a) && isObject(b)) {
-    const ka = Object.keys(a);
-    if (ka.length !== Object.keys(b).length) return false;
-    return ka.every((k) => hasOwn(b, k) && jsonEqual(a[k], b[k]));
-  }
-  return false;
 }
 
 function applyOperation(root: Container, op: JsonObject): void {

@@ -12,6 +12,7 @@
 
 import { isIPv6 } from 'node:net';
 import type { FieldError, JSONSchemaProps } from './types.ts';
+import { jsonEqual } from './patch.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -908,23 +909,6 @@ function runeCount(s: string): number {
     }
   }
   return n;
-}
-
-function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao);
-  if (ak.length !== Object.keys(bo).length) return false;
-  for (const k of ak) if (!Object.hasOwn(bo, k) || !jsonEqual(ao[k], bo[k])) return false;
-  return true;
 }
 
 // ---------------------------------------------------------------------------------------------

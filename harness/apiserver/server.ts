@@ -13,7 +13,7 @@ import { ApiFaults, type RequestInfo } from './faults.ts';
 import { OPENAPI_V2_PROTOBUF, openApiV2, openApiV3Document, openApiV3Root } from './openapi.ts';
 import { decodeKubeProtobuf, isKubeProtobuf, KUBE_PROTOBUF, ProtobufError } from './protobuf.ts';
 import { apiVersionOf } from './registry.ts';
-import type { Stored } from './storage.ts';
+import type { EventType, Stored } from './storage.ts';
 import { toTable } from './table.ts';
 import type { KubeObject, ResourceInfo } from './types.ts';
 
@@ -314,13 +314,24 @@ export class ApiServer {
     let ended = false;
     let unsubscribe: () => void = () => {};
     const timers: NodeJS.Timeout[] = [];
-    const line = (type: string, objectJson: string) => {
-      if (!ended) res.write(`{"type":"${type}","object":${objectJson}}\n`);
+    // Each event is one chunk of the chunked response, framed here and written to the socket in
+    // one piece: an object's event goes to every watcher of its resource, so it is framed once.
+    // As node:http does for res.write, the socket is corked until the end of the tick, so the
+    // events of a write leave after the response to the request that made them.
+    const write = (frame: Buffer) => {
+      const socket = res.socket;
+      if (ended || !socket || socket.destroyed) return;
+      if (!socket.writableCorked) {
+        socket.cork();
+        process.nextTick(() => socket.uncork());
+      }
+      socket.write(frame);
     };
+    const line = (type: string, objectJson: string) => write(chunkFrame(`{"type":"${type}","object":${objectJson}}\n`));
     // As the real server, only the first Table event of a watch carries the column definitions.
     let headersSent = false;
-    const send = (type: string, s: Stored) => {
-      if (!table) return line(type, s.json);
+    const send = (type: EventType, s: Stored) => {
+      if (!table) return write(eventFrame(type, s));
       line(type, JSON.stringify(toTable(info, [s.obj], new Date(api.clock.now()), { includeObject, noHeaders: headersSent })));
       headersSent = true;
     };
@@ -716,6 +727,22 @@ function decodeProtobufBody(body: Buffer): Record<string, unknown> {
     if (e instanceof ProtobufError && e.unsupported) throw new ApiError(415, 'UnsupportedMediaType', e.message);
     throw e;
   }
+}
+
+/** One chunk of a chunked HTTP body: its size in hex, CRLF, the data, CRLF. */
+function chunkFrame(data: string): Buffer {
+  const body = Buffer.from(data);
+  return Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, CRLF]);
+}
+
+const CRLF = Buffer.from('\r\n');
+/** The last event framed: a change reaches all the watchers of its resource one after another. */
+let lastEvent: { type: EventType; stored: Stored; frame: Buffer } | undefined;
+
+/** The framed watch event of an object (not a Table), made once for all its watchers. */
+function eventFrame(type: EventType, stored: Stored): Buffer {
+  if (lastEvent?.stored !== stored || lastEvent.type !== type) lastEvent = { type, stored, frame: chunkFrame(`{"type":"${type}","object":${stored.json}}\n`) };
+  return lastEvent.frame;
 }
 
 function sendJson(res: http.ServerResponse, code: number, obj: unknown): void {
