@@ -11,6 +11,7 @@ import {
   ListWatch,
   PatchStrategy,
   ServerConfiguration,
+  Watch,
   createConfiguration,
   setHeaderOptions,
   type Configuration,
@@ -20,7 +21,6 @@ import {
   type ObjectCache,
 } from '@kubernetes/client-node';
 import { nodeHttpLibrary } from './http-library.ts';
-import { StreamWatch } from './watch.ts';
 import { HOLDS_CLOCK_HEADER, NO_TRACKING, type Clock, type WorkTracker } from '../clock.ts';
 
 export const API_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] as const;
@@ -338,7 +338,7 @@ export class KubeIo {
     const base = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
     const path = namespace ? `${base}/namespaces/${namespace}/${resource}` : `${base}/${resource}`;
     const list = () => this.listObjects<T>(apiVersion, resource, namespace, labelSelector, fieldSelector);
-    const informer = new ListWatch<T>(path, new StreamWatch(this.kc), list, false, labelSelector, fieldSelector);
+    const informer = new ListWatch<T>(path, new Watch(this.kc), list, false, labelSelector, fieldSelector);
     let stopped = false;
     informer.on('connect', () => this.cost.sent.watch++);
     informer.on('error', () => {

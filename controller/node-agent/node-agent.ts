@@ -175,11 +175,12 @@ export class NodeAgent {
   private onDataUpload(du: DataUpload | undefined, gone?: DataUpload): void {
     const name = (du ?? gone)!.metadata.name!;
     this.indexWaiting(name, du);
-    // Velero's VgdpCounter counts the expose-on-going label in the cache; a change may free the queue.
+    // Velero's VgdpCounter counts the expose-on-going label in the cache; one fewer may free the
+    // queue. One more cannot: the parked re-checks it would wake would all find the queue full.
     const before = this.exposeOnGoing.size;
     if (du?.metadata.labels?.[EXPOSE_ON_GOING_LABEL] === 'true') this.exposeOnGoing.add(name);
     else this.exposeOnGoing.delete(name);
-    if (this.exposeOnGoing.size !== before) this.unparkAll('prepare-queue');
+    if (this.exposeOnGoing.size < before) this.unparkAll('prepare-queue');
     if (!du) {
       this.closeDataPath(name);
       this.cancelSpotted.delete(name);
@@ -340,7 +341,8 @@ export class NodeAgent {
   }
 
   private unparkAll(waitsFor: Parked['waitsFor']): void {
-    for (const [name, p] of [...this.parked]) if (p.waitsFor === waitsFor) this.unpark(name);
+    // unpark deletes the entry being visited, which a Map's iteration allows (no copy needed).
+    for (const [name, p] of this.parked) if (p.waitsFor === waitsFor) this.unpark(name);
   }
 
   // ---- carrying out a step ----------------------------------------------------------------
