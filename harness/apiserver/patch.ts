@@ -54,7 +54,7 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   for (const k of Object.keys(x)) {
     if (x[k] === undefined) continue;
     members++;
-    if (!Object.hasOwn(y, k) || !jsonEqual(x[k], y[k])) return false;
+    if (!hasOwn(y, k) || !jsonEqual(x[k], y[k])) return false;
   }
   for (const k of Object.keys(y)) if (y[k] !== undefined) members--;
   return members === 0;

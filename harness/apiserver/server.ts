@@ -327,7 +327,7 @@ export class ApiServer {
       }
       socket.write(frame);
     };
-    const line = (type: string, objectJson: string) => write(chunkFrame(`{"type":"${type}","object":${objectJson}}\n`));
+    const line = (type: string, objectJson: string) => write(eventChunk(type, objectJson));
     // As the real server, only the first Table event of a watch carries the column definitions.
     let headersSent = false;
     const send = (type: EventType, s: Stored) => {
@@ -729,9 +729,9 @@ function decodeProtobufBody(body: Buffer): Record<string, unknown> {
   }
 }
 
-/** One chunk of a chunked HTTP body: its size in hex, CRLF, the data, CRLF. */
-function chunkFrame(data: string): Buffer {
-  const body = Buffer.from(data);
+/** A watch event's line as one chunk of the chunked body: its size in hex, CRLF, the line, CRLF. */
+function eventChunk(type: string, objectJson: string): Buffer {
+  const body = Buffer.from(`{"type":"${type}","object":${objectJson}}\n`);
   return Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, CRLF]);
 }
 
@@ -741,7 +741,7 @@ let lastEvent: { type: EventType; stored: Stored; frame: Buffer } | undefined;
 
 /** The framed watch event of an object (not a Table), made once for all its watchers. */
 function eventFrame(type: EventType, stored: Stored): Buffer {
-  if (lastEvent?.stored !== stored || lastEvent.type !== type) lastEvent = { type, stored, frame: chunkFrame(`{"type":"${type}","object":${stored.json}}\n`) };
+  if (lastEvent?.stored !== stored || lastEvent.type !== type) lastEvent = { type, stored, frame: eventChunk(type, stored.json) };
   return lastEvent.frame;
 }
 
