@@ -13,6 +13,8 @@ export interface RequestInfo {
   namespace?: string;
   name?: string;
   userAgent?: string;
+  /** Background load (LOAD_HEADER): served, but never part of the run being measured. */
+  background?: boolean;
 }
 
 export interface FaultRule {
@@ -38,7 +40,16 @@ export class ApiFaults {
   private rules = new Map<number, FaultRule>();
   private nextId = 1;
 
-  constructor(private readonly random: Random) {}
+  /**
+   * Background load draws from a generator of its own: how many of its requests the machine
+   * gets through is a matter of wall time, and if they drew from the run's generator, every
+   * draw after them (the run's latencies and errors) would move with the machine's speed.
+   */
+  private readonly backgroundRandom: Random;
+
+  constructor(private readonly random: Random) {
+    this.backgroundRandom = random.fork('background-load');
+  }
 
   /** Adds a rule; returns its id for removeRule. */
   addRule(rule: FaultRule): number {
@@ -66,12 +77,13 @@ export class ApiFaults {
 
   plan(req: RequestInfo): FaultPlan {
     const plan: FaultPlan = { delayMs: 0 };
+    const random = req.background ? this.backgroundRandom : this.random;
     const qualified = req.group ? `${req.resource}.${req.group}` : req.resource;
     for (const rule of this.rules.values()) {
       if (rule.verbs && !rule.verbs.includes(req.verb)) continue;
       if (rule.resources && !rule.resources.includes(qualified) && !rule.resources.includes(req.resource)) continue;
-      plan.delayMs += (rule.latencyMs ?? 0) + (rule.jitterMs ? this.random.next() * rule.jitterMs : 0);
-      if (rule.errorCode && !plan.error && this.random.next() < (rule.errorRate ?? 1)) {
+      plan.delayMs += (rule.latencyMs ?? 0) + (rule.jitterMs ? random.next() * rule.jitterMs : 0);
+      if (rule.errorCode && !plan.error && random.next() < (rule.errorRate ?? 1)) {
         plan.error = faultError(rule.errorCode);
       }
     }

@@ -183,7 +183,7 @@ export class ApiServer {
     if (!verb) throw errors.methodNotAllowed();
     const userAgent = String(req.headers['user-agent'] ?? 'unknown');
     this.count(userAgent, verb);
-    const requestInfo: RequestInfo = { verb, group: info.group, resource: info.resource, subresource, namespace, name, userAgent };
+    const requestInfo: RequestInfo = { verb, group: info.group, resource: info.resource, subresource, namespace, name, userAgent, background: req.headers[LOAD_HEADER] === '1' };
     if (this.faults.active) {
       const plan = this.faults.plan(requestInfo);
       if (plan.delayMs > 0) {
