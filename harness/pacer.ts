@@ -1,6 +1,6 @@
 // Deterministic HTTP on the embedded cluster. The node-agents run in one process but talk to
-// the API server over sockets, so the order in which their racing requests arrive (who wins an
-// accept, whose update conflicts) would depend on machine timing. The QuietPacer removes that:
+// the API server over connections of their own, so the order in which their racing requests
+// arrive (who wins an accept, whose update conflicts) would depend on timing. The QuietPacer removes that:
 // every controller request waits for its turn (KubeIo.call); turns are given one at a time,
 // only when the whole cluster is quiet (the virtual clock's idleness), and among the requests
 // waiting then, the run's seeded generator picks which goes. A loser still gets its 409: its

@@ -134,10 +134,12 @@ function keepAliveConfiguration(kc: KubeConfig, holdsClock: boolean): Configurat
         async applySecurityAuthentication(ctx) {
           await kc.applySecurityAuthentication(ctx);
           if (holdsClock) ctx.setHeaderParam(HOLDS_CLOCK_HEADER, '1');
-          const made = ctx.getAgent() as { constructor: unknown; options?: http.AgentOptions } | undefined;
+          const made = ctx.getAgent() as { constructor: unknown; options?: http.AgentOptions; withKeepAlive?: () => http.Agent } | undefined;
           const Agent = made?.constructor;
           if (!shared && (Agent === http.Agent || Agent === https.Agent)) {
             shared = new (Agent as typeof http.Agent)({ ...made!.options, keepAlive: true });
+          } else if (!shared && typeof made?.withKeepAlive === 'function') {
+            shared = made.withKeepAlive();
           }
           if (shared) ctx.setAgent(shared);
         },

@@ -1,5 +1,6 @@
 // The API contract the project relies on, driven only through @kubernetes/client-node.
-// Runs against the embedded cluster by default; CONTRACT_TARGET=kubeconfig runs the same
+// Runs against the embedded cluster by default (contract-in-process.test.ts runs it again over
+// in-process connections, as scenario runs reach it); CONTRACT_TARGET=kubeconfig runs the same
 // tests against the cluster KUBECONFIG points to (tests marked "embedded only" use the
 // fault seam, which a real cluster does not have, and are skipped there).
 import {
@@ -348,7 +349,7 @@ describe('API contract (through @kubernetes/client-node)', () => {
   }, 90_000);
 });
 
-describe.runIf((process.env.CONTRACT_TARGET ?? 'embedded') === 'embedded')('embedded only: the fault seam', () => {
+describe.runIf(['embedded', 'in-process'].includes(process.env.CONTRACT_TARGET ?? 'embedded'))('embedded only: the fault seam', () => {
   it('an informer reconnects after the server drops its watch, and relists after a forced 410', async () => {
     const server = target.embedded!.server;
     const names = new Set<string>();

@@ -8,6 +8,7 @@ import type { Random } from '../random.ts';
 import { KubeApi, type DeleteOptions, type FieldValidation, type ListOptions, type PatchType, type WriteOptions } from './api.ts';
 import { BuiltinControllers } from './controllers.ts';
 import { DEFAULT_EVENT_TTL_SECONDS, EventExpiry } from './event-ttl.ts';
+import { InProcessLink } from './in-process.ts';
 import { ApiError, errors } from './errors.ts';
 import { ApiFaults, type RequestInfo } from './faults.ts';
 import { OPENAPI_V2_PROTOBUF, openApiV2, openApiV3Document, openApiV3Root } from './openapi.ts';
@@ -58,6 +59,8 @@ export class ApiServer {
   readonly eventExpiry: EventExpiry;
   readonly requestCounts: RequestCounts = new Map();
   private readonly server: http.Server;
+  /** In-process connections to this server (see in-process.ts). */
+  readonly inProcess: InProcessLink;
   private readonly openWatches = new Set<OpenWatch>();
   private readonly opts: Required<Omit<ApiServerOptions, 'activity'>> & Pick<ApiServerOptions, 'activity'>;
   private baseUrl = '';
@@ -70,6 +73,7 @@ export class ApiServer {
     this.eventExpiry = new EventExpiry(this.api, opts.clock, this.opts.eventTtlSeconds);
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 60_000;
+    this.inProcess = new InProcessLink(this.server);
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
       this.api.create(this.api.lookup('', 'v1', 'namespaces')!, undefined, { metadata: { name } });
     }
@@ -93,6 +97,7 @@ export class ApiServer {
   async stop(): Promise<void> {
     this.eventExpiry.stop();
     for (const w of [...this.openWatches]) w.close();
+    this.inProcess.closeAll();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

@@ -5,6 +5,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import type https from 'node:https';
+import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import { InProcessAgent, type InProcessLink } from '../apiserver/in-process.ts';
 import { ApiServer, type ApiServerOptions } from '../apiserver/server.ts';
 import type { KubeObject } from '../apiserver/types.ts';
 import { WallClock, type Clock } from '../clock.ts';
@@ -37,6 +40,11 @@ export interface EmbeddedCluster {
   url: string;
   /** A kubeconfig document (YAML text) for this cluster. */
   kubeconfig: string;
+  /**
+   * The kubeconfig for clients in this process: the same cluster, reached over in-process
+   * connections (harness/apiserver/in-process.ts) instead of loopback TCP.
+   */
+  inProcessKubeConfig(): KubeConfig;
   /** Writes the kubeconfig to a file and returns the path. */
   writeKubeconfig(path: string): Promise<string>;
   stop(): Promise<void>;
@@ -55,7 +63,10 @@ export async function startEmbeddedCluster(opts: EmbeddedClusterOptions = {}): P
   // On a virtual clock, the server's requests and queues and every watch byte in flight count as work.
   const activity = opts.activity ?? (clock instanceof VirtualClock ? clock : undefined);
   const server = new ApiServer({ ...opts, clock, random, activity });
-  if (clock instanceof VirtualClock) clock.addIdleProbe(() => server.watchesFlushed());
+  if (clock instanceof VirtualClock) {
+    clock.addIdleProbe(() => server.watchesFlushed());
+    clock.addIdleProbe(() => server.inProcess.idle());
+  }
   const crdInfo = server.api.lookup('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
   for (const file of opts.crdFiles ?? PROJECT_CRD_FILES) {
     for (const crd of await loadManifests(file)) server.api.create(crdInfo, undefined, crd);
@@ -71,6 +82,11 @@ export async function startEmbeddedCluster(opts: EmbeddedClusterOptions = {}): P
     simulation,
     url,
     kubeconfig,
+    inProcessKubeConfig: () => {
+      const kc = new InProcessKubeConfig(server.inProcess);
+      kc.loadFromString(kubeconfig);
+      return kc;
+    },
     async writeKubeconfig(path) {
       await mkdir(dirname(path), { recursive: true });
       await writeFile(path, kubeconfig, { mode: 0o600 });
@@ -81,6 +97,22 @@ export async function startEmbeddedCluster(opts: EmbeddedClusterOptions = {}): P
       await server.stop();
     },
   };
+}
+
+/** A KubeConfig whose agents connect in-process: client-node builds every request as usual. */
+class InProcessKubeConfig extends KubeConfig {
+  constructor(private readonly link: InProcessLink) {
+    super();
+  }
+
+  override async applyToFetchOptions(opts: https.RequestOptions): ReturnType<KubeConfig['applyToFetchOptions']> {
+    return { ...(await super.applyToFetchOptions(opts)), agent: new InProcessAgent(this.link) };
+  }
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    context.setAgent(new InProcessAgent(this.link));
+  }
 }
 
 export function kubeconfigFor(url: string, name = 'datamover-bench'): string {

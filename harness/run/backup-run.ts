@@ -6,7 +6,6 @@
 // The observations here come from the API server's write hook (exact and cheap, for tests and
 // for checking the controller); the figures of the scenarios are computed by collectors fed by
 // watches, as on any cluster.
-import { KubeConfig } from '@kubernetes/client-node';
 import {
   DATA_UPLOAD_GROUP,
   DATA_UPLOAD_LABEL,
@@ -151,8 +150,7 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
     };
     // Wall-clock sampling only reads the run's state; the run never waits on it.
     progressTimer = setInterval(progress, 250);
-    const kc = new KubeConfig();
-    kc.loadFromString(cluster.kubeconfig);
+    const kc = cluster.inProcessKubeConfig();
     const pacer = new QuietPacer(clock, random.fork('request-order'));
     const doc = opts.nodeAgentConfig ?? {};
     const config = parseNodeAgentConfig(

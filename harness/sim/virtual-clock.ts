@@ -7,12 +7,13 @@
 //   `track(promise)` for async work. The embedded API server does this for every request.
 // - Work waiting on this clock (a timer, `sleep`) is not work: a component ends its busy span
 //   before it waits and begins a new one when the timer fires.
-// - Watch events travel over loopback sockets; a write reaches the peer's socket at once but is
-//   read in a later turn of the event loop. So the clock only counts the system idle after the
-//   busy count has stayed at zero, with no begin/end in between, for `quietTurns` consecutive
-//   turns of the event loop (each turn runs the poll phase, where socket reads happen), and
+// - Watch events travel over connections (in-process ones in scenario runs, loopback sockets
+//   for other clients); a write is read in a later turn of the event loop. So the clock only
+//   counts the system idle after the busy count has stayed at zero, with no begin/end in
+//   between, for `quietTurns` consecutive turns of the event loop (each turn runs the poll
+//   phase, where socket reads happen, and the check phase, where in-process bytes arrive), and
 //   after every `isIdle` probe registered by a component (e.g. "no watch stream has unflushed
-//   bytes") agrees.
+//   bytes", "no in-process bytes on their way") agrees.
 // - Then it jumps to the earliest due timer and fires every timer due at that instant, in the
 //   order they were set.
 // - Quiet hooks (`addQuietHook`) act at those idle moments before time moves: the first hook

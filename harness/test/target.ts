@@ -1,5 +1,7 @@
-// Where the contract tests run: the embedded cluster by default, or any cluster when
-// CONTRACT_TARGET=kubeconfig (then KUBECONFIG, or ~/.kube/config, says which).
+// Where the contract tests run: the embedded cluster by default (over loopback TCP), the
+// embedded cluster over in-process connections (CONTRACT_TARGET=in-process, what scenario runs
+// use), or any cluster when CONTRACT_TARGET=kubeconfig (then KUBECONFIG, or ~/.kube/config,
+// says which).
 import { KubeConfig } from '@kubernetes/client-node';
 import { startEmbeddedCluster, type EmbeddedCluster } from '../cluster/embedded.ts';
 
@@ -18,12 +20,13 @@ export async function startTestTarget(): Promise<TestTarget> {
     kubeConfig.loadFromDefault();
     return { kind: 'kubeconfig', kubeConfig, stop: async () => {} };
   }
-  if (requested !== 'embedded') {
-    throw new Error(`CONTRACT_TARGET: ${JSON.stringify(requested)} is not accepted: use "embedded" (default) or "kubeconfig"`);
+  if (requested !== 'embedded' && requested !== 'in-process') {
+    throw new Error(`CONTRACT_TARGET: ${JSON.stringify(requested)} is not accepted: use "embedded" (default), "in-process" or "kubeconfig"`);
   }
   const embedded = await startEmbeddedCluster({ bookmarkIntervalMs: 200 });
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(embedded.kubeconfig);
+  let kubeConfig = new KubeConfig();
+  if (requested === 'in-process') kubeConfig = embedded.inProcessKubeConfig();
+  else kubeConfig.loadFromString(embedded.kubeconfig);
   return { kind: 'embedded', kubeConfig, embedded, stop: () => embedded.stop() };
 }
 
