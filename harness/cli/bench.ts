@@ -19,6 +19,9 @@ const usage = `Usage: npm run bench [-- NAME ...]
 
 Benchmarks (all when none is named):
 ${Object.entries(BENCHMARKS).map(([k, v]) => `  ${k.padEnd(10)} ${v.describe}`).join('\n')}
+
+Each prints its figures beside their targets. Exit code 1 when a figure misses its target, 2 on
+bad arguments.
 `;
 
 const args = process.argv.slice(2);
@@ -77,3 +80,5 @@ if (all.length > 1) {
   for (const { bench, figures } of all) for (const f of figures) console.log(format({ ...f, name: `${bench}: ${f.name}` }));
 }
 console.log(missed ? `\n${missed} figure(s) missed their target.` : '\nAll targets met.');
+// A miss fails the command, so a pipeline can gate on the targets as on the scenario gates.
+if (missed) process.exitCode = 1;
