@@ -40,7 +40,7 @@ const ROWS: [string, (f: FlowResult) => string][] = [
   ['peak data-mover pods (max per node)', (f) => `${f.figures.peakDataMoverPods} (${Math.max(0, ...Object.values(f.figures.peakDataMoverPodsPerNode))})`],
   ['API requests per DataUpload', (f) => `${fmt(Object.values(f.figures.apiRequestsPerDataUpload).reduce((a, b) => a + b, 0))}<br><small>${Object.entries(f.figures.apiRequestsPerDataUpload).filter(([, v]) => v).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}</small>`],
   ['steady state', (f) => (f.steadyState ?? []).map((c) => `<span class="${c.ok ? 'ok' : 'bad'}">${c.ok ? '✓' : '✗'} ${esc(c.name)}</span>`).join('<br>')],
-  ['wall time (s)', (f) => fmt(f.wallSeconds)],
+  ['wall time (s), CPU time (s)', (f) => `${fmt(f.wallSeconds)}${f.cpuSeconds !== undefined ? ` <small>CPU ${fmt(f.cpuSeconds)}</small>` : ''}`],
 ];
 
 export function renderReport(r: Results): string {

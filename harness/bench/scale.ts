@@ -22,8 +22,10 @@ export async function benchScale(): Promise<Figure[]> {
     { name: '1,000 PVCs, three flows: wall time of the command', value: thousand.wall, unit: 's', target: { value: 120, better: 'lower' } },
     { name: '1,000 PVCs, three flows: DataUploads per wall minute', value: (dataUploads(thousand) / thousand.wall) * 60, unit: '/min' },
     { name: '1,000 PVCs: peak RSS of one flow run', value: Math.max(...thousand.results.flows.map((f) => f.peakRssMiB)), unit: 'MiB' },
+    { name: '1,000 PVCs: CPU time of the three flow runs', value: thousand.results.flows.reduce((a, f) => a + (f.cpuSeconds ?? 0), 0), unit: 's' },
     { name: '5,000 PVCs, deploying: wall time of the command', value: five.wall, unit: 's', target: { value: 600, better: 'lower' } },
     { name: '5,000 PVCs, deploying: peak RSS', value: deploying.peakRssMiB, unit: 'MiB', target: { value: 2048, better: 'lower' } },
+    { name: '5,000 PVCs, deploying: CPU time of the run', value: deploying.cpuSeconds ?? 0, unit: 's' },
     { name: '5,000 PVCs, deploying: simulated seconds per wall second', value: deploying.simulatedSeconds / five.wall, unit: 'x' },
   ];
 }

@@ -54,6 +54,9 @@ export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => 
   const scenario = await scenarioByName(job.scenario);
   if (!scenario) throw new Error(`unknown scenario "${job.scenario}"`);
   const experiment = scenario.build(job.params, job.seed);
+  // One run at a time per process (the pool's rule), so the process's CPU is the run's (in the
+  // command's own process, plus the little it spends relaying its children's progress).
+  const cpuStart = process.cpuUsage();
   const r: BackupRunResult = job.cluster
     ? await runBackupOnCluster({
         kubeconfig: clusterKubeConfig(job.cluster),
@@ -78,6 +81,7 @@ export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => 
     faults: experiment.faults,
     onProgress,
   });
+  const cpu = process.cpuUsage(cpuStart);
   const f = r.figures;
   return {
     flow: job.flow,
@@ -85,6 +89,7 @@ export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => 
     wallSeconds: Math.round(r.wallSeconds * 10) / 10,
     simulatedSeconds: Math.round(r.simulatedSeconds),
     peakRssMiB: Math.round(r.peakRssBytes / 1024 ** 2),
+    cpuSeconds: Math.round((cpu.user + cpu.system) / 1e5) / 10,
     endedBy: r.endedBy,
     figures: {
       ...f,

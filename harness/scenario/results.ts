@@ -18,6 +18,11 @@ export interface FlowResult {
   simulatedSeconds: number;
   /** The run's process: most resident memory seen, MiB (machine facts, like wallSeconds). */
   peakRssMiB: number;
+  /**
+   * CPU time (user + system) of the run's process while the run went, seconds: a machine fact,
+   * steadier than wallSeconds on a shared machine. Absent in results written before it was kept.
+   */
+  cpuSeconds?: number;
   /** How the run ended: "done" (the backup ended) or "deadline" (stopped unfinished). */
   endedBy: string;
   figures: Figures & { lowerBound: LowerBound; ratioToLowerBound: { makespan: number; idleCpuCoreSeconds: number } };
@@ -140,7 +145,7 @@ export function summaryTable(results: Results): string {
     ['latency p50 / p95 / max s', (f) => `${fmt(f.figures.latencySeconds.p50)} / ${fmt(f.figures.latencySeconds.p95)} / ${fmt(f.figures.latencySeconds.max)}`],
     ['peak pods (max per node)', (f) => `${f.figures.peakDataMoverPods} (${Math.max(0, ...Object.values(f.figures.peakDataMoverPodsPerNode))})`],
     ['API requests / DataUpload', (f) => fmt(Object.values(f.figures.apiRequestsPerDataUpload).reduce((a, b) => a + b, 0))],
-    ['wall s', (f) => f.wallSeconds.toFixed(1)],
+    ['wall s (CPU s)', (f) => `${f.wallSeconds.toFixed(1)}${f.cpuSeconds !== undefined ? ` (${f.cpuSeconds.toFixed(1)})` : ''}`],
   ];
   if (flows.some((f) => f.faults?.length)) {
     rows.push(

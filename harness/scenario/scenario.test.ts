@@ -76,6 +76,7 @@ describe('npm run scenario', () => {
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/velero-1\.16\s+velero-1\.17\s+deploying/);
       expect(r.stdout).toMatch(/timeouts/);
+      expect(r.stdout).toMatch(/wall s \(CPU s\)\s+\d+\.\d \(\d+\.\d\)/);
       return JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as Results;
     };
     const a = runOnce('--jobs', '3');
@@ -85,6 +86,12 @@ describe('npm run scenario', () => {
     expect(a.flows[0].dataUploads).toHaveLength(3);
     expect(a.flows[0].dataUploads[0].phases[0].phase).toBe('New');
     expect(a.parameters).toMatchObject({ pvcs: 3, 'size-gib': 2 });
+    // Machine facts per run, in children and in the command's own process alike.
+    for (const f of a.flows) {
+      expect(f.cpuSeconds).toBeGreaterThan(0);
+      expect(f.cpuSeconds).toBeLessThan(f.wallSeconds * 4);
+      expect(f.peakRssMiB).toBeGreaterThan(0);
+    }
     const b = runOnce('--jobs', '1');
     expect(b.flows.map((f) => f.figures)).toEqual(a.flows.map((f) => f.figures));
   }, 120_000);
