@@ -1,10 +1,15 @@
 // npm run bench [-- NAME ...]: benchmarks that print figures beside their targets.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { benchApiServer, type Figure } from '../bench/apiserver.ts';
+import { benchRecord, meets } from '../bench/record.ts';
 import { benchReport } from '../bench/report.ts';
 import { benchScale } from '../bench/scale.ts';
 import { benchScenario } from '../bench/scenario.ts';
 import { benchSim } from '../bench/sim.ts';
 import { benchSweep } from '../bench/sweep.ts';
+import { REPO_ROOT } from '../scenario/registry.ts';
+import { codeVersion } from '../run/scenario-run.ts';
 
 const BENCHMARKS: Record<string, { describe: string; run: () => Promise<Figure[]> }> = {
   apiserver: { describe: 'embedded API server: GET/s, LIST/s, writes/s with watches, watch latency, memory', run: () => benchApiServer() },
@@ -39,10 +44,7 @@ for (const a of args) {
 function format(f: Figure): string {
   const value = f.value >= 100 ? f.value.toFixed(0) : f.value.toFixed(2);
   let verdict = '';
-  if (f.target) {
-    const ok = f.target.better === 'higher' ? f.value >= f.target.value : f.value <= f.target.value;
-    verdict = `${f.target.better === 'higher' ? '>=' : '<='} ${f.target.value} ${f.unit}  ${ok ? 'PASS' : 'MISS'}`;
-  }
+  if (f.target) verdict = `${f.target.better === 'higher' ? '>=' : '<='} ${f.target.value} ${f.unit}  ${meets(f) ? 'PASS' : 'MISS'}`;
   return `  ${f.name.padEnd(52)} ${value.padStart(10)} ${f.unit.padEnd(7)} ${verdict}`;
 }
 
@@ -58,7 +60,6 @@ function referenceLoopMs(): number {
   return performance.now() - t0;
 }
 
-let missed = 0;
 const names = args.length ? args : Object.keys(BENCHMARKS);
 const all: { bench: string; figures: Figure[] }[] = [];
 const speedBefore = referenceLoopMs();
@@ -67,10 +68,7 @@ for (const name of names) {
   const figures = await BENCHMARKS[name].run();
   all.push({ bench: name, figures });
   console.log(`\n${name}: figure, measured, target`);
-  for (const f of figures) {
-    console.log(format(f));
-    if (f.target && !(f.target.better === 'higher' ? f.value >= f.target.value : f.value <= f.target.value)) missed++;
-  }
+  for (const f of figures) console.log(format(f));
 }
 const speedAfter = referenceLoopMs();
 console.log(`\nthis machine: a fixed loop of 3e8 additions took ${speedBefore.toFixed(0)} ms before the benchmarks and ${speedAfter.toFixed(0)} ms after (the wall times scale with it)`);
@@ -79,6 +77,11 @@ if (all.length > 1) {
   console.log('\n== every benchmark: figure, measured, target');
   for (const { bench, figures } of all) for (const f of figures) console.log(format({ ...f, name: `${bench}: ${f.name}` }));
 }
-console.log(missed ? `\n${missed} figure(s) missed their target.` : '\nAll targets met.');
+const record = benchRecord(all, { before: speedBefore, after: speedAfter }, codeVersion());
+const file = join(REPO_ROOT, 'reports', 'out', 'bench', 'bench.json');
+await mkdir(join(file, '..'), { recursive: true });
+await writeFile(file, JSON.stringify(record, null, 2) + '\n');
+console.log(record.missed ? `\n${record.missed} figure(s) missed their target.` : '\nAll targets met.');
+console.log(`figures: ${file}`);
 // A miss fails the command, so a pipeline can gate on the targets as on the scenario gates.
-if (missed) process.exitCode = 1;
+if (record.missed) process.exitCode = 1;
