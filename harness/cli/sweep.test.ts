@@ -56,6 +56,7 @@ describe('npm run sweep', () => {
       for (const flow of sweep.flows) {
         const { mean, runs } = p.flows[flow];
         expect(runs.map((x) => x.seed)).toEqual(p.seeds);
+        for (const x of runs) expect(x.cpuSeconds).toBeGreaterThan(0);
         expect(mean.completed + mean.failed + mean.canceled + mean.unfinished).toBe(p.params.pvcs);
         expect(mean.makespanRatio).toBeGreaterThan(0.3);
       }

@@ -36,6 +36,8 @@ export const SWEEP_FIGURES = ['timeouts', 'idleCpuCoreSeconds', 'idleMemoryGiBSe
 export interface SweepRun extends SweepFigures {
   seed: number;
   wallSeconds: number;
+  /** CPU time of the run's process while it ran (FlowResult.cpuSeconds). */
+  cpuSeconds?: number;
   /** "done", or "deadline" when the run was stopped unfinished. */
   endedBy: string;
 }
@@ -127,6 +129,7 @@ export function sweepRunOf(seed: number, r: FlowResult): SweepRun {
   return {
     seed,
     wallSeconds: r.wallSeconds,
+    ...(r.cpuSeconds !== undefined ? { cpuSeconds: r.cpuSeconds } : {}),
     endedBy: r.endedBy,
     timeouts: f.timeouts,
     idleCpuCoreSeconds: round(f.idleCpuCoreSeconds),
