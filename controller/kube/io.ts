@@ -118,8 +118,10 @@ export function plain<T>(o: T): T {
  * What KubeConfig.makeApiClient builds, except for connections: client-node 1.4 gives every
  * request a new Agent, so none is ever reused and each pays a TCP (and TLS) handshake. Here the
  * first request's agent is rebuilt with keep-alive and then shared by every request of the
- * client. Proxy agents are left as client-node makes them. A client that holds the virtual
- * clock while a request is in flight says so (HOLDS_CLOCK_HEADER).
+ * client. An agent that can make its own keep-alive twin (`withKeepAlive()`, as the embedded
+ * cluster's in-process agent does) makes it. Proxy agents are left as client-node makes them.
+ * A client that holds the virtual clock while a request is in flight says so
+ * (HOLDS_CLOCK_HEADER).
  */
 function keepAliveConfiguration(kc: KubeConfig, holdsClock: boolean): Configuration {
   const cluster = kc.getCurrentCluster();
