@@ -142,8 +142,7 @@ async function rssBytes(url: string): Promise<number> {
  * The server's RSS once it has settled: read every 500 ms for 10 s after the last write, the
  * lowest reading. Right after a burst of creates the heap still holds their garbage until V8's
  * memory reducer collects it, a few seconds later or more on a busy machine: a single reading
- * at a fixed moment measured that timing (447 to 556 MB for the same code) more than what
- * holding the objects costs.
+ * at a fixed moment measured that timing more than what holding the objects costs.
  */
 async function settledRss(url: string): Promise<number> {
   let low = Infinity;
@@ -281,7 +280,6 @@ export async function benchApiServer(log: (line: string) => void = console.log):
     figures.push({ name: 'watch event latency p50', value: lat.p50, unit: 'ms' });
     figures.push({ name: 'watch event latency p99', value: lat.p99, unit: 'ms' });
     log(`watch event latency p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms`);
-
   } finally {
     await server.stop();
   }
