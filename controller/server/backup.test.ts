@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 import { validateAgainstSchema } from '../../harness/apiserver/schema.ts';
 import type { JSONSchemaProps, ResourceInfo } from '../../harness/apiserver/types.ts';
 import { startEmbeddedCluster, type EmbeddedCluster } from '../../harness/cluster/embedded.ts';
+import { veleroDataUploadSchema } from '../../harness/crds/velero-dataupload.ts';
 import { QuietPacer } from '../../harness/pacer.ts';
 import { seededRandom } from '../../harness/random.ts';
 import { mutate, resourceInfo } from '../../harness/sim/context.ts';
@@ -31,8 +32,8 @@ import {
 } from './backup.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
-const veleroCrd = parse(readFileSync(path.join(repoRoot, '..', 'shared', 'reference', 'velero.io_datauploads.yaml'), 'utf8'));
-const veleroSchema = veleroCrd.spec.versions[0].schema.openAPIV3Schema as JSONSchemaProps;
+// Velero's own DataUpload schema, as the project's facts state it: what Velero's CRD would accept.
+const veleroSchema = veleroDataUploadSchema();
 const projectCrd = parse(readFileSync(path.join(repoRoot, 'controller', 'api', 'crds', 'velero.io_datauploads.yaml'), 'utf8'));
 const projectSchema = projectCrd.spec.versions[0].schema.openAPIV3Schema as JSONSchemaProps;
 

@@ -1,8 +1,4 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import {
   applyDefaults,
   compiledPatternCount,
@@ -12,16 +8,11 @@ import {
   pruneUnknownFields,
   validateAgainstSchema,
 } from './schema.ts';
+import { veleroDataUploadSchema } from '../crds/velero-dataupload.ts';
 import type { FieldError, JSONSchemaProps } from './types.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-function loadDataUploadSchema(): JSONSchemaProps {
-  const crd = parse(readFileSync(path.resolve(repoRoot, '../shared/reference/velero.io_datauploads.yaml'), 'utf8'));
-  return crd.spec.versions[0].schema.openAPIV3Schema as JSONSchemaProps;
-}
-
-const duSchema = loadDataUploadSchema();
+// Velero's DataUpload schema as the project's facts state it (harness/crds/velero-dataupload.ts).
+const duSchema = veleroDataUploadSchema();
 
 type Obj = Record<string, any>;
 

@@ -6,6 +6,7 @@ import { DATA_UPLOAD_PHASES, type DataUpload, type DataUploadSpec, type DataUplo
 import type { VolumeSnapshot, VolumeSnapshotContent } from '../../controller/api/snapshot.ts';
 import { pruneUnknownFields, validateAgainstSchema } from '../apiserver/schema.ts';
 import type { JSONSchemaProps } from '../apiserver/types.ts';
+import { VELERO_DATAUPLOAD, VELERO_PHASES, veleroDataUploadSchema } from './velero-dataupload.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 
@@ -46,7 +47,6 @@ interface Crd {
 
 const readYaml = (file: string): Crd => parse(readFileSync(file, 'utf8')) as Crd;
 const ours = readYaml(path.join(repoRoot, 'controller/api/crds/velero.io_datauploads.yaml'));
-const velero = readYaml(path.resolve(repoRoot, '../shared/reference/velero.io_datauploads.yaml'));
 const snapshotCrds = parseAllDocuments(readFileSync(path.join(repoRoot, 'harness/crds/snapshot.storage.k8s.io.yaml'), 'utf8'))
   .map((doc) => doc.toJS() as Crd | null)
   .filter((doc): doc is Crd => doc !== null);
@@ -91,9 +91,24 @@ const only = <T>(items: T[]): T => {
   return items[0];
 };
 const oursV = only(ours.spec.versions);
-const veleroV = only(velero.spec.versions);
+/** Velero's schema as the project's own facts state it (velero-dataupload.ts). */
+const veleroSchema = veleroDataUploadSchema() as Schema;
 const phaseEnum = (crd: CrdVersion): unknown[] =>
   crd.schema.openAPIV3Schema.properties!.status!.properties!.phase!.enum!;
+
+/**
+ * How a CRD version differs from Velero's DataUpload as the facts state it, once the one addition
+ * the project makes (DatamoverDeploying in status.phase) is allowed for. Empty means compatible.
+ */
+function differencesFromVelero(version: CrdVersion): string[] {
+  const expected = structuredClone(veleroSchema);
+  const phase = expected.properties!.status!.properties!.phase!;
+  phase.enum = [...phase.enum!, 'DatamoverDeploying'];
+  return [
+    ...structuralDiff(version.schema.openAPIV3Schema, expected),
+    ...structuralDiff(version.additionalPrinterColumns, VELERO_DATAUPLOAD.printerColumns, '$.additionalPrinterColumns'),
+  ];
+}
 
 // Every DataUpload field set, so the schema checks see all of them (and tsc sees them all typed).
 const fullSpec: Required<DataUploadSpec> = {
@@ -132,52 +147,91 @@ const dataUpload: DataUpload = {
 
 describe('DataUpload CRD (controller/api/crds/velero.io_datauploads.yaml)', () => {
   it('structural diff reports the differing path', () => {
-    const mutated = structuredClone(veleroV.schema.openAPIV3Schema);
+    const mutated = structuredClone(veleroSchema);
     mutated.properties!.status!.properties!.acceptedTimestamp!.format = 'date';
-    expect(structuralDiff(mutated, veleroV.schema.openAPIV3Schema)).toEqual([
+    expect(structuralDiff(mutated, veleroSchema)).toEqual([
       '$.properties.status.properties.acceptedTimestamp.format: ours "date", theirs "date-time"',
     ]);
   });
 
-  it('has Velero schema, field for field, with DatamoverDeploying added to the phase enum', () => {
-    const expected = structuredClone(veleroV.schema.openAPIV3Schema);
-    const phase = expected.properties!.status!.properties!.phase!;
-    expect(phase.enum).not.toContain('DatamoverDeploying');
-    phase.enum = [...phase.enum!, 'DatamoverDeploying'];
-    const diffs = structuralDiff(oursV.schema.openAPIV3Schema, expected);
+  it("has Velero's schema and printer columns, field for field, with DatamoverDeploying added to the phase enum", () => {
+    expect(VELERO_PHASES).not.toContain('DatamoverDeploying');
+    const diffs = differencesFromVelero(oursV);
     expect(diffs, diffs.join('\n')).toEqual([]);
+  });
+
+  // Each mutation is a way the project's CRD could drift from Velero's; each must be caught.
+  const drifts: { name: string; mutate: (v: CrdVersion) => void; expected: string[] }[] = [
+    {
+      name: 'a field Velero has is dropped',
+      mutate: (v) => delete v.schema.openAPIV3Schema.properties!.status!.properties!.nodeOS,
+      expected: ['$.properties.status.properties.nodeOS: ours absent, theirs {"type":"string","enum":["auto","linux","windows"]}'],
+    },
+    {
+      name: 'a type changes',
+      mutate: (v) => (v.schema.openAPIV3Schema.properties!.spec!.properties!.cancel!.type = 'string'),
+      expected: ['$.properties.spec.properties.cancel.type: ours "string", theirs "boolean"'],
+    },
+    {
+      name: 'a format changes',
+      mutate: (v) => delete v.schema.openAPIV3Schema.properties!.status!.properties!.progress!.properties!.bytesDone!.format,
+      expected: ['$.properties.status.properties.progress.properties.bytesDone.format: ours absent, theirs "int64"'],
+    },
+    {
+      name: 'an enum value is renamed',
+      mutate: (v) => {
+        const phase = v.schema.openAPIV3Schema.properties!.status!.properties!.phase!;
+        phase.enum = phase.enum!.map((p) => (p === 'Canceling' ? 'Cancelling' : p));
+      },
+      // enum is a set: compared sorted, where Cancelling stands third.
+      expected: ['$.properties.status.properties.phase.enum[2]: ours "Cancelling", theirs "Canceling"'],
+    },
+    {
+      name: 'a required field is no longer required',
+      mutate: (v) => (v.schema.openAPIV3Schema.properties!.spec!.required = ['backupStorageLocation', 'snapshotType', 'sourceNamespace', 'sourcePVC']),
+      expected: ['$.properties.spec.required: ours has 4 items, theirs 5'],
+    },
+    {
+      name: 'nullable is lost',
+      mutate: (v) => delete v.schema.openAPIV3Schema.properties!.spec!.properties!.csiSnapshot!.nullable,
+      expected: ['$.properties.spec.properties.csiSnapshot.nullable: ours absent, theirs true'],
+    },
+    {
+      name: 'a field Velero does not have is added',
+      mutate: (v) => (v.schema.openAPIV3Schema.properties!.status!.properties!.deployNode = { type: 'string' }),
+      expected: ['$.properties.status.properties.deployNode: ours {"type":"string"}, theirs absent'],
+    },
+    {
+      name: 'a printer column moves',
+      mutate: (v) => v.additionalPrinterColumns!.reverse(),
+      expected: expect.arrayContaining(['$.additionalPrinterColumns[0].name: ours "Node", theirs "Status"']) as unknown as string[],
+    },
+  ];
+  it.each(drifts)('a CRD on which $name fails the comparison, naming the path', ({ mutate, expected }) => {
+    const drifted = structuredClone(oursV);
+    mutate(drifted);
+    expect(differencesFromVelero(drifted)).toEqual(expected);
   });
 
   it('has Velero names, scope, group and version', () => {
-    expect(ours.apiVersion).toBe(velero.apiVersion);
+    expect(ours.apiVersion).toBe(VELERO_DATAUPLOAD.apiVersion);
     expect(ours.kind).toBe('CustomResourceDefinition');
-    expect(ours.metadata.name).toBe(velero.metadata.name);
-    expect(ours.spec.group).toBe(velero.spec.group);
-    expect(ours.spec.names).toEqual(velero.spec.names);
-    expect(ours.spec.scope).toBe(velero.spec.scope);
-    expect({ name: oursV.name, served: oursV.served, storage: oursV.storage }).toEqual({
-      name: veleroV.name,
-      served: veleroV.served,
-      storage: veleroV.storage,
-    });
-  });
-
-  it('has Velero printer columns, in order', () => {
-    const diffs = structuralDiff(oursV.additionalPrinterColumns, veleroV.additionalPrinterColumns);
-    expect(diffs, diffs.join('\n')).toEqual([]);
+    expect(ours.metadata.name).toBe(VELERO_DATAUPLOAD.name);
+    expect(ours.spec.group).toBe(VELERO_DATAUPLOAD.group);
+    expect(ours.spec.names).toEqual(VELERO_DATAUPLOAD.names);
+    expect(ours.spec.scope).toBe(VELERO_DATAUPLOAD.scope);
+    expect({ name: oursV.name, served: oursV.served, storage: oursV.storage }).toEqual(VELERO_DATAUPLOAD.version);
   });
 
   it('declares no subresources, like Velero: status is written through the main resource', () => {
-    expect(oursV.subresources?.status).toBeUndefined();
-    expect(oursV.subresources?.scale).toBeUndefined();
-    expect(veleroV.subresources?.status).toBeUndefined();
+    expect(Object.keys(oursV.subresources ?? {})).toEqual(VELERO_DATAUPLOAD.subresources);
   });
 
-  it('accepts a DataUpload with every field set and rejects it on Velero only for the new phase', () => {
+  it("accepts a DataUpload with every field set, which Velero's schema rejects only for the new phase", () => {
     const withAllFields = JSON.parse(JSON.stringify(dataUpload)) as unknown;
     expect(violations(oursV.schema.openAPIV3Schema, withAllFields)).toEqual([]);
-    expect(violations(veleroV.schema.openAPIV3Schema, withAllFields)).toEqual([
-      `status.phase: Unsupported value: "DatamoverDeploying": supported values: ${phaseEnum(veleroV).map((p) => JSON.stringify(p)).join(', ')}`,
+    expect(violations(veleroSchema, withAllFields)).toEqual([
+      `status.phase: Unsupported value: "DatamoverDeploying": supported values: ${VELERO_PHASES.map((p) => JSON.stringify(p)).join(', ')}`,
     ]);
   });
 
@@ -189,6 +243,38 @@ describe('DataUpload CRD (controller/api/crds/velero.io_datauploads.yaml)', () =
 
   it('DATA_UPLOAD_PHASES is the CRD phase enum', () => {
     expect([...DATA_UPLOAD_PHASES]).toEqual(phaseEnum(oursV));
+  });
+});
+
+// Velero's own file, when VELERO_DATAUPLOAD_CRD names one (.ci/run does where a copy is at hand):
+// the facts above are checked against it, so they follow Velero and not the project's CRD.
+const upstreamFile = process.env.VELERO_DATAUPLOAD_CRD;
+describe.runIf(upstreamFile)(`Velero's DataUpload CRD (VELERO_DATAUPLOAD_CRD=${upstreamFile})`, () => {
+  const upstream = (): Crd => readYaml(path.resolve(upstreamFile!));
+  const upstreamV = (): CrdVersion => only(upstream().spec.versions);
+
+  it("states Velero's schema field for field", () => {
+    const diffs = structuralDiff(veleroSchema, upstreamV().schema.openAPIV3Schema);
+    expect(diffs, diffs.join('\n')).toEqual([]);
+  });
+
+  it("states Velero's printer columns, in order", () => {
+    const diffs = structuralDiff(VELERO_DATAUPLOAD.printerColumns, upstreamV().additionalPrinterColumns);
+    expect(diffs, diffs.join('\n')).toEqual([]);
+  });
+
+  it("states Velero's names, scope, version and subresources", () => {
+    const crd = upstream();
+    expect({ apiVersion: crd.apiVersion, name: crd.metadata.name, group: crd.spec.group, names: crd.spec.names, scope: crd.spec.scope }).toEqual({
+      apiVersion: VELERO_DATAUPLOAD.apiVersion,
+      name: VELERO_DATAUPLOAD.name,
+      group: VELERO_DATAUPLOAD.group,
+      names: VELERO_DATAUPLOAD.names,
+      scope: VELERO_DATAUPLOAD.scope,
+    });
+    const v = upstreamV();
+    expect({ name: v.name, served: v.served, storage: v.storage }).toEqual(VELERO_DATAUPLOAD.version);
+    expect(Object.keys(v.subresources ?? {})).toEqual(VELERO_DATAUPLOAD.subresources);
   });
 });
 

@@ -3,20 +3,16 @@
 // requests) under every flow, with and without the data-mover pod's deadline, a node-agent
 // killed and restarted mid-run, and every DataUpload write checked against Velero's own CRD.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import type { DataUpload } from '../../controller/api/dataupload.ts';
 import { FLOW_NAMES, type FlowName } from '../../controller/flows/types.ts';
 import { API_VERBS } from '../../controller/kube/io.ts';
 import { validateAgainstSchema } from '../apiserver/schema.ts';
-import type { JSONSchemaProps } from '../apiserver/types.ts';
+import { veleroDataUploadSchema } from '../crds/velero-dataupload.ts';
 import { runBackup, type BackupRunOptions, type BackupRunResult } from './backup-run.ts';
 
-const repoRoot = path.resolve(import.meta.dirname, '../..');
-const veleroCrd = parse(readFileSync(path.join(repoRoot, '..', 'shared', 'reference', 'velero.io_datauploads.yaml'), 'utf8'));
-const veleroSchema = veleroCrd.spec.versions[0].schema.openAPIV3Schema as JSONSchemaProps;
+// Velero's own DataUpload schema, as the project's facts state it: what Velero's CRD would accept.
+const veleroSchema = veleroDataUploadSchema();
 
 const NODES = [{ count: 3, namePrefix: 'worker', capacity: { cpu: '4', memory: '16Gi', pods: '110' } }];
 const PVCS = Array.from({ length: 10 }, (_, i) => ({ namespace: 'app', name: `data-${i}`, size: '20Gi' }));
