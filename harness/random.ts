@@ -1,4 +1,4 @@
-// One seeded generator drives every random choice (DESIGN.md section 3).
+// One seeded generator drives every random choice (docs/design.md section 3).
 // sfc32: small, fast, and good enough statistically for simulation; seeded through splitmix32
 // so that nearby seeds give unrelated streams.
 

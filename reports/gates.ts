@@ -8,7 +8,7 @@ import { columnOf, type FlowResult, type Results } from '../harness/scenario/res
 export type GateOp = '<=' | '<' | '>=' | '>' | '==';
 
 export interface GateDecl {
-  /** A figure of DESIGN.md section 4 by its results key, e.g. "timeouts", "idleCpuCoreSeconds", "latencySeconds.p95"; or "steadyStateFailures". */
+  /** A figure of docs/design.md section 4 by its results key, e.g. "timeouts", "idleCpuCoreSeconds", "latencySeconds.p95"; or "steadyStateFailures". */
   figure: string;
   /** The flow (its results column: "deploying", or "velero-1.16 / no pod deadline"). */
   flow: string;

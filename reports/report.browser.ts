@@ -1,57 +1,19 @@
 // A generated report in a real browser, with the network blocked: every chart is drawn with
 // data, nothing is logged as an error, nothing is fetched; a screenshot goes to reports/out.
 // The same for a sweep's page of heatmaps.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { runFlowJob } from '../harness/run/flow-run.ts';
 import { runSweep } from '../harness/run/sweep-run.ts';
 import { RESULTS_SCHEMA, type Results } from '../harness/scenario/results.ts';
 import { parseSweepParams } from '../harness/scenario/sweep.ts';
 import largePvc from '../scenarios/large-pvc.ts';
+import { openOffline } from './browser.ts';
 import { renderReport } from './html.ts';
 import { renderSweep } from './sweep-html.ts';
 
 const OUT = path.resolve(import.meta.dirname, 'out', 'browser-test');
-
-function chromiumPath(): string {
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
-    try {
-      return execFileSync('which', [name], { encoding: 'utf8' }).trim();
-    } catch {
-      // next
-    }
-  }
-  throw new Error('no chromium found: install it (Debian: apt-get install chromium); .ci/run does');
-}
-
-/** Opens a generated page in chromium with every request but the file's refused, collecting console errors and what it tried to fetch. */
-async function openOffline(file: string, width: number) {
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
-  try {
-    const page = await browser.newPage({ viewport: { width, height: 900 } });
-    const errors: string[] = [];
-    const fetched: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith('file:')) return route.continue();
-      fetched.push(url);
-      return route.abort();
-    });
-    await page.goto(pathToFileURL(file).href);
-    return { browser, page, errors, fetched };
-  } catch (e) {
-    await browser.close();
-    throw e;
-  }
-}
 
 describe('the report in chromium', () => {
   it('renders every chart with data, offline, without console errors', async () => {

@@ -164,5 +164,5 @@ export interface DataPathBackupResult {
 
 /** deploying: when the DataUpload entered DatamoverDeploying (RFC 3339); the deploy timeout runs from it. */
 export const DEPLOYING_TIMESTAMP_ANNOTATION = 'datamover-bench.io/deploying-timestamp';
-/** Written with a Failed or Canceled phase: the outcome reason of DESIGN.md section 4 (e.g. prepare-timeout). */
+/** Written with a Failed or Canceled phase: the outcome reason of docs/design.md section 4 (e.g. prepare-timeout). */
 export const OUTCOME_REASON_ANNOTATION = 'datamover-bench.io/outcome-reason';

@@ -123,7 +123,7 @@ export interface PodUnrecoverable {
  * Velero's kube.IsPodUnrecoverable: the pod is Failed or Unknown, or a container waits with
  * ImagePullBackOff or ErrImageNeverPull (not ErrImagePull, which kubelet retries). v1.18 puts
  * status.message before the containers' termination messages; v1.16 and v1.17.0 do not
- * (`podMessage: false`). The outcome reason is the project's (DESIGN.md section 4).
+ * (`podMessage: false`). The outcome reason is the project's (docs/design.md section 4).
  */
 export function podUnrecoverable(pod: V1Pod, opts: { podMessage?: boolean } = {}): PodUnrecoverable | undefined {
   const phase = pod.status?.phase;

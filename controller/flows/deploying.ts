@@ -1,4 +1,4 @@
-// Flow `deploying`: the proposal of DESIGN.md section 2, built on velero-1.17 (finalizer,
+// Flow `deploying`: the proposal of docs/design.md section 2, built on velero-1.17 (finalizer,
 // deletion, the cancel delay, prepareQueueLength, InProgress, terminal, restarts). It differs
 // where the pod is made: Accepted -> Prepared exposes only the snapshot copy and the backup PVC;
 // an agent with a free slot claims the Prepared DataUpload (DatamoverDeploying), reserving the

@@ -1,4 +1,4 @@
-// The flows by name (DESIGN.md section 2): the controller runs one of them on every node-agent.
+// The flows by name (docs/design.md section 2): the controller runs one of them on every node-agent.
 import { deploying } from './deploying.ts';
 import { FLOW_NAMES, type Flow, type FlowName } from './types.ts';
 import { velero116 } from './velero-1.16.ts';

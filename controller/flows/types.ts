@@ -27,7 +27,7 @@ export const VELERO_TIMINGS = {
   updateRetryMs: 1_000,
 } as const;
 
-/** Why a DataUpload ended Failed or Canceled (DESIGN.md section 4). The runtime writes it into
+/** Why a DataUpload ended Failed or Canceled (docs/design.md section 4). The runtime writes it into
  *  OUTCOME_REASON_ANNOTATION with the terminal phase, so collectors need not parse messages. */
 export type OutcomeReason =
   | 'prepare-timeout'

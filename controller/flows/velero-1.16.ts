@@ -1,5 +1,5 @@
 // Flow `velero-1.16`: the node-agent's DataUpload controller as Velero v1.16.2 ships it, the
-// "old flow" of DESIGN.md section 2. Facts from pkg/controller/data_upload_controller.go
+// "old flow" of docs/design.md section 2. Facts from pkg/controller/data_upload_controller.go
 // (Reconcile, findDataUploadForPod, SetupWithManager's periodic source, AttemptDataUploadResume),
 // pkg/exposer/csi_snapshot.go (PeekExposed, GetExposed) and pkg/util/kube/pod.go
 // (IsPodUnrecoverable). Velero splits Accepted -> Prepared off into findDataUploadForPod, run on

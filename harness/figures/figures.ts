@@ -1,4 +1,4 @@
-// The figures of DESIGN.md section 4, computed from what a run recorded: pure functions of a
+// The figures of docs/design.md section 4, computed from what a run recorded: pure functions of a
 // RunRecord, one per figure, so each can be checked against a timeline worked out by hand.
 // Times are seconds from the run's start (simulated on the embedded cluster, wall on kind).
 import { API_VERBS, type ApiVerb } from '../../controller/kube/io.ts';

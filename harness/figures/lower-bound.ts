@@ -1,4 +1,4 @@
-// The lower bound of DESIGN.md section 4: the makespan and the idle resource-seconds no flow
+// The lower bound of docs/design.md section 4: the makespan and the idle resource-seconds no flow
 // can beat for a workload, given the bytes, when each DataUpload could start, the per-node
 // concurrency, the per-pod and per-node throughput, and the pod start latency. Each flow reports
 // its ratio to it.

@@ -118,7 +118,7 @@ export interface BackupRunResult {
   steadyState: SteadyStateCheck[];
   /** Failed or canceled DataUploads attributed to a fault: DataUpload name -> fault name. */
   failuresByFault: Record<string, string>;
-  /** DESIGN.md section 4's figures, from what the recorder's watches saw. */
+  /** docs/design.md section 4's figures, from what the recorder's watches saw. */
   figures: Figures & { lowerBound: LowerBound };
   /** What the recorder saw, per DataUpload and per data-mover pod. */
   record: RunRecord;

@@ -1,4 +1,4 @@
-// The results file (DESIGN.md section 5): the contract between a run, the reports, the gates and
+// The results file (docs/design.md section 5): the contract between a run, the reports, the gates and
 // users' scripts. One JSON document per run; and the terminal table, flows side by side.
 import type { FlowName } from '../../controller/flows/types.ts';
 import { TIMEOUT_REASONS, type DataUploadRecord, type Figures, type PodRecord } from '../figures/figures.ts';

@@ -16,7 +16,7 @@ export interface SweepAxis {
   values: ParamValue[];
 }
 
-/** What a sweep keeps of a run: the figures the map is made of (DESIGN.md section 4). */
+/** What a sweep keeps of a run: the figures the map is made of (docs/design.md section 4). */
 export interface SweepFigures {
   timeouts: number;
   idleCpuCoreSeconds: number;
