@@ -56,7 +56,7 @@ export function ganttChart(flow: FlowResult, endAt: number): string {
   const height = Math.min(900, Math.max(240, 90 + rows.length * 2.2));
   return render(
     {
-      title: { text: `${columnOf(flow)}: every DataUpload's phases`, left: 0, textStyle: { fontSize: 13 } },
+      title: { text: `${columnOf(flow)}: every DataUpload's phases`, left: 0, top: 0, textStyle: { fontSize: 13 } },
       legend: { data: PHASES, top: 22, left: 0, textStyle: { fontSize: 11 } },
       grid: { left: 60, right: 24, top: 60, bottom: 40 },
       xAxis: { ...timeAxis(), max: Math.ceil(endAt) },
@@ -112,7 +112,7 @@ export function resourcesChart(flow: FlowResult, endAt: number, samples = 400): 
   });
   return render(
     {
-      title: { text: `${columnOf(flow)}: requested CPU held by data-mover pods`, left: 0, textStyle: { fontSize: 13 } },
+      title: { text: `${columnOf(flow)}: requested CPU held by data-mover pods`, left: 0, top: 0, textStyle: { fontSize: 13 } },
       legend: { top: 22, left: 0, textStyle: { fontSize: 11 } },
       grid: { left: 60, right: 24, top: 60, bottom: 40 },
       xAxis: { ...timeAxis(), max: Math.ceil(endAt) },
@@ -142,7 +142,7 @@ export function podsPerNodeChart(flow: FlowResult, endAt: number): string {
   });
   return render(
     {
-      title: { text: `${columnOf(flow)}: data-mover pods per node`, left: 0, textStyle: { fontSize: 13 } },
+      title: { text: `${columnOf(flow)}: data-mover pods per node`, left: 0, top: 0, textStyle: { fontSize: 13 } },
       legend: { top: 22, left: 0, textStyle: { fontSize: 11 } },
       grid: { left: 60, right: 24, top: 60, bottom: 40 },
       xAxis: { ...timeAxis(), max: Math.ceil(endAt) },
@@ -162,7 +162,7 @@ export function latencyCdfChart(flows: FlowResult[]): string {
   });
   return render(
     {
-      title: { text: 'Latency: created to terminal, per DataUpload', left: 0, textStyle: { fontSize: 13 } },
+      title: { text: 'Latency: created to terminal, per DataUpload', left: 0, top: 0, textStyle: { fontSize: 13 } },
       legend: { top: 22, left: 0, textStyle: { fontSize: 11 } },
       grid: { left: 60, right: 24, top: 60, bottom: 40 },
       xAxis: timeAxis('latency (s)'),
@@ -184,7 +184,7 @@ export function outcomesChart(flows: FlowResult[]): string {
   ];
   return render(
     {
-      title: { text: 'Outcomes by reason', left: 0, textStyle: { fontSize: 13 } },
+      title: { text: 'Outcomes by reason', left: 0, top: 0, textStyle: { fontSize: 13 } },
       legend: { top: 22, left: 0, textStyle: { fontSize: 11 } },
       grid: { left: 150, right: 24, top: 60, bottom: 40 },
       xAxis: { type: 'value', name: 'DataUploads', nameLocation: 'middle', nameGap: 28, minInterval: 1 },
@@ -202,7 +202,7 @@ export function repeatChart(rep: RepeatSummary, figure: string, title: string, u
   const cis = flows.map((f) => rep.figures[f][figure]);
   return render(
     {
-      title: { text: `${title}: mean over seeds ${rep.seeds[0]}..${rep.seeds[rep.seeds.length - 1]}, 95% interval`, left: 0, textStyle: { fontSize: 13 } },
+      title: { text: `${title}: mean over seeds ${rep.seeds[0]}..${rep.seeds[rep.seeds.length - 1]}, 95% interval`, left: 0, top: 0, textStyle: { fontSize: 13 } },
       grid: { left: 200, right: 24, top: 40, bottom: 40 },
       xAxis: { type: 'value', name: unit, nameLocation: 'middle', nameGap: 28, min: 0 },
       yAxis: { type: 'category', data: flows, inverse: true },
