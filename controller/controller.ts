@@ -76,6 +76,11 @@ export class Controller {
     return agent;
   }
 
+  /** Counts, on every running node-agent, the re-checks its parked DataUploads skipped so far (before reading `cost` at a run's end). */
+  countParkedRechecks(): void {
+    for (const agent of this.agents.values()) agent.countParkedRechecks();
+  }
+
   /** Per running node-agent, the DataUploads holding one of its concurrency slots. */
   slotsHeld(): Record<string, string[]> {
     return Object.fromEntries([...this.agents].sort(([a], [b]) => (a < b ? -1 : 1)).map(([node, agent]) => [node, agent.slotsHeld()]));

@@ -68,31 +68,29 @@ export function ganttChart(flow: FlowResult, endAt: number): string {
   );
 }
 
-/** Requested CPU held by data-mover pods over time: idle (pending, bound) vs busy, with fault windows. */
+/** Requested CPU held by data-mover pods over time: idle (pending, bound, stranded) vs busy, with fault windows. */
 export function resourcesChart(flow: FlowResult, endAt: number, samples = 400): string {
   const step = Math.max(1, endAt / samples);
-  const byDu = new Map(flow.dataUploads.map((d) => [d.name, d]));
-  const moving = (du: string): [number, number] | undefined => {
-    const d = byDu.get(du);
-    const i = d?.phases.findIndex((p) => p.phase === 'InProgress') ?? -1;
-    return d && i >= 0 ? [d.phases[i].at, d.phases[i + 1]?.at ?? endAt] : undefined;
-  };
+  const within = (list: [number, number][], t: number) => list.some(([a, b]) => t >= a && t < b);
   const pending: [number, number][] = [];
   const boundIdle: [number, number][] = [];
+  const stranded: [number, number][] = [];
   const busy: [number, number][] = [];
-  const pods = flow.pods.map((p) => ({ p, m: moving(p.dataUpload) }));
   for (let t = 0; t <= endAt; t += step) {
     let a = 0;
     let b = 0;
+    let s = 0;
     let c = 0;
-    for (const { p, m } of pods) {
+    for (const p of flow.pods) {
       if (t < p.createdAt || t >= (p.deletedAt ?? endAt)) continue;
-      if (m && t >= m[0] && t < m[1]) c += p.cpuCores;
+      if (within(p.moving, t)) c += p.cpuCores;
       else if (p.scheduledAt === undefined || t < p.scheduledAt) a += p.cpuCores;
+      else if (within(p.stranded, t)) s += p.cpuCores;
       else b += p.cpuCores;
     }
     pending.push([t, a]);
     boundIdle.push([t, b]);
+    stranded.push([t, s]);
     busy.push([t, c]);
   }
   const faults = flow.faults
@@ -117,7 +115,12 @@ export function resourcesChart(flow: FlowResult, endAt: number, samples = 400): 
       grid: { left: 60, right: 24, top: 60, bottom: 40 },
       xAxis: { ...timeAxis(), max: Math.ceil(endAt) },
       yAxis: { type: 'value', name: 'CPU (cores)', nameLocation: 'middle', nameGap: 40 },
-      series: [area('idle, pending', pending, '#f6c85f', true), area('idle, bound to a node', boundIdle, '#ef8a3c'), area('busy (moving data)', busy, '#3b8bd9')],
+      series: [
+        area('idle, pending', pending, '#f6c85f', true),
+        area('idle, bound to a node', boundIdle, '#ef8a3c'),
+        area('idle, stranded (InProgress, cannot move)', stranded, '#b5485d'),
+        area('busy (moving data)', busy, '#3b8bd9'),
+      ],
     },
     900,
     280,

@@ -8,6 +8,8 @@ export interface SchemaFile {
   /** What writes it ("run", "sweep"), for the hint when the JSON is cut short. */
   writer: string;
   schema: string;
+  /** Schemas of older versions of the file, each with what changed since, to refuse them clearly. */
+  older?: Record<string, string>;
   /** The error to throw, e.g. ResultsFileError. */
   fail: (message: string) => Error;
 }
@@ -28,6 +30,10 @@ export function readSchemaFile(file: string, f: SchemaFile): Record<string, unkn
     throw f.fail(`${file}: not valid JSON (${(e as Error).message}); was the ${f.writer} interrupted while writing it?`);
   }
   const d = doc as Record<string, unknown> | null;
+  const older = typeof d?.schema === 'string' ? f.older?.[d.schema] : undefined;
+  if (older) {
+    throw f.fail(`${file}: written by an older datamover-bench ("schema" is "${d!.schema}": ${older}); this version reads "${f.schema}"): make it again with this version`);
+  }
   if (!d || typeof d !== 'object' || d.schema !== f.schema) {
     throw f.fail(`${file}: not a datamover-bench ${f.kind} file: "schema" is ${JSON.stringify(d?.schema)}, expected "${f.schema}"`);
   }

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FLOWS } from '../controller/flows/index.ts';
 import { runGates } from '../harness/cli/gate.ts';
 import { RESULTS_SCHEMA, type FlowResult, type Results } from '../harness/scenario/results.ts';
-import { evaluateGates, junitXml, type Baseline } from './gates.ts';
+import largePvc from '../scenarios/large-pvc.ts';
+import { evaluateGates, junitXml, readBaseline, type Baseline } from './gates.ts';
 
 const flow = (name: string, figures: object, steady = true) =>
   ({ flow: name, figures: { timeouts: 0, idleCpuCoreSeconds: 100, latencySeconds: { p95: 50 }, ...figures }, steadyState: [{ name: 'all-terminal', ok: steady, detail: '' }] }) as unknown as FlowResult;
@@ -40,6 +41,43 @@ describe('gates', () => {
     const xml = junitXml([{ scenario: 's', results: r, seconds: 1.5 }]);
     expect(xml).toMatch(/<testsuites name="datamover-bench gates" tests="7" failures="5">/);
     expect(xml).toContain('<failure message="FAIL s: deploying idleCpuCoreSeconds = 120, limit &lt;= 110 (baseline 100, tolerance 10%)"/>');
+  });
+});
+
+describe('gates that catch failures', () => {
+  const committed = readBaseline(path.resolve(import.meta.dirname, 'baselines', 'large-pvc.json'))!;
+  // A results file that is the committed baseline figure for figure, every flow's 60 DataUploads.
+  const asBaseline = (over: Record<string, Record<string, number>> = {}, parameters = committed.parameters): Results =>
+    ({
+      schema: RESULTS_SCHEMA,
+      scenario: 'large-pvc',
+      seed: 1,
+      parameters,
+      flows: Object.entries(committed.figures).map(([name, figures]) => ({
+        flow: name,
+        figures: { dataUploads: 60, ...figures, ...over[name] },
+        steadyState: [{ name: 'all-terminal', ok: true, detail: '' }],
+      })),
+    }) as unknown as Results;
+
+  it('the baseline itself passes every large-pvc gate', () => {
+    expect(evaluateGates(asBaseline(), largePvc.gate!.gates, committed).filter((g) => !g.ok).map((g) => g.line)).toEqual([]);
+  });
+
+  it('deploying failing 30 of 60 DataUploads (pod-failed), with less idle and a shorter makespan, FAILS', () => {
+    const r = asBaseline({ deploying: { completed: 30, failed: 30, idleCpuCoreSeconds: 100, makespanSeconds: 1400 } });
+    const failed = evaluateGates(r, largePvc.gate!.gates, committed).filter((g) => !g.ok).map((g) => g.line);
+    expect(failed).toEqual([
+      'FAIL large-pvc: deploying completed = 30, limit == 60 (dataUploads)',
+      'FAIL large-pvc: deploying failed = 30, limit <= 0 (baseline 0, tolerance 0%)',
+    ]);
+  });
+
+  it('a baseline made with other parameters is refused, naming both values', () => {
+    const r = asBaseline({}, { ...committed.parameters, pvcs: 61 });
+    const lines = evaluateGates(r, largePvc.gate!.gates, committed).filter((g) => g.gate.baseline).map((g) => g.line);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(/^FAIL large-pvc: .*: the baseline was made with other parameters \(pvcs: baseline 60, this run 61\)/);
   });
 });
 

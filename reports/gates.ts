@@ -13,8 +13,8 @@ export interface GateDecl {
   /** The flow (its results column: "deploying", or "velero-1.16 / no pod deadline"). */
   flow: string;
   op: GateOp;
-  /** An absolute limit ... */
-  value?: number;
+  /** An absolute limit, or another figure of the same flow ({ figure: 'dataUploads' }: all of them) ... */
+  value?: number | { figure: string };
   /** ... or the baseline's value, allowed to be worse by `tolerance` (0.1: 10%) plus `slack` (absolute). */
   baseline?: { tolerance: number; slack?: number };
 }
@@ -35,6 +35,33 @@ export interface Baseline {
   codeVersion: string;
   parameters: Record<string, unknown>;
   figures: Record<string, Record<string, number>>;
+}
+
+/**
+ * The gates that see a regression which fails DataUploads: completed, failed, canceled and
+ * unfinished against the baseline, not worse by even one; with `all`, every DataUpload completed.
+ */
+export function completionGates(flow: string, opts: { all?: boolean } = {}): GateDecl[] {
+  const exact = { tolerance: 0 };
+  return [
+    opts.all ? { figure: 'completed', flow, op: '==', value: { figure: 'dataUploads' } } : { figure: 'completed', flow, op: '>=', baseline: exact },
+    { figure: 'failed', flow, op: '<=', baseline: exact },
+    { figure: 'canceled', flow, op: '<=', baseline: exact },
+    { figure: 'unfinished', flow, op: '<=', baseline: exact },
+  ];
+}
+
+/** The parameters a baseline was made with that differ from a run's: "key: baseline X, this run Y". */
+export function parameterDifferences(baseline: Record<string, unknown>, run: Record<string, unknown>): string[] {
+  const keys = [...new Set([...Object.keys(baseline), ...Object.keys(run)])].sort();
+  return keys.filter((k) => stable(baseline[k]) !== stable(run[k])).map((k) => `${k}: baseline ${stable(baseline[k]) ?? 'absent'}, this run ${stable(run[k]) ?? 'absent'}`);
+}
+
+function stable(v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map((x) => stable(x) ?? 'null').join(',')}]`;
+  return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`).join(',')}}`;
 }
 
 export function figureOf(flow: FlowResult, figure: string): number | undefined {
@@ -60,6 +87,8 @@ function compare(v: number, op: GateOp, limit: number): boolean {
 }
 
 export function evaluateGates(results: Results, gates: GateDecl[], baseline?: Baseline): GateResult[] {
+  // A baseline made with other parameters compares other workloads: every gate on it fails.
+  const differ = baseline ? parameterDifferences(baseline.parameters ?? {}, results.parameters ?? {}) : [];
   return gates.map((gate) => {
     const flow = results.flows.find((f) => columnOf(f) === gate.flow);
     const value = flow ? figureOf(flow, gate.figure) : undefined;
@@ -68,15 +97,27 @@ export function evaluateGates(results: Results, gates: GateDecl[], baseline?: Ba
     let limit: number;
     let base: number | undefined;
     if (gate.baseline) {
+      if (differ.length) {
+        return { gate, ok: false, value, limit: undefined, line: `FAIL ${name} = ${fmt(value)}: the baseline was made with other parameters (${differ.join('; ')}); npm run gate -- --update-baseline after a deliberate change` };
+      }
       base = baseline?.figures[gate.flow]?.[gate.figure];
       if (base === undefined) {
         return { gate, ok: false, value, limit: undefined, line: `FAIL ${name} = ${fmt(value)}: no baseline value (npm run gate -- --update-baseline)` };
       }
       const worse = gate.op.startsWith('<') ? 1 : -1;
       limit = base * (1 + worse * gate.baseline.tolerance) + worse * (gate.baseline.slack ?? 0);
+    } else if (typeof gate.value === 'object') {
+      const other = flow ? figureOf(flow, gate.value.figure) : undefined;
+      if (other === undefined) return { gate, ok: false, value, limit: undefined, line: `FAIL ${name}: no figure ${gate.value.figure} to compare with` };
+      limit = other;
     } else limit = gate.value!;
     const ok = compare(value, gate.op, limit);
-    const against = base !== undefined ? ` (baseline ${fmt(base)}, tolerance ${gate.baseline!.tolerance * 100}%${gate.baseline!.slack ? ` + ${gate.baseline!.slack}` : ''})` : '';
+    const against =
+      base !== undefined
+        ? ` (baseline ${fmt(base)}, tolerance ${gate.baseline!.tolerance * 100}%${gate.baseline!.slack ? ` + ${gate.baseline!.slack}` : ''})`
+        : typeof gate.value === 'object'
+          ? ` (${gate.value.figure})`
+          : '';
     return { gate, ok, value, limit, baseline: base, line: `${ok ? 'pass' : 'FAIL'} ${name} = ${fmt(value)}, limit ${gate.op} ${fmt(limit)}${against}` };
   });
 }

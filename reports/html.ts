@@ -1,7 +1,7 @@
 // One run's results as one self-contained HTML page (inline CSS, charts as inline SVG, no
 // script, no network), and the index of all runs. Reads on a laptop screen and in print.
 import type { FlowResult, Results } from '../harness/scenario/results.ts';
-import { columnOf, fmt, repeatTable } from '../harness/scenario/results.ts';
+import { columnOf, fmt, ratioText, repeatTable, sum } from '../harness/scenario/results.ts';
 import { CSS, esc } from './page.ts';
 import { sweepVerdict } from './sweep-html.ts';
 import type { Sweep } from '../harness/scenario/sweep.ts';
@@ -24,21 +24,25 @@ export function verdict(r: Results): { text: string; bad: boolean } {
   return { text: parts.join(' '), bad: failedChecks.length > 0 };
 }
 
+/** "get 27.4, list 4.1, ...": the verbs with requests. */
+const perVerb = (counts: Record<string, number>) => Object.entries(counts).filter(([, v]) => v).map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
+
 const ROWS: [string, (f: FlowResult) => string][] = [
   ['DataUploads', (f) => fmt(f.figures.dataUploads)],
   ['completed', (f) => fmt(f.figures.completed)],
   ['failed / canceled / unfinished', (f) => `${f.figures.failed} / ${f.figures.canceled} / ${f.figures.unfinished}`],
   ['timeouts', (f) => fmt(f.figures.timeouts)],
   ['failures by reason', (f) => Object.entries(f.figures.outcomesByReason).map(([k, v]) => `${esc(k)} ${v}`).join('<br>') || '–'],
-  ['idle CPU (core-s): pending + bound', (f) => `${fmt(f.figures.idleCpuCoreSeconds)}<br><small>${fmt(f.figures.idlePendingCpuCoreSeconds)} + ${fmt(f.figures.idleBoundCpuCoreSeconds)}</small>`],
+  ['idle CPU (core-s): pending + bound + stranded', (f) => `${fmt(f.figures.idleCpuCoreSeconds)}<br><small>${fmt(f.figures.idlePendingCpuCoreSeconds)} + ${fmt(f.figures.idleBoundCpuCoreSeconds)} + ${fmt(f.figures.idleStrandedCpuCoreSeconds)}</small>`],
   ['idle memory (GiB-s)', (f) => fmt(f.figures.idleMemoryGiBSeconds)],
   ['busy CPU (core-s)', (f) => fmt(f.figures.busyCpuCoreSeconds)],
   ['BestEffort pods: idle resident memory (GiB-s)', (f) => (f.figures.bestEffortPods ? `${fmt(f.figures.idleResidentMemoryGiBSeconds)} (${f.figures.bestEffortPods} pods)` : '–')],
-  ['makespan (s), × lower bound', (f) => `${fmt(f.figures.makespanSeconds)} <small>×${f.figures.ratioToLowerBound.makespan}</small>`],
-  ['idle CPU × lower bound', (f) => `×${fmt(f.figures.ratioToLowerBound.idleCpuCoreSeconds)}`],
+  ['makespan (s), × bound of the completed work', (f) => `${fmt(f.figures.makespanSeconds)} <small>${esc(ratioText(f.figures.ratioToLowerBound.makespan, f))}</small>`],
+  ['lower bound (s): completed / all', (f) => `${fmt(f.figures.lowerBound.makespanSeconds)} / ${fmt(f.figures.lowerBoundAll.makespanSeconds)}<br><small>${f.figures.completed} of ${f.figures.dataUploads} completed</small>`],
+  ['idle CPU × bound of the completed work', (f) => (f.figures.ratioToLowerBound.idleCpuCoreSeconds !== undefined ? `×${fmt(f.figures.ratioToLowerBound.idleCpuCoreSeconds)}` : '–')],
   ['latency p50 / p95 / p99 / max (s)', (f) => ['p50', 'p95', 'p99', 'max'].map((q) => fmt(f.figures.latencySeconds[q as 'p50'])).join(' / ')],
   ['peak data-mover pods (max per node)', (f) => `${f.figures.peakDataMoverPods} (${Math.max(0, ...Object.values(f.figures.peakDataMoverPodsPerNode))})`],
-  ['API requests per DataUpload', (f) => `${fmt(Object.values(f.figures.apiRequestsPerDataUpload).reduce((a, b) => a + b, 0))}<br><small>${Object.entries(f.figures.apiRequestsPerDataUpload).filter(([, v]) => v).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}</small>`],
+  ['API requests per DataUpload: sent + modeled', (f) => `${fmt(sum(f.figures.apiRequestsPerDataUpload))}<br><small>${fmt(sum(f.figures.apiRequestsSentPerDataUpload))} + ${fmt(sum(f.figures.apiRequestsModeledPerDataUpload))}</small><br><small>${perVerb(f.figures.apiRequestsSentPerDataUpload)}</small><br><small>modeled: ${perVerb(f.figures.apiRequestsModeledPerDataUpload) || 'none'}</small>`],
   ['steady state', (f) => (f.steadyState ?? []).map((c) => `<span class="${c.ok ? 'ok' : 'bad'}">${c.ok ? '✓' : '✗'} ${esc(c.name)}</span>`).join('<br>')],
   ['wall time (s), CPU time (s)', (f) => `${fmt(f.wallSeconds)}${f.cpuSeconds !== undefined ? ` <small>CPU ${fmt(f.cpuSeconds)}</small>` : ''}`],
 ];
@@ -70,7 +74,7 @@ ${faults}`;
 <figure data-chart="repeat-timeouts">${repeatChart(r.repeat, 'timeouts', 'Timeouts', 'DataUploads')}</figure>
 <figure data-chart="repeat-idle">${repeatChart(r.repeat, 'idleCpuCoreSeconds', 'Idle CPU', 'core-seconds')}</figure>
 <figure data-chart="repeat-makespan">${repeatChart(r.repeat, 'makespanSeconds', 'Makespan', 'seconds')}</figure>
-<p class="meta">Means with 95% confidence intervals, and paired per-PVC differences between flows (the first seed's run is shown below).</p><pre>${esc(repeatTable(r.repeat))}</pre>`
+<p class="meta">Means with 95% confidence intervals, and paired differences between flows, each seed a unit (the first seed's run is shown below).</p><pre>${esc(repeatTable(r.repeat))}</pre>`
     : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -81,7 +85,7 @@ ${faults}`;
 <p class="verdict${v.bad ? ' bad' : ''}" data-verdict>${esc(v.text)}</p>
 <h2>Flows side by side</h2>
 ${flowTable}
-<p class="meta">${timesNote(r)} Idle: a data-mover pod's requests while its DataUpload does not move data. × lower bound: the flow's figure over what no flow can beat for this workload.</p>
+<p class="meta">${timesNote(r)} Idle: a data-mover pod's requests while its data does not move (moving: its data path reporting, its container running, its node Ready); stranded: idle while its DataUpload is InProgress but the pod or its node cannot move data. × bound: the flow's figure over what no flow can beat for the work it completed.</p>
 <figure data-chart="outcomes">${outcomesChart(r.flows)}</figure>
 <figure data-chart="latency-cdf">${latencyCdfChart(r.flows)}</figure>
 ${repeat}

@@ -57,7 +57,7 @@ describe('the HTML report', () => {
       expect((fig!.match(/<path/g) ?? []).length, chart).toBeGreaterThan(4);
     }
     expect(html).toMatch(/Idle CPU: mean over seeds 3\.\.4, 95% interval/);
-    expect(html).toMatch(/velero-1\.16 - deploying, per PVC: latency/);
+    expect(html).toMatch(/velero-1\.16 - deploying, per seed \(its mean over PVCs\), 2 seeds: latency/);
   });
 
   it('writes the index even where reports/out does not exist yet (a fresh clone)', () => {
@@ -99,7 +99,11 @@ describe('results files', () => {
   it.each([
     [path.join(dir, 'missing.json'), /missing\.json: no such file/],
     [file('corrupt.json', '{"schema": "datamover-bench/results@1", "flows": ['), /corrupt\.json: not valid JSON .*interrupted/],
-    [file('other.json', '{"hello": 1}'), /other\.json: not a datamover-bench results file: "schema" is undefined, expected "datamover-bench\/results@1"/],
+    [file('other.json', '{"hello": 1}'), /other\.json: not a datamover-bench results file: "schema" is undefined, expected "datamover-bench\/results@2"/],
+    [
+      file('old.json', '{"schema": "datamover-bench/results@1", "flows": []}'),
+      /old\.json: written by an older datamover-bench \("schema" is "datamover-bench\/results@1": its busy and idle figures took the DataUpload's InProgress phase for moving data .*; this version reads "datamover-bench\/results@2"\): make it again with this version/,
+    ],
     [file('noflows.json', JSON.stringify({ schema: RESULTS_SCHEMA, flows: [{}] })), /"flows" must be a list of flow results/],
   ])('%s gets a clear error', (f, message) => {
     expect(() => loadResults(f)).toThrow(ResultsFileError);

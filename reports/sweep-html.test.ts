@@ -50,15 +50,23 @@ describe('the sweep page', () => {
     for (const m of maps) expect(m.cells).toHaveLength(9);
   });
 
-  it('the verdict ranks the flows by points with timeouts, then idle CPU, and names where each starts', () => {
+  it('the verdict ranks the flows by points where DataUploads were not completed, then idle CPU, and names where each starts', () => {
     const v = sweepVerdict(madeSweep([PVCS, CONCURRENCY], FLOWS, timeouts));
     expect(v.bad).toBe(false);
     expect(v.text).toBe(
-      'Best: deploying (no timeouts at any of 9 points, 0 idle CPU core-s per point). velero-1.17: timeouts at 1 of 9 points (first: pvcs=120 concurrency=1), 2.8 idle CPU core-s per point. velero-1.16: timeouts at 3 of 9 points (first: pvcs=60 concurrency=1; pvcs=120 concurrency=2), 40 idle CPU core-s per point.',
+      'Best: deploying (every DataUpload completed at all 9 points, 0 idle CPU core-s per point). velero-1.17: DataUploads not completed at 1 of 9 points (first: pvcs=120 concurrency=1), 2.8 idle CPU core-s per point. velero-1.16: DataUploads not completed at 3 of 9 points (first: pvcs=60 concurrency=1; pvcs=120 concurrency=2), 40 idle CPU core-s per point.',
     );
     const broken = madeSweep([PVCS, CONCURRENCY], FLOWS, () => 0);
     broken.points[4].flows['velero-1.16'].mean.steadyStateFailures = 1;
     expect(sweepVerdict(broken)).toMatchObject({ bad: true, text: expect.stringMatching(/Steady-state checks failed: velero-1\.16 at pvcs=60 concurrency=2\.$/) });
+  });
+
+  it('failures that are not timeouts count too: a flow that loses DataUploads to a node failure is not the best, and its frontier moves', () => {
+    const s = madeSweep([PVCS, CONCURRENCY], FLOWS, timeouts);
+    // deploying at pvcs=30, concurrency 2 and 4: no timeout, but 3 DataUploads canceled and 1 unfinished.
+    for (const i of [1, 2]) Object.assign(s.points[i].flows['deploying'].mean, { canceled: 3, unfinished: 1, completed: 6 });
+    expect(sweepVerdict(s).text).toMatch(/^Best: velero-1\.17 .* deploying: DataUploads not completed at 2 of 9 points \(first: pvcs=30 concurrency=2; pvcs=30 concurrency=4\)/);
+    expect(renderSweep(s)).toContain('<tr><td>deploying</td><td>2</td><td class="bad">30</td></tr>');
   });
 
   it('a file that is not a sweep is refused with what is wrong', () => {
@@ -66,7 +74,9 @@ describe('the sweep page', () => {
     const file = path.join(dir, 'sweep.json');
     expect(() => loadSweep(file)).toThrow(`${file}: no such file`);
     writeFileSync(file, '{"schema":"datamover-bench/results@1"}');
-    expect(() => loadSweep(file)).toThrow(/not a datamover-bench sweep file: "schema" is "datamover-bench\/results@1", expected "datamover-bench\/sweep@1"/);
+    expect(() => loadSweep(file)).toThrow(/not a datamover-bench sweep file: "schema" is "datamover-bench\/results@1", expected "datamover-bench\/sweep@2"/);
+    writeFileSync(file, '{"schema":"datamover-bench/sweep@1"}');
+    expect(() => loadSweep(file)).toThrow(/written by an older datamover-bench \("schema" is "datamover-bench\/sweep@1": its makespanRatio compared with the whole workload's bound/);
     writeFileSync(file, '{"schema":');
     expect(() => loadSweep(file)).toThrow(/not valid JSON/);
   });

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fmt } from '../harness/scenario/results.ts';
-import { expandGrid, frontier, frontierText, pointAt, pointLabel, SWEEP_SCHEMA, type Sweep, type SweepFigures } from '../harness/scenario/sweep.ts';
+import { expandGrid, frontier, frontierText, notCompleted, pointAt, pointLabel, OLDER_SWEEP_SCHEMAS, SWEEP_SCHEMA, type Sweep, type SweepFigures } from '../harness/scenario/sweep.ts';
 import { readSchemaFile } from './files.ts';
 import { CSS, esc } from './page.ts';
 import { heatmapChart, type HeatmapCell } from './sweep-charts.ts';
@@ -28,19 +28,19 @@ export const HEATMAP_FIGURES: { key: keyof SweepFigures; title: string; text: (v
   { key: 'makespanRatio', title: 'makespan × lower bound', text: (v) => `×${v.toFixed(2)}`, colors: ['#f7f7f7', '#b3d3ec', '#5b9bd5'], fromZero: false },
 ];
 
-/** One line a colleague reads first: the flows from best (fewest points with timeouts, then least idle CPU), and any failed check. */
+/** One line a colleague reads first: the flows from best (fewest points losing DataUploads, then least idle CPU), and any failed check. */
 export function sweepVerdict(s: Sweep): { text: string; bad: boolean } {
   const n = s.points.length;
   const rows = frontier(s);
   const byFlow = s.flows.map((flow) => {
-    const failing = s.points.filter((p) => p.flows[flow].mean.timeouts > 0).length;
+    const failing = s.points.filter((p) => notCompleted(p.flows[flow].mean) > 0).length;
     const idle = s.points.reduce((a, p) => a + p.flows[flow].mean.idleCpuCoreSeconds, 0) / n;
     const first = rows.filter((r) => r.flow === flow && r.firstFailing !== null).map((r) => pointLabel({ [s.axes[0].name]: r.firstFailing!, ...r.at }));
     return { flow, failing, idle, first };
   });
   byFlow.sort((a, b) => a.failing - b.failing || a.idle - b.idle);
   const says = (f: (typeof byFlow)[number]) =>
-    `${f.failing ? `timeouts at ${f.failing} of ${n} points (first: ${f.first.slice(0, 3).join('; ')}${f.first.length > 3 ? '; ...' : ''})` : `no timeouts at any of ${n} points`}, ${fmt(f.idle)} idle CPU core-s per point`;
+    `${f.failing ? `DataUploads not completed at ${f.failing} of ${n} points (first: ${f.first.slice(0, 3).join('; ')}${f.first.length > 3 ? '; ...' : ''})` : `every DataUpload completed at all ${n} points`}, ${fmt(f.idle)} idle CPU core-s per point`;
   const parts = [`Best: ${byFlow[0].flow} (${says(byFlow[0])}).`, ...byFlow.slice(1).map((f) => `${f.flow}: ${says(f)}.`)];
   const failedChecks = s.points.flatMap((p) => s.flows.filter((flow) => p.flows[flow].mean.steadyStateFailures > 0).map((flow) => `${flow} at ${pointLabel(p.params)}`));
   if (failedChecks.length) parts.push(`Steady-state checks failed: ${failedChecks.slice(0, 5).join('; ')}${failedChecks.length > 5 ? `; and ${failedChecks.length - 5} more` : ''}.`);
@@ -128,9 +128,9 @@ export function renderSweep(s: Sweep): string {
 <p class="meta">${s.axes.map((a) => `${esc(a.name)} ${esc(a.values.join(', '))}`).join(' × ')} · ${s.points.length} points × ${s.flows.length} flows × ${s.seeds.perPoint} seed${s.seeds.perPoint > 1 ? 's' : ''} = ${runs} runs (seeds ${s.seeds.first}..${lastSeed}, each point its own) · target ${esc(s.target)} · code ${esc(s.codeVersion)} · ${esc(s.createdAt)} · ${fmt(s.wallSeconds)} s wall</p>
 <p class="verdict${v.bad ? ' bad' : ''}" data-verdict>${esc(v.text)}</p>
 <h2>Where each flow starts timing out</h2>
-<p class="meta">The first ${esc(first.name)}, in the order swept, at which a flow's mean timeouts are above 0${second ? `, for each ${esc(second.name)}` : ''}${s.axes.length > 2 ? ' and value of the other swept parameters' : ''}.</p>
+<p class="meta">The first ${esc(first.name)}, in the order swept, at which a flow loses DataUploads (mean failed, canceled or unfinished above 0; timeouts are among them)${second ? `, for each ${esc(second.name)}` : ''}${s.axes.length > 2 ? ' and value of the other swept parameters' : ''}.</p>
 ${frontierHtml(s)}
-<p class="meta">Each cell: the figure's ${s.seeds.perPoint > 1 ? `mean over the point's ${s.seeds.perPoint} seeds` : "value on the point's seed"}. Framed: the frontier above. Times are simulated; idle: a data-mover pod's requests while its DataUpload does not move data; × lower bound: the makespan over what no flow can beat for the point's workload (below 1: DataUploads failed early). Colours share one scale per figure across the flows.</p>
+<p class="meta">Each cell: the figure's ${s.seeds.perPoint > 1 ? `mean over the point's ${s.seeds.perPoint} seeds` : "value on the point's seed"}. Framed: the frontier above. Times are simulated; idle: a data-mover pod's requests while its DataUpload does not move data; × lower bound: the makespan over what no flow can beat for the work it completed (none where it completed nothing). Colours share one scale per figure across the flows.</p>
 ${heatmaps(s)}
 <h2>Every point</h2>
 ${pointsTable(s)}
@@ -149,7 +149,7 @@ export class SweepFileError extends Error {
 
 /** A sweep file, checked: it exists, is JSON, and is a datamover-bench sweep. */
 export function loadSweep(file: string): Sweep {
-  const doc = readSchemaFile(file, { kind: 'sweep', writer: 'sweep', schema: SWEEP_SCHEMA, fail: (m) => new SweepFileError(m) }) as Partial<Sweep>;
+  const doc = readSchemaFile(file, { kind: 'sweep', writer: 'sweep', schema: SWEEP_SCHEMA, older: OLDER_SWEEP_SCHEMAS, fail: (m) => new SweepFileError(m) }) as Partial<Sweep>;
   if (!Array.isArray(doc.axes) || !doc.axes.length || !Array.isArray(doc.points) || !Array.isArray(doc.flows)) throw new SweepFileError(`${file}: "axes", "flows" and "points" must be lists`);
   return doc as Sweep;
 }

@@ -2,7 +2,7 @@
 // index.html beside each results.json, and reports/out/index.html listing every run found.
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { RESULTS_SCHEMA, type Results } from '../harness/scenario/results.ts';
+import { OLDER_RESULTS_SCHEMAS, RESULTS_SCHEMA, type Results } from '../harness/scenario/results.ts';
 import { readSchemaFile } from './files.ts';
 import { renderIndex, renderReport } from './html.ts';
 import { loadSweep } from './sweep-html.ts';
@@ -16,7 +16,7 @@ export class ResultsFileError extends Error {
 
 /** A results file, checked: it exists, is JSON, and is a datamover-bench results file. */
 export function loadResults(file: string): Results {
-  const r = readSchemaFile(file, { kind: 'results', writer: 'run', schema: RESULTS_SCHEMA, fail: (m) => new ResultsFileError(m) }) as Partial<Results>;
+  const r = readSchemaFile(file, { kind: 'results', writer: 'run', schema: RESULTS_SCHEMA, older: OLDER_RESULTS_SCHEMAS, fail: (m) => new ResultsFileError(m) }) as Partial<Results>;
   if (!Array.isArray(r.flows) || r.flows.some((f) => !f || typeof f !== 'object' || !f.figures || !Array.isArray(f.dataUploads))) {
     throw new ResultsFileError(`${file}: "flows" must be a list of flow results, each with "figures" and "dataUploads"`);
   }

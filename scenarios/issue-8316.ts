@@ -11,7 +11,7 @@
 // without one. The report does not give the deadline; 10 minutes is shorter than the 30 minutes
 // the last of ten 20 GiB uploads waits at 100 MiB/s. velero-1.17 runs with prepareQueueLength
 // 2, Velero's own mitigation as a user would set it here (unset, 1.17 behaves as 1.16).
-import { defineScenario, type ExplainInput } from '../harness/scenario/scenario.ts';
+import { completionGates, defineScenario, type ExplainInput } from '../harness/scenario/scenario.ts';
 
 export default defineScenario({
   name: 'issue-8316',
@@ -51,6 +51,9 @@ export default defineScenario({
       { figure: 'timeouts', flow: 'deploying / no pod deadline', op: '==', value: 0 },
       { figure: 'peakDataMoverPods', flow: 'deploying / no pod deadline', op: '<=', value: 1 },
       { figure: 'idleResidentMemoryGiBSeconds', flow: 'velero-1.16 / no pod deadline', op: '>=', baseline: { tolerance: 0.1 } },
+      ...completionGates('deploying / pod deadline 10m', { all: true }),
+      ...completionGates('deploying / no pod deadline', { all: true }),
+      ...['velero-1.16', 'velero-1.17'].flatMap((flow) => ['pod deadline 10m', 'no pod deadline'].flatMap((v) => completionGates(`${flow} / ${v}`))),
     ],
   },
   explain(results) {

@@ -12,7 +12,7 @@
 // Velero's timings stay at their defaults (prepare timeout 30 min, item operation timeout 4 h);
 // both can be changed here, as users change them.
 import { BACKUP_WORKLOAD_PARAMS, backupWorkload } from '../harness/scenario/backup-workload.ts';
-import { defineScenario } from '../harness/scenario/scenario.ts';
+import { completionGates, defineScenario } from '../harness/scenario/scenario.ts';
 
 export default defineScenario({
   name: 'large-pvc',
@@ -20,8 +20,8 @@ export default defineScenario({
   flows: ['velero-1.16', 'velero-1.17', 'deploying'],
   params: BACKUP_WORKLOAD_PARAMS,
   build: backupWorkload,
-  // npm run gate: 60 PVCs. deploying must not time out, hold idle pods or leave anything behind;
-  // the others may not get worse than the baseline.
+  // npm run gate: 60 PVCs. deploying must complete every DataUpload, not time out, hold idle pods
+  // or leave anything behind; the others may not get worse than the baseline, nor complete fewer.
   gate: {
     params: { pvcs: 60, namespaces: 6 },
     gates: [
@@ -32,6 +32,9 @@ export default defineScenario({
       { figure: 'makespanSeconds', flow: 'deploying', op: '<=', baseline: { tolerance: 0.05 } },
       { figure: 'idleCpuCoreSeconds', flow: 'velero-1.17', op: '<=', baseline: { tolerance: 0.1, slack: 10 } },
       { figure: 'timeouts', flow: 'velero-1.16', op: '<=', baseline: { tolerance: 0.1, slack: 1 } },
+      ...completionGates('deploying', { all: true }),
+      ...completionGates('velero-1.17'),
+      ...completionGates('velero-1.16'),
     ],
   },
 });

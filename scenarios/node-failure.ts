@@ -4,7 +4,7 @@
 // toleration passes, and it comes back after 15 min. The seed picks the node, the same for
 // every flow.
 import { BACKUP_NODE_LABEL, backupWorkload, withDefaults } from '../harness/scenario/backup-workload.ts';
-import { defineScenario } from '../harness/scenario/scenario.ts';
+import { completionGates, defineScenario } from '../harness/scenario/scenario.ts';
 
 export default defineScenario({
   name: 'node-failure',
@@ -22,7 +22,9 @@ export default defineScenario({
       { figure: 'steadyStateFailures', flow: 'velero-1.16', op: '==', value: 0 },
       { figure: 'steadyStateFailures', flow: 'velero-1.17', op: '==', value: 0 },
       { figure: 'steadyStateFailures', flow: 'deploying', op: '==', value: 0 },
-      { figure: 'completed', flow: 'deploying', op: '>=', baseline: { tolerance: 0 } },
+      ...completionGates('deploying'),
+      ...completionGates('velero-1.17'),
+      ...completionGates('velero-1.16'),
     ],
   },
 });

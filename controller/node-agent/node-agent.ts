@@ -342,6 +342,20 @@ export class NodeAgent {
     this.queue.addAfter(name, p.since + k * period - this.opts.clock.now());
   }
 
+  /**
+   * Counts the re-checks that DataUploads still parked have skipped until now, as unpark would:
+   * at a run's end they are requests Velero would have sent. They stay parked.
+   */
+  countParkedRechecks(): void {
+    const period = VELERO_TIMINGS.requeueMs;
+    const now = this.opts.clock.now();
+    for (const p of this.parked.values()) {
+      const k = Math.floor((now - p.since) / period);
+      for (const [verb, n] of Object.entries(p.cost) as [ApiVerb, number][]) this.opts.io.cost.modeled[verb] += n * k;
+      p.since += k * period;
+    }
+  }
+
   private unparkAll(waitsFor: Parked['waitsFor']): void {
     // unpark deletes the entry being visited, which a Map's iteration allows (no copy needed).
     for (const [name, p] of this.parked) if (p.waitsFor === waitsFor) this.unpark(name);

@@ -17,7 +17,9 @@ describe('steady-state checks', () => {
     endAt: 5000,
     dataUploads: [du('a', 'n1', ['Completed', 100]), du('b', 'n2', ['Failed', 700], 'node-lost'), du('c', undefined, ['Failed', 4000], 'prepare-timeout'), du('d', 'n1', ['Canceled', 300], 'pod-failed')],
     pods: [{ name: 'd', dataUpload: 'd', createdAt: 1, node: 'n1', scheduledAt: 2, cpuCores: 1, memoryGiB: 1 }],
-    apiRequests: zero,
+    dataPathEvents: [],
+    nodes: [],
+    apiRequests: { sent: zero, modeled: zero },
   };
 
   it('pass on a clean end, and name what is wrong otherwise', () => {

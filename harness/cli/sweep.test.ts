@@ -85,7 +85,7 @@ describe('npm run sweep', () => {
       for (const c of m.cells) expect(c, `${m.flow} ${m.figure}`).toMatch(/^×?[\d,.]+$/);
       expect(m.frames).toBe(rows.filter((x) => x.flow === m.flow && x.firstFailing !== null).length);
     }
-    expect(html).toMatch(/<p class="verdict[^"]*" data-verdict>Best: deploying \(no timeouts at any of 9 points/);
+    expect(html).toMatch(/<p class="verdict[^"]*" data-verdict>Best: deploying \(every DataUpload completed at all 9 points/);
     expect(statSync(path.join(out, 'sweep.json')).size).toBeLessThan(40_000);
   }, 60_000);
 

@@ -91,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
   const page = writeSweepReport(file);
   writeIndex(join(REPO_ROOT, 'reports', 'out'));
   const [first, second] = axes;
-  console.log(`\nWhere each flow starts timing out: the first ${first.name} with mean timeouts above 0${second ? `, per ${axes.slice(1).map((a) => a.name).join(' and ')}` : ''}\n`);
+  console.log(`\nWhere each flow starts losing DataUploads: the first ${first.name} with mean failed, canceled or unfinished above 0${second ? `, per ${axes.slice(1).map((a) => a.name).join(' and ')}` : ''}\n`);
   console.log(frontierTable(sweep));
   console.log(`\n${sweep.points.length} points, ${runs} runs in ${sweep.wallSeconds} s`);
   console.log(`sweep:  ${file}`);

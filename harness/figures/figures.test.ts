@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { computeFigures, quantiles, type RunRecord } from './figures.ts';
+import { computeFigures, podActivity, quantiles, type RunRecord } from './figures.ts';
 
 const zero = { get: 0, list: 0, watch: 0, create: 0, update: 0, patch: 0, delete: 0 };
 
 // Three DataUploads on one node, worked out by hand:
-// a: pod created 1, bound 3, data moves 11-111, pod deleted 112 (1 core, 1 GiB)
-// b: pod created 6, bound 16, waits for the slot, data moves 111-211, pod deleted 212 (1 core, 2 GiB)
+// a: pod created 1, bound 3, running 10, data moves 11-111, pod deleted 112 (1 core, 1 GiB)
+// b: pod created 6, bound 16, running 20, waits for the slot, data moves 111-211, pod deleted 212 (1 core, 2 GiB)
 // c: pod created 8, never scheduled, prepare timeout at 1808, pod deleted 1809 (1 core, 1 GiB)
 const record: RunRecord = {
   endAt: 1900,
@@ -15,11 +15,18 @@ const record: RunRecord = {
     { name: 'c', namespace: 'velero', pvc: 'app/c', bytes: 10, createdAt: 7, outcome: 'Failed', reason: 'prepare-timeout', phases: [{ phase: 'New', at: 7 }, { phase: 'Accepted', at: 8 }, { phase: 'Failed', at: 1808 }] },
   ],
   pods: [
-    { name: 'a', dataUpload: 'a', createdAt: 1, scheduledAt: 3, node: 'n1', deletedAt: 112, cpuCores: 1, memoryGiB: 1 },
-    { name: 'b', dataUpload: 'b', createdAt: 6, scheduledAt: 16, node: 'n1', deletedAt: 212, cpuCores: 1, memoryGiB: 2 },
+    { name: 'a', dataUpload: 'a', createdAt: 1, scheduledAt: 3, node: 'n1', runningAt: 10, deletedAt: 112, cpuCores: 1, memoryGiB: 1 },
+    { name: 'b', dataUpload: 'b', createdAt: 6, scheduledAt: 16, node: 'n1', runningAt: 20, deletedAt: 212, cpuCores: 1, memoryGiB: 2 },
     { name: 'c', dataUpload: 'c', createdAt: 8, deletedAt: 1809, cpuCores: 1, memoryGiB: 1 },
   ],
-  apiRequests: { ...zero, get: 30, update: 12 },
+  dataPathEvents: [
+    { dataUpload: 'a', reason: 'Data-Path-Started', at: 11 },
+    { dataUpload: 'a', reason: 'Data-Path-Completed', at: 111 },
+    { dataUpload: 'b', reason: 'Data-Path-Started', at: 111 },
+    { dataUpload: 'b', reason: 'Data-Path-Completed', at: 211 },
+  ],
+  nodes: [{ name: 'n1', labels: { 'kubernetes.io/hostname': 'n1' }, ready: [{ ready: true, at: 0 }] }],
+  apiRequests: { sent: { ...zero, get: 18, update: 12 }, modeled: { ...zero, get: 12 } },
 };
 
 describe('figures from a hand-worked timeline', () => {
@@ -30,7 +37,8 @@ describe('figures from a hand-worked timeline', () => {
   });
 
   it('idle resource-seconds split pending / bound, and busy', () => {
-    // pending: a 2 s, b 10 s, c 1801 s; bound idle: a 9 s, b 96 s; busy: a 100 s, b 100 s.
+    // pending: a 2 s, b 10 s, c 1801 s; bound idle: a 9 s, b 96 s; busy: a 100 s, b 100 s; none stranded.
+    expect(f.idleStrandedCpuCoreSeconds).toBe(0);
     expect(f.idlePendingCpuCoreSeconds).toBe(2 + 10 + 1801);
     expect(f.idlePendingMemoryGiBSeconds).toBe(2 + 20 + 1801);
     expect(f.idleBoundCpuCoreSeconds).toBe(9 + 96);
@@ -51,7 +59,10 @@ describe('figures from a hand-worked timeline', () => {
   it('peak pods cluster-wide and per node, and API requests per DataUpload', () => {
     expect(f.peakDataMoverPods).toBe(3);
     expect(f.peakDataMoverPodsPerNode).toEqual({ n1: 2 });
+    // 18 GETs sent and 12 modeled, 12 updates sent, over 3 DataUploads.
     expect(f.apiRequestsPerDataUpload).toMatchObject({ get: 10, update: 4, patch: 0 });
+    expect(f.apiRequestsSentPerDataUpload).toMatchObject({ get: 6, update: 4, patch: 0 });
+    expect(f.apiRequestsModeledPerDataUpload).toMatchObject({ get: 4, update: 0 });
   });
 
   it('a pod replaced at the same instant is not counted twice', () => {
@@ -64,6 +75,78 @@ describe('figures from a hand-worked timeline', () => {
     const g = computeFigures(r);
     expect(g.unfinished).toBe(1);
     expect(g.makespanSeconds).toBe(1900 - 7);
+  });
+});
+
+describe('busy means the data moves: the data path reports, its pod runs, its node is Ready', () => {
+  // Velero issue-like node failure, by hand. DataUpload x: pod created 30, bound 31, running 40,
+  // InProgress at 41, Data-Path-Started at 42, never ends; its node n2 goes NotReady at 56 (the
+  // node died); the pod is deleted at 410 (evicted); the DataUpload is canceled at 956.
+  // y: a normal DataUpload whose data path ends at 200, its DataUpload Completed at 203 and its
+  // pod deleted at 204. z: InProgress at 300, its container fails at 350, the pod stays until 900.
+  const r: RunRecord = {
+    endAt: 1000,
+    dataUploads: [
+      { name: 'x', namespace: 'velero', pvc: 'app/x', bytes: 10, createdAt: 0, outcome: 'Canceled', reason: 'node-lost', phases: [{ phase: 'New', at: 0 }, { phase: 'Accepted', at: 30 }, { phase: 'Prepared', at: 40 }, { phase: 'InProgress', at: 41 }, { phase: 'Canceled', at: 956 }] },
+      { name: 'y', namespace: 'velero', pvc: 'app/y', bytes: 10, createdAt: 0, outcome: 'Completed', phases: [{ phase: 'New', at: 0 }, { phase: 'Accepted', at: 90 }, { phase: 'InProgress', at: 100 }, { phase: 'Completed', at: 203 }] },
+      { name: 'z', namespace: 'velero', pvc: 'app/z', bytes: 10, createdAt: 0, outcome: 'Canceled', reason: 'operation-timeout', phases: [{ phase: 'New', at: 0 }, { phase: 'InProgress', at: 300 }, { phase: 'Canceled', at: 950 }] },
+    ],
+    pods: [
+      { name: 'x', dataUpload: 'x', createdAt: 30, scheduledAt: 31, node: 'n2', runningAt: 40, deletedAt: 410, cpuCores: 1, memoryGiB: 1 },
+      { name: 'y', dataUpload: 'y', createdAt: 90, scheduledAt: 90, node: 'n1', runningAt: 95, stoppedAt: 201, deletedAt: 204, cpuCores: 1, memoryGiB: 1 },
+      { name: 'z', dataUpload: 'z', createdAt: 290, scheduledAt: 290, node: 'n1', runningAt: 295, stoppedAt: 350, deletedAt: 900, cpuCores: 2, memoryGiB: 1 },
+    ],
+    dataPathEvents: [
+      { dataUpload: 'x', reason: 'Data-Path-Started', at: 42 },
+      { dataUpload: 'y', reason: 'Data-Path-Started', at: 101 },
+      { dataUpload: 'y', reason: 'Data-Path-Completed', at: 200 },
+      { dataUpload: 'z', reason: 'Data-Path-Started', at: 301 },
+    ],
+    nodes: [
+      { name: 'n1', labels: {}, ready: [{ ready: true, at: 0 }] },
+      { name: 'n2', labels: {}, ready: [{ ready: true, at: 0 }, { ready: false, at: 56 }] },
+    ],
+    apiRequests: { sent: zero, modeled: zero },
+  };
+
+  it('each pod: moving while all three hold, stranded while InProgress and its pod or node cannot move data', () => {
+    expect(podActivity(r)).toEqual([
+      { moving: [[42, 56]], stranded: [[56, 410]] },
+      // y: 200-201 (data path ended, container finishing) and 201-203 (stopped, DataUpload not yet Completed: stranded).
+      { moving: [[101, 200]], stranded: [[201, 203]] },
+      // z: the container failed at 350; InProgress until 950 but the pod goes at 900.
+      { moving: [[301, 350]], stranded: [[350, 900]] },
+    ]);
+  });
+
+  it('a dead node counts its pod idle (stranded), not busy', () => {
+    const f = computeFigures(r);
+    // busy: x 14, y 99, z 49 x 2 cores; stranded: x 354, y 2, z 550 x 2 cores.
+    expect(f.busyCpuCoreSeconds).toBe(14 + 99 + 98);
+    expect(f.idleStrandedCpuCoreSeconds).toBe(354 + 2 + 1100);
+    expect(f.idleStrandedMemoryGiBSeconds).toBe(354 + 2 + 550);
+    // pending: x 1; bound idle: x 31-42 = 11, y 90-101, 200-201 and 203-204 = 13, z 290-301 = 11 x 2 cores.
+    expect(f.idlePendingCpuCoreSeconds).toBe(1);
+    expect(f.idleBoundCpuCoreSeconds).toBe(11 + 13 + 22);
+    expect(f.idleCpuCoreSeconds).toBe(1 + 46 + 1456);
+  });
+
+  it('a node that comes back Ready: its pod moves again while the data path still runs', () => {
+    const back: RunRecord = { ...r, nodes: [r.nodes[0], { ...r.nodes[1], ready: [...r.nodes[1].ready, { ready: true, at: 100 }] }] };
+    expect(podActivity(back)[0]).toEqual({ moving: [[42, 56], [100, 410]], stranded: [[56, 100]] });
+  });
+
+  it('the observation window cuts every pod: one made after its end holds nothing, none gets negative time', () => {
+    const late: RunRecord = {
+      ...r,
+      endAt: 400,
+      pods: [...r.pods, { name: 'w', dataUpload: 'y', createdAt: 405, scheduledAt: 406, node: 'n1', deletedAt: 420, cpuCores: 1, memoryGiB: 1 }],
+    };
+    const f = computeFigures(late);
+    // x: life 30-400 -> stranded 56-400 = 344; z: life 290-400 -> stranded 350-400 = 50 x 2; w nothing.
+    expect(f.idleStrandedCpuCoreSeconds).toBe(344 + 2 + 100);
+    expect(f.idlePendingCpuCoreSeconds).toBe(1);
+    expect(f.peakDataMoverPods).toBe(2);
   });
 });
 
@@ -82,7 +165,12 @@ describe('BestEffort pods: resident memory instead of requests', () => {
       { name: 'd', dataUpload: 'd', createdAt: 0, scheduledAt: 2, node: 'n1', runningAt: 5, stoppedAt: 201, deletedAt: 260, cpuCores: 0, memoryGiB: 0 },
       { name: 'e', dataUpload: 'e', createdAt: 0, deletedAt: 30, cpuCores: 0, memoryGiB: 0 },
     ],
-    apiRequests: zero,
+    dataPathEvents: [
+      { dataUpload: 'd', reason: 'Data-Path-Started', at: 100 },
+      { dataUpload: 'd', reason: 'Data-Path-Completed', at: 200 },
+    ],
+    nodes: [],
+    apiRequests: { sent: zero, modeled: zero },
   };
 
   it('integrates the idle size while running and idle, the busy size while moving', () => {

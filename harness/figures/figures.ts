@@ -2,6 +2,7 @@
 // RunRecord, one per figure, so each can be checked against a timeline worked out by hand.
 // Times are seconds from the run's start (simulated on the embedded cluster, wall on kind).
 import { API_VERBS, type ApiVerb } from '../../controller/kube/io.ts';
+import { intersect, normalize, subtract, total, type Interval } from './intervals.ts';
 
 export const TERMINAL = ['Completed', 'Failed', 'Canceled'] as const;
 export type Outcome = (typeof TERMINAL)[number];
@@ -43,13 +44,35 @@ export interface PodRecord {
   memoryGiB: number;
 }
 
+/** The data path's own record: Data-Path-* Events whose involvedObject is the DataUpload. */
+export const DATA_PATH_START = 'Data-Path-Started';
+export const DATA_PATH_ENDS = ['Data-Path-Completed', 'Data-Path-Failed', 'Data-Path-Canceled'] as const;
+
+export interface DataPathEventRecord {
+  dataUpload: string;
+  /** Data-Path-Started, or the end of a data path: Data-Path-Completed, -Failed, -Canceled. */
+  reason: string;
+  at: number;
+}
+
+export interface NodeRecord {
+  name: string;
+  labels: Record<string, string>;
+  /** The Ready condition each time it changed (True: ready), the first when the node was first seen. */
+  ready: { ready: boolean; at: number }[];
+}
+
 export interface RunRecord {
-  /** The end of the observation (when the run stopped watching). */
+  /** The end of the observation window: every interval is cut there. */
   endAt: number;
   dataUploads: DataUploadRecord[];
   pods: PodRecord[];
-  /** The node-agents' requests by verb (sent + modeled). */
-  apiRequests: Record<ApiVerb, number>;
+  /** Data-path starts and ends, in the order seen. */
+  dataPathEvents: DataPathEventRecord[];
+  /** The nodes as the API showed them: labels and Ready. A node not recorded counts as Ready. */
+  nodes: NodeRecord[];
+  /** The node-agents' requests by verb: sent, and modeled (counted as Velero sends them, answered otherwise). */
+  apiRequests: { sent: Record<ApiVerb, number>; modeled: Record<ApiVerb, number> };
   /**
    * The data mover's resident memory, MiB, while its container waits and while it moves data:
    * what a BestEffort pod (no requests) holds instead of a reservation. On the embedded cluster
@@ -78,6 +101,9 @@ export interface Figures {
   idlePendingMemoryGiBSeconds: number;
   idleBoundCpuCoreSeconds: number;
   idleBoundMemoryGiBSeconds: number;
+  /** Idle while the DataUpload says InProgress (or Canceling) but its pod cannot move data: not running, or its node not Ready. */
+  idleStrandedCpuCoreSeconds: number;
+  idleStrandedMemoryGiBSeconds: number;
   busyCpuCoreSeconds: number;
   busyMemoryGiBSeconds: number;
   /** Data-mover pods with no CPU or memory request (BestEffort). */
@@ -90,7 +116,10 @@ export interface Figures {
   phaseSeconds: Record<string, Quantiles>;
   peakDataMoverPods: number;
   peakDataMoverPodsPerNode: Record<string, number>;
+  /** Sent plus modeled, by verb, per DataUpload; and the two parts. */
   apiRequestsPerDataUpload: Record<ApiVerb, number>;
+  apiRequestsSentPerDataUpload: Record<ApiVerb, number>;
+  apiRequestsModeledPerDataUpload: Record<ApiVerb, number>;
 }
 
 export interface Quantiles {
@@ -116,57 +145,118 @@ export function outcomes(r: RunRecord): Pick<Figures, 'dataUploads' | 'completed
   };
 }
 
-/** When the DataUpload's data moved: from InProgress to the next phase (Canceling or terminal). */
-export function movingInterval(du: DataUploadRecord, endAt: number): [number, number] | undefined {
-  const i = du.phases.findIndex((p) => p.phase === 'InProgress');
-  if (i < 0) return undefined;
-  return [du.phases[i].at, du.phases[i + 1]?.at ?? endAt];
+/** A pod's life as the figures divide it: when its data moved, and when it was stranded. */
+export interface PodActivity {
+  /** Its data path reporting (Data-Path-Started, no end yet), its container running, its node Ready. */
+  moving: Interval[];
+  /** Bound and not moving while its DataUpload is InProgress or Canceling, with the container not running or the node not Ready. */
+  stranded: Interval[];
+}
+
+const CLAIMS_MOVING = new Set(['InProgress', 'Canceling']);
+
+/** The instants a pod exists within the observation window: [createdAt, deletedAt or endAt). */
+export function lifeOf(pod: PodRecord, endAt: number): Interval {
+  return [pod.createdAt, Math.min(pod.deletedAt ?? endAt, endAt)];
+}
+
+/** When a DataUpload's data path ran, by its own Events: each Started to the next end (or endAt). */
+export function dataPathIntervals(events: readonly DataPathEventRecord[], endAt: number): Interval[] {
+  const out: Interval[] = [];
+  let open: number | undefined;
+  for (const e of events) {
+    if (e.reason === DATA_PATH_START) open ??= e.at;
+    else if (open !== undefined) {
+      out.push([open, e.at]);
+      open = undefined;
+    }
+  }
+  if (open !== undefined) out.push([open, endAt]);
+  return normalize(out);
+}
+
+/** When a node was Ready; before its first record, as at its first record. */
+export function readyIntervals(node: NodeRecord, endAt: number): Interval[] {
+  const out: Interval[] = [];
+  node.ready.forEach((r, i) => {
+    if (r.ready) out.push([i === 0 ? -Infinity : r.at, node.ready[i + 1]?.at ?? endAt]);
+  });
+  return normalize(out);
+}
+
+/** When a DataUpload's phase said its data was moving: InProgress and Canceling. */
+function claimedIntervals(du: DataUploadRecord, endAt: number): Interval[] {
+  return normalize(du.phases.flatMap((p, i) => (CLAIMS_MOVING.has(p.phase) ? [[p.at, du.phases[i + 1]?.at ?? endAt] as Interval] : [])));
 }
 
 /**
- * Idle and busy resource-seconds: over each data-mover pod's lifetime, its requests integrated
- * while its DataUpload moves data (busy) or not (idle); idle split into pending (not yet bound
- * to a node) and bound (reserving a node's allocatable).
+ * Each pod's moving and stranded instants (docs/design.md section 4.3), in the order of r.pods.
+ * Moving: the DataUpload's data path has started and not ended (its own Events), the pod's
+ * container is running, and its node is Ready, all as the API showed them.
  */
-export function resourceSeconds(r: RunRecord): { idlePending: ResourceSeconds; idleBound: ResourceSeconds; busy: ResourceSeconds } {
-  const byName = new Map(r.dataUploads.map((d) => [d.name, d]));
-  const acc = { idlePending: zeroRs(), idleBound: zeroRs(), busy: zeroRs() };
-  for (const pod of r.pods) {
-    const end = pod.deletedAt ?? r.endAt;
-    const bound = pod.scheduledAt ?? end;
-    const du = byName.get(pod.dataUpload);
-    const moving = du ? movingInterval(du, r.endAt) : undefined;
-    const busy = moving ? overlap([pod.createdAt, end], moving) : 0;
-    const pendingBusy = moving ? overlap([pod.createdAt, bound], moving) : 0;
-    const pending = bound - pod.createdAt - pendingBusy;
-    const boundIdle = end - bound - (busy - pendingBusy);
-    add(acc.idlePending, pod, pending);
-    add(acc.idleBound, pod, boundIdle);
-    add(acc.busy, pod, busy);
+export function podActivity(r: RunRecord): PodActivity[] {
+  const dus = new Map(r.dataUploads.map((d) => [d.name, d]));
+  const paths = new Map<string, DataPathEventRecord[]>();
+  for (const e of r.dataPathEvents) {
+    let list = paths.get(e.dataUpload);
+    if (!list) paths.set(e.dataUpload, (list = []));
+    list.push(e);
   }
+  const ready = new Map(r.nodes.map((n) => [n.name, readyIntervals(n, r.endAt)]));
+  return r.pods.map((pod) => {
+    const life = lifeOf(pod, r.endAt);
+    if (life[1] <= life[0]) return { moving: [], stranded: [] };
+    const running: Interval[] = pod.runningAt === undefined ? [] : normalize([[pod.runningAt, pod.stoppedAt ?? r.endAt]]);
+    const nodeReady = (pod.node !== undefined && ready.get(pod.node)) || [[-Infinity, Infinity] as Interval];
+    const able = intersect(intersect(normalize([life]), running), nodeReady);
+    const moving = intersect(able, dataPathIntervals(paths.get(pod.dataUpload) ?? [], r.endAt));
+    const du = dus.get(pod.dataUpload);
+    const bound = normalize([[pod.scheduledAt ?? life[1], life[1]]]);
+    const stranded = du ? subtract(intersect(bound, claimedIntervals(du, r.endAt)), able) : [];
+    return { moving, stranded };
+  });
+}
+
+/**
+ * Idle and busy resource-seconds: over each data-mover pod's life, its requests integrated while
+ * its data moves (busy) or not (idle); idle split into pending (not yet bound to a node),
+ * stranded (its DataUpload InProgress but the pod unable to move data) and bound (the rest).
+ */
+export function resourceSeconds(r: RunRecord, activity = podActivity(r)): { idlePending: ResourceSeconds; idleBound: ResourceSeconds; idleStranded: ResourceSeconds; busy: ResourceSeconds } {
+  const acc = { idlePending: zeroRs(), idleBound: zeroRs(), idleStranded: zeroRs(), busy: zeroRs() };
+  r.pods.forEach((pod, i) => {
+    const [from, to] = lifeOf(pod, r.endAt);
+    if (to <= from) return;
+    const { moving, stranded } = activity[i];
+    const bound = Math.min(pod.scheduledAt ?? to, to);
+    const busy = total(moving);
+    const pending = total(subtract([[from, Math.max(from, bound)]], moving));
+    const strandedSeconds = total(stranded);
+    add(acc.idlePending, pod, pending);
+    add(acc.idleStranded, pod, strandedSeconds);
+    add(acc.idleBound, pod, to - from - pending - strandedSeconds - busy);
+    add(acc.busy, pod, busy);
+  });
   return acc;
 }
 
 /**
  * BestEffort pods reserve nothing, so their idle cost is the memory they hold: from the
- * container's start to its stop (or the pod's deletion), the idle resident size while the
- * DataUpload does not move data, the busy one while it does.
+ * container's start to its stop (or the pod's deletion), the idle resident size while its data
+ * does not move, the busy one while it does.
  */
-export function residentMemorySeconds(r: RunRecord): { bestEffortPods: number; idle: number; busy: number } {
-  const byName = new Map(r.dataUploads.map((d) => [d.name, d]));
+export function residentMemorySeconds(r: RunRecord, activity = podActivity(r)): { bestEffortPods: number; idle: number; busy: number } {
   const out = { bestEffortPods: 0, idle: 0, busy: 0 };
-  for (const pod of r.pods) {
-    if (pod.cpuCores > 0 || pod.memoryGiB > 0) continue;
+  r.pods.forEach((pod, i) => {
+    if (pod.cpuCores > 0 || pod.memoryGiB > 0) return;
     out.bestEffortPods++;
-    if (pod.runningAt === undefined || !r.residentMiB) continue;
+    if (pod.runningAt === undefined || !r.residentMiB) return;
     const end = Math.min(pod.stoppedAt ?? Infinity, pod.deletedAt ?? Infinity, r.endAt);
-    const du = byName.get(pod.dataUpload);
-    const moving = du ? movingInterval(du, r.endAt) : undefined;
     const running = Math.max(0, end - pod.runningAt);
-    const busy = moving ? overlap([pod.runningAt, end], moving) : 0;
+    const busy = total(intersect(normalize([[pod.runningAt, end]]), activity[i].moving));
     out.idle += ((running - busy) * r.residentMiB.idle) / 1024;
     out.busy += (busy * r.residentMiB.busy) / 1024;
-  }
+  });
   return out;
 }
 
@@ -196,7 +286,7 @@ export function latencies(r: RunRecord): { latencySeconds: Quantiles; phaseSecon
   return { latencySeconds: quantiles(total), phaseSeconds: Object.fromEntries([...perPhase].map(([k, v]) => [k, quantiles(v)])) };
 }
 
-/** The most data-mover pods existing at once, cluster-wide, and bound to each node. */
+/** The most data-mover pods existing at once in the observation window, cluster-wide, and bound to each node. */
 export function peakPods(r: RunRecord): { peakDataMoverPods: number; peakDataMoverPodsPerNode: Record<string, number> } {
   const peak = (events: [number, number][]) => {
     // At equal times, departures first: a pod replaced at the same instant is not counted twice.
@@ -209,8 +299,9 @@ export function peakPods(r: RunRecord): { peakDataMoverPods: number; peakDataMov
   const all: [number, number][] = [];
   const perNode = new Map<string, [number, number][]>();
   for (const p of r.pods) {
-    const end = p.deletedAt ?? Infinity;
-    all.push([p.createdAt, 1], [end, -1]);
+    const [from, end] = lifeOf(p, r.endAt);
+    if (end <= from) continue;
+    all.push([from, 1], [end, -1]);
     if (p.node && p.scheduledAt !== undefined) {
       let list = perNode.get(p.node);
       if (!list) perNode.set(p.node, (list = []));
@@ -220,22 +311,30 @@ export function peakPods(r: RunRecord): { peakDataMoverPods: number; peakDataMov
   return { peakDataMoverPods: peak(all), peakDataMoverPodsPerNode: Object.fromEntries([...perNode].sort().map(([n, e]) => [n, peak(e)])) };
 }
 
-export function apiRequestsPerDataUpload(r: RunRecord): Record<ApiVerb, number> {
+export function apiRequestsPerDataUpload(r: RunRecord): Pick<Figures, 'apiRequestsPerDataUpload' | 'apiRequestsSentPerDataUpload' | 'apiRequestsModeledPerDataUpload'> {
   const n = r.dataUploads.length || 1;
-  return Object.fromEntries(API_VERBS.map((v) => [v, round(r.apiRequests[v] / n)])) as Record<ApiVerb, number>;
+  const per = (count: (v: ApiVerb) => number) => Object.fromEntries(API_VERBS.map((v) => [v, round(count(v) / n)])) as Record<ApiVerb, number>;
+  const { sent, modeled } = r.apiRequests;
+  return {
+    apiRequestsPerDataUpload: per((v) => sent[v] + modeled[v]),
+    apiRequestsSentPerDataUpload: per((v) => sent[v]),
+    apiRequestsModeledPerDataUpload: per((v) => modeled[v]),
+  };
 }
 
-export function computeFigures(r: RunRecord): Figures {
-  const rs = resourceSeconds(r);
-  const resident = residentMemorySeconds(r);
+export function computeFigures(r: RunRecord, activity = podActivity(r)): Figures {
+  const rs = resourceSeconds(r, activity);
+  const resident = residentMemorySeconds(r, activity);
   return {
     ...outcomes(r),
-    idleCpuCoreSeconds: round(rs.idlePending.cpuCoreSeconds + rs.idleBound.cpuCoreSeconds),
-    idleMemoryGiBSeconds: round(rs.idlePending.memoryGiBSeconds + rs.idleBound.memoryGiBSeconds),
+    idleCpuCoreSeconds: round(rs.idlePending.cpuCoreSeconds + rs.idleBound.cpuCoreSeconds + rs.idleStranded.cpuCoreSeconds),
+    idleMemoryGiBSeconds: round(rs.idlePending.memoryGiBSeconds + rs.idleBound.memoryGiBSeconds + rs.idleStranded.memoryGiBSeconds),
     idlePendingCpuCoreSeconds: round(rs.idlePending.cpuCoreSeconds),
     idlePendingMemoryGiBSeconds: round(rs.idlePending.memoryGiBSeconds),
     idleBoundCpuCoreSeconds: round(rs.idleBound.cpuCoreSeconds),
     idleBoundMemoryGiBSeconds: round(rs.idleBound.memoryGiBSeconds),
+    idleStrandedCpuCoreSeconds: round(rs.idleStranded.cpuCoreSeconds),
+    idleStrandedMemoryGiBSeconds: round(rs.idleStranded.memoryGiBSeconds),
     busyCpuCoreSeconds: round(rs.busy.cpuCoreSeconds),
     busyMemoryGiBSeconds: round(rs.busy.memoryGiBSeconds),
     bestEffortPods: resident.bestEffortPods,
@@ -244,7 +343,7 @@ export function computeFigures(r: RunRecord): Figures {
     makespanSeconds: round(makespan(r)),
     ...latencies(r),
     ...peakPods(r),
-    apiRequestsPerDataUpload: apiRequestsPerDataUpload(r),
+    ...apiRequestsPerDataUpload(r),
   };
 }
 
@@ -254,10 +353,6 @@ export function quantiles(values: number[]): Quantiles {
   const s = [...values].sort((a, b) => a - b);
   const q = (p: number) => round(s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)]);
   return { p50: q(50), p95: q(95), p99: q(99), max: round(s[s.length - 1]) };
-}
-
-function overlap([a0, a1]: [number, number], [b0, b1]: [number, number]): number {
-  return Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
 }
 
 function zeroRs(): ResourceSeconds {

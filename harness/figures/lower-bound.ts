@@ -10,37 +10,109 @@
 //   creation (one pod cannot move faster than its own cap or any node's bandwidth).
 // idle >= every data-mover pod's start latency L times its requests: it must exist, bound,
 // before it moves data; none need ever be pending.
+//
+// A flow is compared with the bound of the work it completed (lowerBounds().completed): a flow
+// cannot finish that work sooner, nor hold less idle for it, so a ratio below 1 is a defect of
+// the bench, and ratiosToLowerBound throws. The whole workload's bound is reported beside it.
 export interface LowerBoundInput {
   dataUploads: { bytes: number; createdAt: number }[];
+  /** When the run's first DataUpload was created; default the first of `dataUploads`. */
+  start?: number;
   /** Nodes data movers may run on (loadAffinity), with their slots (loadConcurrency) and bandwidth. */
   nodes: { slots: number; bytesPerSecond: number }[];
   /** One data-mover pod's throughput cap. */
   podBytesPerSecond: number;
-  /** The shortest time from creating a pod to its data moving (scheduling, container start, first poll). */
-  podStartSeconds: number;
+  /**
+   * The shortest time from creating a pod to its data moving (scheduling and container start);
+   * absent where it is not known (a real cluster), and so is the idle bound.
+   */
+  podStartSeconds?: number;
   podRequests: { cpuCores: number; memoryGiB: number };
 }
 
 export interface LowerBound {
+  /** DataUploads the bound is for. */
+  dataUploads: number;
   makespanSeconds: number;
-  idleCpuCoreSeconds: number;
-  idleMemoryGiBSeconds: number;
+  /** Absent where the pod start latency is not known. */
+  idleCpuCoreSeconds?: number;
+  idleMemoryGiBSeconds?: number;
 }
 
 export function lowerBound(w: LowerBoundInput): LowerBound {
   const n = w.dataUploads.length;
-  if (n === 0 || w.nodes.length === 0) return { makespanSeconds: 0, idleCpuCoreSeconds: 0, idleMemoryGiBSeconds: 0 };
-  const first = Math.min(...w.dataUploads.map((d) => d.createdAt));
+  const L = w.podStartSeconds ?? 0;
+  const idle = () => (w.podStartSeconds === undefined ? {} : { idleCpuCoreSeconds: round(n * L * w.podRequests.cpuCores), idleMemoryGiBSeconds: round(n * L * w.podRequests.memoryGiB) });
+  if (n === 0) return { dataUploads: 0, makespanSeconds: 0, ...idle() };
+  if (w.nodes.length === 0) throw new Error(`no lower bound for ${n} DataUploads: no node to move their data on`);
+  const first = w.start ?? Math.min(...w.dataUploads.map((d) => d.createdAt));
   const total = w.dataUploads.reduce((s, d) => s + d.bytes, 0);
   const capacity = w.nodes.reduce((s, node) => s + Math.min(node.bytesPerSecond, node.slots * w.podBytesPerSecond), 0);
   const single = Math.min(w.podBytesPerSecond, Math.max(...w.nodes.map((node) => node.bytesPerSecond)));
-  const throughputBound = w.podStartSeconds + total / capacity;
-  const latestBound = Math.max(...w.dataUploads.map((d) => d.createdAt - first + w.podStartSeconds + d.bytes / single));
-  return {
-    makespanSeconds: round(Math.max(throughputBound, latestBound)),
-    idleCpuCoreSeconds: round(n * w.podStartSeconds * w.podRequests.cpuCores),
-    idleMemoryGiBSeconds: round(n * w.podStartSeconds * w.podRequests.memoryGiB),
-  };
+  if (!(capacity > 0)) throw new Error(`no lower bound for ${n} DataUploads: the nodes data may move on have no throughput (${JSON.stringify(w.nodes)}, ${w.podBytesPerSecond} B/s per pod)`);
+  const throughputBound = L + total / capacity;
+  const latestBound = Math.max(...w.dataUploads.map((d) => d.createdAt - first + L + d.bytes / single));
+  return { dataUploads: n, makespanSeconds: round(Math.max(throughputBound, latestBound)), ...idle() };
+}
+
+/** A node as the run recorded it, with the data bandwidth it has. */
+export interface BoundNode {
+  name: string;
+  labels: Record<string, string>;
+  bytesPerSecond: number;
+}
+
+export interface BoundWorkload {
+  /** Every DataUpload the run recorded, completed or not. */
+  dataUploads: { bytes: number; createdAt: number; outcome?: string }[];
+  /** Every node the run recorded, with the labels the API showed. */
+  nodes: BoundNode[];
+  /** Whether loadAffinity admits a node's data-mover pods, and its concurrency. */
+  admits: (labels: Record<string, string>) => boolean;
+  slots: (labels: Record<string, string>) => number;
+  podBytesPerSecond: number;
+  podStartSeconds?: number;
+  podRequests: { cpuCores: number; memoryGiB: number };
+}
+
+/** The bound of the completed work (what a flow is compared with) and of the whole workload. */
+export function lowerBounds(w: BoundWorkload): { completed: LowerBound; all: LowerBound } {
+  const eligible = w.nodes.filter((n) => w.admits(n.labels));
+  if (w.dataUploads.length > 0 && eligible.length === 0) {
+    const seen = w.nodes.map((n) => `${n.name} {${Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(', ')}}`).join('; ');
+    throw new Error(`no lower bound: loadAffinity admits none of the ${w.nodes.length} nodes the run recorded (${seen || 'none'})`);
+  }
+  const input = (dataUploads: BoundWorkload['dataUploads']): LowerBoundInput => ({
+    dataUploads,
+    start: Math.min(...w.dataUploads.map((d) => d.createdAt)),
+    nodes: eligible.map((n) => ({ slots: w.slots(n.labels), bytesPerSecond: n.bytesPerSecond })),
+    podBytesPerSecond: w.podBytesPerSecond,
+    podStartSeconds: w.podStartSeconds,
+    podRequests: w.podRequests,
+  });
+  return { completed: lowerBound(input(w.dataUploads.filter((d) => d.outcome === 'Completed'))), all: lowerBound(input(w.dataUploads)) };
+}
+
+/**
+ * A flow's figures over the bound of the work it completed. None when it completed nothing; no
+ * idle ratio where the idle bound is not known. A bound of 0 under a figure above 0, or a figure
+ * below its bound, means the bound's inputs are wrong: an error naming both, never a ratio.
+ */
+export function ratiosToLowerBound(f: { completed: number; makespanSeconds: number; idleCpuCoreSeconds: number }, bound: LowerBound): { makespan?: number; idleCpuCoreSeconds?: number } {
+  if (f.completed === 0) return {};
+  const out: { makespan?: number; idleCpuCoreSeconds?: number } = { makespan: ratio('makespan seconds', f.makespanSeconds, bound.makespanSeconds) };
+  if (bound.idleCpuCoreSeconds !== undefined) out.idleCpuCoreSeconds = ratio('idle CPU core-seconds', f.idleCpuCoreSeconds, bound.idleCpuCoreSeconds);
+  return out;
+}
+
+function ratio(what: string, value: number, bound: number): number {
+  if (bound <= 0) {
+    if (value === 0) return 1;
+    throw new Error(`the lower bound of ${what} is ${bound} while the run's figure is ${value}: the bound's inputs are wrong`);
+  }
+  // The figures are rounded to 3 decimals; a difference within that is not below the bound.
+  if (value < bound - 0.001) throw new Error(`${what} ${value} is below its lower bound ${bound}: the bound does not hold (a defect of the bench)`);
+  return Math.round((value / bound) * 100) / 100;
 }
 
 function round(x: number): number {

@@ -25,6 +25,12 @@ describe('RunRecorder: the record from watches', () => {
     api.create(ns, undefined, { metadata: { name: 'velero' } });
     const dus = resourceInfo(api, DATA_UPLOAD_GROUP, 'v2alpha1', DATA_UPLOAD_PLURAL);
     const pods = resourceInfo(api, '', 'v1', 'pods');
+    const events = resourceInfo(api, '', 'v1', 'events');
+    const nodes = resourceInfo(api, '', 'v1', 'nodes');
+    const setReady = (status: 'True' | 'False') =>
+      api.patch(nodes, undefined, 'n1', 'merge', { status: { conditions: [{ type: 'Ready', status }] } }, { subresource: 'status' });
+    api.create(nodes, undefined, { metadata: { name: 'n1', labels: { 'kubernetes.io/hostname': 'n1', 'kubernetes.io/os': 'linux' } } });
+    setReady('True');
     const kc = new KubeConfig();
     kc.loadFromString(cluster.kubeconfig);
     const recorder = new RunRecorder(kc, clock, 'velero', (pvc) => (pvc === 'app/a' ? 5 * 1024 ** 3 : 0), start);
@@ -43,9 +49,19 @@ describe('RunRecorder: the record from watches', () => {
       metadata: { name, namespace: 'velero', labels: { [DATA_UPLOAD_LABEL]: name } },
       spec: { containers: [{ name: 'mover', image: 'velero', ...(requests ? { resources: { requests } } : {}) }] },
     });
+    const event = (name: string, du: string, reason: string, count = 1) => ({
+      metadata: { name, namespace: 'velero' },
+      involvedObject: { apiVersion: 'velero.io/v2alpha1', kind: 'DataUpload', namespace: 'velero', name: du },
+      reason,
+      message: '',
+      count,
+    });
     // a: created 0, pod created 1 (1 CPU, 2 GiB), bound 3, running 4, Accepted 1, Prepared 4,
-    //    InProgress 10, Completed 110 on n1, pod Succeeded 111, deleted 112.
+    //    InProgress 10, Data-Path-Started 11, Data-Path-Completed 109, Completed 110 on n1, pod
+    //    Succeeded 111, deleted 112. Node n1 NotReady from 100 to 105.
     // b: created 2, BestEffort pod created 2, never bound, Failed (prepare timeout) 50, pod deleted 51.
+    // Not data-path records: a's Started Event written again unchanged (50), its Progress (60),
+    // and an Accepted Event on b (1).
     at(0, () => api.create(dus, 'velero', du('a')));
     at(1, () => {
       setPhase('a', 'Accepted');
@@ -61,6 +77,13 @@ describe('RunRecorder: the record from watches', () => {
       setPhase('a', 'Prepared', { node: 'n1' });
     });
     at(10, () => setPhase('a', 'InProgress'));
+    at(11, () => api.create(events, 'velero', event('a.1', 'a', 'Data-Path-Started')));
+    at(1, () => api.create(events, 'velero', event('b.1', 'b', 'Accepted')));
+    at(50, () => api.patch(events, 'velero', 'a.1', 'merge', { message: 'again' }));
+    at(60, () => api.create(events, 'velero', event('a.2', 'a', 'Data-Path-Progress')));
+    at(100, () => setReady('False'));
+    at(105, () => setReady('True'));
+    at(109, () => api.create(events, 'velero', event('a.3', 'a', 'Data-Path-Completed')));
     at(50, () => {
       api.patch(dus, 'velero', 'b', 'merge', { metadata: { annotations: { [OUTCOME_REASON_ANNOTATION]: 'prepare-timeout' } } });
       setPhase('b', 'Failed');
@@ -71,7 +94,7 @@ describe('RunRecorder: the record from watches', () => {
     at(112, () => api.delete(pods, 'velero', 'a', { gracePeriodSeconds: 0 }));
     await clock.run(() => false, start + 120_000);
 
-    const record = recorder.record({ get: 4, list: 0, watch: 0, create: 2, update: 0, patch: 0, delete: 0 }, { idle: 100, busy: 400 });
+    const record = recorder.record({ sent: { get: 4, list: 0, watch: 0, create: 2, update: 0, patch: 0, delete: 0 }, modeled: { get: 0, list: 0, watch: 0, create: 0, update: 0, patch: 0, delete: 0 } }, { idle: 100, busy: 400 });
     await recorder.stop();
     expect(record.dataUploads.map(({ name, pvc, bytes, createdAt, node, outcome, reason, phases }) => ({ name, pvc, bytes, createdAt, node, outcome, reason, phases }))).toEqual([
       {
@@ -97,9 +120,18 @@ describe('RunRecorder: the record from watches', () => {
       { name: 'b', dataUpload: 'b', createdAt: 2, deletedAt: 51, cpuCores: 0, memoryGiB: 0 },
     ]);
 
+    expect(record.dataPathEvents).toEqual([
+      { dataUpload: 'a', reason: 'Data-Path-Started', at: 11 },
+      { dataUpload: 'a', reason: 'Data-Path-Completed', at: 109 },
+    ]);
+    expect(record.nodes).toEqual([
+      { name: 'n1', labels: { 'kubernetes.io/hostname': 'n1', 'kubernetes.io/os': 'linux' }, ready: [{ ready: true, at: 0 }, { ready: false, at: 100 }, { ready: true, at: 105 }] },
+    ]);
+
     const f = computeFigures(record);
-    // a: pending 1-3 (2 s), bound idle 3-10 and 110-112 (9 s), busy 10-110 (100 s); 1 CPU, 2 GiB.
-    expect(f).toMatchObject({ idlePendingCpuCoreSeconds: 2, idleBoundCpuCoreSeconds: 9, idleBoundMemoryGiBSeconds: 18, busyCpuCoreSeconds: 100, busyMemoryGiBSeconds: 200 });
+    // a: pending 1-3 (2 s); busy 11-100 and 105-109 (93 s); stranded 100-105 (5 s: InProgress, its
+    // node not Ready); bound idle 3-11, 109-112 (11 s); 1 CPU, 2 GiB.
+    expect(f).toMatchObject({ idlePendingCpuCoreSeconds: 2, idleBoundCpuCoreSeconds: 11, idleBoundMemoryGiBSeconds: 22, idleStrandedCpuCoreSeconds: 5, busyCpuCoreSeconds: 93, busyMemoryGiBSeconds: 186 });
     // b: BestEffort, never ran, so no resident memory; it counts as a BestEffort pod.
     expect(f).toMatchObject({ bestEffortPods: 1, idleResidentMemoryGiBSeconds: 0, timeouts: 1, outcomesByReason: { 'prepare-timeout': 1 } });
     expect(f.makespanSeconds).toBe(110);

@@ -1,14 +1,18 @@
-// What a run records, from the API alone, as on any cluster: two watches (Velero's DataUploads
-// and the data-mover pods, by their velero.io/data-upload label) through @kubernetes/client-node,
-// each change stamped with the run's clock when it arrives. On the embedded cluster's virtual
+// What a run records, from the API alone, as on any cluster: four watches through
+// @kubernetes/client-node (Velero's DataUploads, the data-mover pods by their
+// velero.io/data-upload label, the Events on DataUploads for the data path's own
+// Data-Path-Started and its end, and the nodes for their labels and Ready condition), each
+// change stamped with the run's clock when it arrives. On the embedded cluster's virtual
 // clock an event arrives at the simulated instant it was written (time does not move while
 // watch bytes are in flight). The record is what the figures are computed from.
-import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, KubeConfig, V1Node, V1Pod } from '@kubernetes/client-node';
 import { DATA_UPLOAD_API_VERSION, DATA_UPLOAD_LABEL, DATA_UPLOAD_PLURAL, OUTCOME_REASON_ANNOTATION, type DataUpload } from '../../controller/api/dataupload.ts';
 import type { Clock } from '../../controller/clock.ts';
 import { KubeIo, type Obj, type WatchedCache } from '../../controller/kube/io.ts';
 import { parseBytes, parseCpu } from '../../controller/quantity.ts';
-import { TERMINAL, type DataUploadRecord, type Outcome, type PodRecord, type RunRecord } from './figures.ts';
+import { DATA_PATH_ENDS, DATA_PATH_START, TERMINAL, type DataPathEventRecord, type DataUploadRecord, type NodeRecord, type Outcome, type PodRecord, type RunRecord } from './figures.ts';
+
+const DATA_PATH_REASONS = new Set<string>([DATA_PATH_START, ...DATA_PATH_ENDS]);
 
 const GiB = 1024 ** 3;
 
@@ -17,6 +21,12 @@ export class RunRecorder {
   private readonly pods = new Map<string, PodRecord>();
   private duCache?: WatchedCache<DataUpload & Obj>;
   private podCache?: WatchedCache<V1Pod & Obj>;
+  private eventCache?: WatchedCache<CoreV1Event & Obj>;
+  private nodeCache?: WatchedCache<V1Node & Obj>;
+  private readonly dataPathEvents: DataPathEventRecord[] = [];
+  /** Event uid -> the count last recorded, so an Event seen again unchanged is not a second occurrence. */
+  private readonly eventCounts = new Map<string, number>();
+  private readonly nodes = new Map<string, NodeRecord>();
   private readonly io: KubeIo;
 
   /**
@@ -43,11 +53,17 @@ export class RunRecorder {
       this.podCache.on(verb, (pod) => this.onPod(pod, false));
     }
     this.podCache.on('delete', (pod) => this.onPod(pod, true));
-    await Promise.all([this.duCache.start(), this.podCache.start()]);
+    this.eventCache = this.io.watch<CoreV1Event & Obj>('v1', 'events', this.namespace, undefined, 'involvedObject.kind=DataUpload');
+    this.nodeCache = this.io.watch<V1Node & Obj>('v1', 'nodes');
+    for (const verb of ['add', 'update'] as const) {
+      this.eventCache.on(verb, (e) => this.onEvent(e));
+      this.nodeCache.on(verb, (n) => this.onNode(n));
+    }
+    await Promise.all([this.duCache.start(), this.podCache.start(), this.eventCache.start(), this.nodeCache.start()]);
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.duCache?.stop(), this.podCache?.stop()]);
+    await Promise.all([this.duCache?.stop(), this.podCache?.stop(), this.eventCache?.stop(), this.nodeCache?.stop()]);
   }
 
   /** DataUploads seen, and how many of them are in a terminal phase. */
@@ -63,7 +79,9 @@ export class RunRecorder {
       endAt: this.now(),
       dataUploads: [...this.dus.values()].map((d) => ({ ...d, phases: [...d.phases] })).sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name)),
       pods: [...this.pods.values()].map((p) => ({ ...p })).sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name)),
-      apiRequests: { ...apiRequests },
+      dataPathEvents: this.dataPathEvents.map((e) => ({ ...e })),
+      nodes: [...this.nodes.values()].map((n) => ({ ...n, labels: { ...n.labels }, ready: [...n.ready] })).sort((a, b) => a.name.localeCompare(b.name)),
+      apiRequests: { sent: { ...apiRequests.sent }, modeled: { ...apiRequests.modeled } },
     };
   }
 
@@ -118,5 +136,23 @@ export class RunRecorder {
       rec.stoppedAt = at;
     }
     if (deleted) rec.deletedAt = at;
+  }
+
+  private onEvent(e: CoreV1Event): void {
+    if (!DATA_PATH_REASONS.has(e.reason ?? '') || !e.involvedObject?.name) return;
+    const uid = e.metadata?.uid ?? e.metadata?.name ?? '';
+    const count = e.count ?? 1;
+    if (this.eventCounts.get(uid) === count) return;
+    this.eventCounts.set(uid, count);
+    this.dataPathEvents.push({ dataUpload: e.involvedObject.name, reason: e.reason!, at: this.now() });
+  }
+
+  private onNode(node: V1Node): void {
+    const name = node.metadata!.name!;
+    let rec = this.nodes.get(name);
+    if (!rec) this.nodes.set(name, (rec = { name, labels: {}, ready: [] }));
+    rec.labels = { ...(node.metadata?.labels ?? {}) };
+    const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    if (rec.ready[rec.ready.length - 1]?.ready !== ready) rec.ready.push({ ready, at: this.now() });
   }
 }

@@ -21,8 +21,8 @@ import { API_VERBS, ApiCost, KubeIo, type ApiVerb } from '../../controller/kube/
 import { VeleroServer, type BackupOutcome } from '../../controller/server/backup.ts';
 import type { KubeObject, ResourceInfo } from '../apiserver/types.ts';
 import { startEmbeddedCluster } from '../cluster/embedded.ts';
-import { computeFigures, TERMINAL, type Figures, type RunRecord } from '../figures/figures.ts';
-import { lowerBound, type LowerBound } from '../figures/lower-bound.ts';
+import { computeFigures, podActivity, TERMINAL, type Figures, type PodActivity, type RunRecord } from '../figures/figures.ts';
+import { lowerBounds, type LowerBound } from '../figures/lower-bound.ts';
 import { RunRecorder } from '../figures/recorder.ts';
 import { QuietPacer } from '../pacer.ts';
 import { seededRandom } from '../random.ts';
@@ -118,10 +118,12 @@ export interface BackupRunResult {
   steadyState: SteadyStateCheck[];
   /** Failed or canceled DataUploads attributed to a fault: DataUpload name -> fault name. */
   failuresByFault: Record<string, string>;
-  /** docs/design.md section 4's figures, from what the recorder's watches saw. */
-  figures: Figures & { lowerBound: LowerBound };
+  /** docs/design.md section 4's figures, from what the recorder's watches saw; the bound of the completed work, and of all. */
+  figures: Figures & { lowerBound: LowerBound; lowerBoundAll: LowerBound };
   /** What the recorder saw, per DataUpload and per data-mover pod. */
   record: RunRecord;
+  /** Each recorded pod's moving and stranded instants, in the order of record.pods. */
+  activity: PodActivity[];
 }
 
 const EXPOSED_PHASES = new Set(['Accepted', 'Prepared', 'DatamoverDeploying']);
@@ -182,16 +184,16 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
     await clock.run(() => false, clock.now() + 120_000);
     const outcome = endedBy === 'done' ? await backup.outcome : undefined;
     const { idleResidentMiB, busyResidentMiB } = resolveBehaviour(opts.behaviour).dataPath;
-    const record = recorder.record(controller.cost.total(), { idle: idleResidentMiB, busy: busyResidentMiB });
+    controller.countParkedRechecks();
+    const record = recorder.record(controller.cost, { idle: idleResidentMiB, busy: busyResidentMiB });
     const slotsHeld = controller.slotsHeld();
     await backup.stop();
     await controller.stop();
     await recorder.stop();
     record.endAt = Math.min(record.endAt, simulatedSeconds);
-    const figures = {
-      ...computeFigures(record),
-      lowerBound: lowerBoundFor(opts, config, record.dataUploads),
-    };
+    const activity = podActivity(record);
+    const bounds = lowerBoundsFor(opts, config, record);
+    const figures = { ...computeFigures(record, activity), lowerBound: bounds.completed, lowerBoundAll: bounds.all };
 
     const left = leftovers(api);
     const steadyState = steadyStateChecks({ record, leftovers: left, slotsHeld });
@@ -223,6 +225,7 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
       apiRequestsPerDataUpload: perDu,
       figures,
       record,
+      activity,
     };
   } finally {
     clearInterval(progressTimer);
@@ -317,19 +320,20 @@ function leftovers(api: import('../apiserver/api.ts').KubeApi): BackupRunResult[
   };
 }
 
-/** The workload's lower bound: the nodes loadAffinity admits, their slots and bandwidth, the fastest pod start. */
-function lowerBoundFor(opts: BackupRunOptions, config: NodeAgentConfig, dataUploads: { bytes: number; createdAt: number; pvc: string }[]): LowerBound {
+/**
+ * The lower bounds of the recorded work: the nodes as the API showed them (their labels, for
+ * loadAffinity and loadConcurrency), each with its pool's data bandwidth; the fastest pod start.
+ */
+function lowerBoundsFor(opts: BackupRunOptions, config: NodeAgentConfig, record: RunRecord): { completed: LowerBound; all: LowerBound } {
   const behaviour = resolveBehaviour(opts.behaviour);
   const MiB = 1024 * 1024;
-  const nodes = opts.nodes.flatMap((pool) => {
-    const names = pool.names ?? Array.from({ length: pool.count ?? 1 }, (_, i) => `${pool.namePrefix ?? 'node'}-${i + 1}`);
-    return names.map((name) => ({ labels: { ...pool.labels, 'kubernetes.io/hostname': name }, bytesPerSecond: (pool.dataMiBps ?? behaviour.dataPath.nodeMiBps) * MiB }));
-  });
-  const eligible = nodes.filter((n) => affinityMatchesNode(loadAffinityFor(config, CSI_STORAGE_CLASS), n.labels));
+  const bandwidth = new Map(expandNodePools(opts.nodes).map((n) => [n.name, (n.dataMiBps ?? behaviour.dataPath.nodeMiBps) * MiB]));
   const requests = config.podResources;
-  return lowerBound({
-    dataUploads,
-    nodes: eligible.map((n) => ({ slots: concurrencyForNode(config, n.labels), bytesPerSecond: n.bytesPerSecond })),
+  return lowerBounds({
+    dataUploads: record.dataUploads,
+    nodes: record.nodes.map((n) => ({ name: n.name, labels: n.labels, bytesPerSecond: bandwidth.get(n.name) ?? behaviour.dataPath.nodeMiBps * MiB })),
+    admits: (labels) => affinityMatchesNode(loadAffinityFor(config, CSI_STORAGE_CLASS), labels),
+    slots: (labels) => concurrencyForNode(config, labels),
     podBytesPerSecond: behaviour.dataPath.perPodMiBps * MiB,
     podStartSeconds: minimumOf(behaviour.scheduler.bindSeconds) + minimumOf(behaviour.kubelet.podStartSeconds),
     podRequests: {
@@ -338,4 +342,3 @@ function lowerBoundFor(opts: BackupRunOptions, config: NodeAgentConfig, dataUplo
     },
   });
 }
-

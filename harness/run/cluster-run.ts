@@ -31,8 +31,8 @@ import { API_VERBS, ApiCost, errorMessage, KubeIo, statusOf, type ApiVerb } from
 import { parseBytes, parseCpu } from '../../controller/quantity.ts';
 import { VeleroServer } from '../../controller/server/backup.ts';
 import { steadyStateChecks } from '../chaos/steady-state.ts';
-import { computeFigures, type RunRecord } from '../figures/figures.ts';
-import { lowerBound, type LowerBound } from '../figures/lower-bound.ts';
+import { computeFigures, podActivity, type RunRecord } from '../figures/figures.ts';
+import { lowerBounds, type LowerBound } from '../figures/lower-bound.ts';
 import { RunRecorder } from '../figures/recorder.ts';
 import type { Experiment } from '../scenario/scenario.ts';
 import { resolveBehaviour } from '../sim/behaviour.ts';
@@ -172,13 +172,16 @@ export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<Backu
     await waitForCleanups(kc, clock, 120_000);
     const outcome = endedBy === 'done' ? await backup.outcome : undefined;
     const behaviour = resolveBehaviour(opts.experiment.behaviour).dataPath;
-    const record = recorder.record((controller?.cost ?? cost).total(), { idle: behaviour.idleResidentMiB, busy: behaviour.busyResidentMiB });
+    controller?.countParkedRechecks();
+    const record = recorder.record(controller?.cost ?? cost, { idle: behaviour.idleResidentMiB, busy: behaviour.busyResidentMiB });
     record.endAt = Math.min(record.endAt, seconds);
     const slotsHeld = controller?.slotsHeld() ?? {};
     await backup.stop();
     const left = await leftovers(kc);
-    const computed = computeFigures(record);
-    const figures = { ...computed, lowerBound: await lowerBoundOnCluster(core, run.config, record, run.podBytesPerSecond) };
+    const activity = podActivity(record);
+    const computed = computeFigures(record, activity);
+    const bounds = lowerBoundsOnCluster(run.config, record, run.podBytesPerSecond);
+    const figures = { ...computed, lowerBound: bounds.completed, lowerBoundAll: bounds.all };
     const nodeAgentCost = controller?.cost ?? cost;
     const total = nodeAgentCost.total();
     const perDu = {} as Record<ApiVerb, number>;
@@ -203,6 +206,7 @@ export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<Backu
       apiRequestsPerDataUpload: perDu,
       figures,
       record,
+      activity,
     };
   } finally {
     clearInterval(progressTimer);
@@ -375,19 +379,19 @@ async function leftovers(kc: KubeConfig): Promise<BackupRunResult['leftovers']> 
   };
 }
 
-/** The lower bound on the cluster's nodes: those loadAffinity admits, each pod at the throttled throughput. */
-async function lowerBoundOnCluster(core: CoreV1Api, config: NodeAgentConfig, record: RunRecord, podBytesPerSecond: number): Promise<LowerBound> {
-  const nodes = (await core.listNode({})).items.map((n) => n.metadata?.labels ?? {});
-  const eligible = nodes.filter((labels) => affinityMatchesNode(loadAffinityFor(config, CSI_STORAGE_CLASS), labels));
+/**
+ * The lower bounds on the cluster's nodes as the run recorded them: those loadAffinity admits,
+ * each pod at the throttled throughput. The pod start latency is the cluster's own and not
+ * known, so there is no idle bound.
+ */
+function lowerBoundsOnCluster(config: NodeAgentConfig, record: RunRecord, podBytesPerSecond: number): { completed: LowerBound; all: LowerBound } {
   const r = config.podResources;
-  return lowerBound({
+  return lowerBounds({
     dataUploads: record.dataUploads,
-    nodes: eligible.map((labels) => {
-      const slots = concurrencyForNode(config, labels);
-      return { slots, bytesPerSecond: slots * podBytesPerSecond };
-    }),
+    nodes: record.nodes.map((n) => ({ name: n.name, labels: n.labels, bytesPerSecond: concurrencyForNode(config, n.labels) * podBytesPerSecond })),
+    admits: (labels) => affinityMatchesNode(loadAffinityFor(config, CSI_STORAGE_CLASS), labels),
+    slots: (labels) => concurrencyForNode(config, labels),
     podBytesPerSecond,
-    podStartSeconds: 0,
     podRequests: { cpuCores: r.cpuRequest ? parseCpu(r.cpuRequest) / 1000 : 0, memoryGiB: r.memoryRequest ? parseBytes(r.memoryRequest) / 1024 ** 3 : 0 },
   });
 }

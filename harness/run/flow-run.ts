@@ -2,7 +2,9 @@
 // reduced to the results file's per-flow entry. A job names its scenario rather than carrying
 // it, so it can run in a child process (harness/run/pool.ts) as well as here.
 import type { FlowName } from '../../controller/flows/types.ts';
-import { ratio, type FlowResult } from '../scenario/results.ts';
+import { ratiosToLowerBound } from '../figures/lower-bound.ts';
+import type { Interval } from '../figures/intervals.ts';
+import type { FlowResult } from '../scenario/results.ts';
 import { scenarioByName } from '../scenario/registry.ts';
 import type { ParamValues } from '../scenario/scenario.ts';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -93,11 +95,11 @@ export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => 
     endedBy: r.endedBy,
     figures: {
       ...f,
-      ratioToLowerBound: { makespan: ratio(f.makespanSeconds, f.lowerBound.makespanSeconds), idleCpuCoreSeconds: ratio(f.idleCpuCoreSeconds, f.lowerBound.idleCpuCoreSeconds) },
+      ratioToLowerBound: ratiosToLowerBound(f, f.lowerBound),
     },
     faults: r.faults,
     steadyState: r.steadyState,
-    pods: r.record.pods,
+    pods: r.record.pods.map((p, i) => ({ ...p, moving: rounded(r.activity[i].moving), stranded: rounded(r.activity[i].stranded) })),
     dataUploads: r.record.dataUploads.map(({ createdAt: _createdAt, outcome, reason, ...d }) => ({
       ...d,
       outcome: outcome ?? null,
@@ -105,4 +107,8 @@ export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => 
       fault: r.failuresByFault[d.name] ?? null,
     })),
   };
+}
+
+function rounded(list: Interval[]): Interval[] {
+  return list.map(([a, b]) => [Math.round(a * 1000) / 1000, Math.round(b * 1000) / 1000]);
 }

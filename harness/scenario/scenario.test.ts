@@ -114,7 +114,7 @@ describe('npm run scenario', () => {
     expect(r.stdout).toMatch(/velero-1\.16 \(pod deadline 10m\): \d+ of 10 DataUploads timed out/);
   }, 180_000);
 
-  it('with --repeat 2: means with 95% intervals over seeds s and s+1, paired per-PVC differences, a file per seed', () => {
+  it('with --repeat 2: means with 95% intervals over seeds s and s+1, paired differences per seed, a file per seed', () => {
     const out = mkdtempSync(path.join(tmpdir(), 'dmb-repeat-'));
     const r = cli('issue-8316', '--pvcs', '2', '--size-gib', '1', '--seed', '9', '--repeat', '2', '--flows', 'velero-1.16,deploying', '--pod-in-progress-timeout', '10m', '--out', out, '--quiet');
     expect(r.status, r.stderr).toBe(0);
@@ -123,7 +123,8 @@ describe('npm run scenario', () => {
     expect(results.repeat!.seeds).toEqual([9, 10]);
     expect(results.repeat!.figures['deploying'].completed).toMatchObject({ n: 2, mean: 2 });
     expect(results.repeat!.paired).toHaveLength(1);
-    expect(results.repeat!.paired[0]).toMatchObject({ a: 'velero-1.16', b: 'deploying', latencySeconds: { n: 4 } });
+    // Two seeds are the unit; 2 PVCs each, all completed by both flows: 4 pairs, none left out.
+    expect(results.repeat!.paired[0]).toMatchObject({ a: 'velero-1.16', b: 'deploying', latencySeconds: { n: 2, pairs: 4 }, latencyPairsDropped: 0, timedOut: { n: 2, pairs: 4 } });
     expect(JSON.parse(readFileSync(path.join(out, 'results-seed-10.json'), 'utf8')).seed).toBe(10);
   }, 120_000);
 });

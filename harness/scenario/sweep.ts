@@ -6,7 +6,11 @@ import type { FlowName } from '../../controller/flows/types.ts';
 import { parseParam, type ParamValues, type Scenario } from './scenario.ts';
 import type { FlowResult } from './results.ts';
 
-export const SWEEP_SCHEMA = 'datamover-bench/sweep@1';
+export const SWEEP_SCHEMA = 'datamover-bench/sweep@2';
+/** Older sweep schemas and what changed, for the message that refuses them. */
+export const OLDER_SWEEP_SCHEMAS: Record<string, string> = {
+  'datamover-bench/sweep@1': 'its makespanRatio compared with the whole workload\'s bound, so failing early looked fast',
+};
 
 export type ParamValue = number | string | boolean;
 
@@ -21,7 +25,7 @@ export interface SweepFigures {
   timeouts: number;
   idleCpuCoreSeconds: number;
   idleMemoryGiBSeconds: number;
-  /** figures.ratioToLowerBound.makespan; null where the bound is 0 (no bytes to move). */
+  /** figures.ratioToLowerBound.makespan (to the bound of the completed work); null where nothing completed. */
   makespanRatio: number | null;
   completed: number;
   failed: number;
@@ -134,7 +138,7 @@ export function sweepRunOf(seed: number, r: FlowResult): SweepRun {
     timeouts: f.timeouts,
     idleCpuCoreSeconds: round(f.idleCpuCoreSeconds),
     idleMemoryGiBSeconds: round(f.idleMemoryGiBSeconds),
-    makespanRatio: Number.isFinite(makespan) ? makespan : null,
+    makespanRatio: makespan ?? null,
     completed: f.completed,
     failed: f.failed,
     canceled: f.canceled,
@@ -166,20 +170,29 @@ export interface FrontierRow {
   flow: string;
   /** The values of every axis but the first. */
   at: ParamValues;
-  /** The first value of the first axis (in the order given) whose mean timeouts are above 0; null: none up to the last. */
+  /** The first value of the first axis (in the order given) at which the flow loses DataUploads; null: none up to the last. */
   firstFailing: ParamValue | null;
 }
 
+/** DataUploads a run did not complete: failed (timeouts among them), canceled, or unfinished. */
+export function notCompleted(m: Pick<SweepFigures, 'failed' | 'canceled' | 'unfinished'>): number {
+  return m.failed + m.canceled + m.unfinished;
+}
+
 /**
- * Where each flow starts timing out: for each flow and each combination of the other axes'
- * values, the first point along the first axis whose mean timeouts are above 0.
+ * Where each flow starts losing DataUploads: for each flow and each combination of the other
+ * axes' values, the first point along the first axis where the mean of failed, canceled and
+ * unfinished DataUploads is above 0 (a timeout is a failure or a cancel).
  */
 export function frontier(sweep: Pick<Sweep, 'axes' | 'points' | 'flows'>): FrontierRow[] {
   const [first, ...rest] = sweep.axes;
   const rows: FrontierRow[] = [];
   for (const flow of sweep.flows) {
     for (const at of expandGrid(rest)) {
-      const failing = first.values.find((v) => (pointAt(sweep, { ...at, [first.name]: v })?.flows[flow]?.mean.timeouts ?? 0) > 0);
+      const failing = first.values.find((v) => {
+        const m = pointAt(sweep, { ...at, [first.name]: v })?.flows[flow]?.mean;
+        return m !== undefined && notCompleted(m) > 0;
+      });
       rows.push({ flow, at, firstFailing: failing ?? null });
     }
   }
