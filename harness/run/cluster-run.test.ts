@@ -64,7 +64,12 @@ describe('runBackupOnCluster, against the embedded cluster on the wall clock', (
     expect(r.steadyState.filter((c) => !c.ok)).toEqual([]);
     expect(r.record.dataUploads.every((d) => d.bytes === 1024 * 1024)).toBe(true);
     expect(r.peakPods).toBeGreaterThan(0);
-    expect(r.figures.lowerBound.makespanSeconds).toBeGreaterThan(0);
+    // The bound by hand: 2 backup nodes x 2 slots at 3000 KiB/s move the 3 MiB in 0.256 s, but
+    // the last DataUpload created cannot end before its creation + 1 MiB / 3000 KiB/s (0.341 s);
+    // no pod start latency on a real cluster, so no idle bound.
+    const created = r.record.dataUploads.map((d) => d.createdAt);
+    const latest = Math.max(...created) - Math.min(...created) + 1024 / 3000;
+    expect(r.figures.lowerBound).toEqual({ dataUploads: 3, makespanSeconds: Math.round(Math.max(latest, 3072 / 12000) * 1000) / 1000 });
     expect(lines).toEqual(expect.arrayContaining(['filling 3 volumes (3 MiB)', 'volumes filled']));
     // The workload's namespaces and the backup's DataUploads are gone: the next flow starts clean.
     const core = kc.makeApiClient(CoreV1Api);

@@ -1,6 +1,6 @@
 // The figures of whole runs on the embedded cluster, where a reviewer would look for a hole: a
 // pod on a failed node is not busy, and the lower bound sees the nodes' labels as the API does.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runBackup, type BackupRunOptions } from './backup-run.ts';
 
 const NODES = [{ count: 2, namePrefix: 'worker', capacity: { cpu: '4', memory: '16Gi', pods: '110' } }];
@@ -55,5 +55,33 @@ describe('the lower bound sees the nodes as the API shows them', () => {
   it('a loadAffinity no recorded node matches: no bound, an error naming the nodes and their labels', async () => {
     const run = runBackup(base({ deadlineSeconds: 120, nodeAgentConfig: { loadConcurrency: { globalConfig: 1 }, loadAffinity: [{ nodeSelector: { matchLabels: { pool: 'backup' } } }], ...RESOURCES } }));
     await expect(run).rejects.toThrow(/no lower bound: loadAffinity admits none of the 2 nodes the run recorded \(worker-1 \{.*kubernetes\.io\/hostname=worker-1.*\}; worker-2/);
+  }, 60_000);
+});
+
+describe('API cost: what is modeled is counted to the end', () => {
+  it('the 5 s re-checks of a DataUpload still waiting for a slot when the run stops are counted (2 GETs each, as GetExposed)', async () => {
+    // One node, one slot, velero-1.16: a 100 GiB volume moves for 1,024 s, so the second
+    // DataUpload waits Prepared (parked) from its Prepared until the record is taken, after the
+    // 600 s deadline and the 120 s grace.
+    const opts = base({
+      flow: 'velero-1.16',
+      nodes: [{ count: 1, namePrefix: 'worker', capacity: { cpu: '4', memory: '16Gi', pods: '110' } }],
+      pvcs: Array.from({ length: 2 }, (_, i) => ({ namespace: 'app', name: `data-${i}`, size: '100Gi' })),
+      deadlineSeconds: 600,
+    });
+    const counted = await runBackup(opts);
+    const { Controller } = await import('../../controller/controller.ts');
+    const spy = vi.spyOn(Controller.prototype, 'countParkedRechecks').mockImplementation(() => {});
+    const uncounted = await runBackup(opts);
+    spy.mockRestore();
+    const waiting = counted.record.dataUploads.find((d) => d.phases.at(-1)!.phase === 'Prepared')!;
+    const preparedAt = waiting.phases.at(-1)!.at;
+    const recordAt = 600 + 120;
+    // The re-checks due every 5 s from when it was parked (at or just after Prepared) to the record.
+    const due = Math.floor((recordAt - preparedAt) / 5);
+    const extra = counted.apiCost.nodeAgents.modeled.get - uncounted.apiCost.nodeAgents.modeled.get;
+    expect(extra).toBeGreaterThanOrEqual(2 * (due - 1));
+    expect(extra).toBeLessThanOrEqual(2 * due);
+    expect(counted.figures.apiRequestsModeledPerDataUpload.get).toBeCloseTo(counted.apiCost.nodeAgents.modeled.get / 2, 2);
   }, 60_000);
 });
