@@ -13,13 +13,12 @@ import { ganttChart, latencyCdfChart, outcomesChart, podsPerNodeChart, repeatCha
 export function verdict(r: Results): { text: string; bad: boolean } {
   const flows = r.flows;
   const failedChecks = flows.flatMap((f) => (f.steadyState ?? []).filter((c) => !c.ok).map((c) => `${columnOf(f)}: ${c.name}`));
-  const key = (f: FlowResult) => [f.figures.timeouts + f.figures.failed + f.figures.unfinished, f.figures.idleCpuCoreSeconds + f.figures.idleResidentMemoryGiBSeconds];
+  // Ranked by DataUploads not completed (failed, canceled or unfinished), then by idle.
+  const key = (f: FlowResult) => [f.figures.dataUploads - f.figures.completed, f.figures.idleCpuCoreSeconds + f.figures.idleResidentMemoryGiBSeconds];
   const best = [...flows].sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1])[0];
-  const parts = [`Best: ${columnOf(best)} (${best.figures.timeouts} timeouts, ${fmt(best.figures.idleCpuCoreSeconds)} idle CPU core-s).`];
-  for (const f of flows) {
-    if (f === best) continue;
-    parts.push(`${columnOf(f)}: ${f.figures.timeouts} timeouts, ${fmt(f.figures.idleCpuCoreSeconds)} idle CPU core-s.`);
-  }
+  const says = (f: FlowResult) => `${f.figures.completed} of ${f.figures.dataUploads} completed, ${f.figures.timeouts} timeouts, ${fmt(f.figures.idleCpuCoreSeconds)} idle CPU core-s`;
+  const parts = [`Best: ${columnOf(best)} (${says(best)}).`];
+  for (const f of flows) if (f !== best) parts.push(`${columnOf(f)}: ${says(f)}.`);
   if (failedChecks.length) parts.push(`Steady-state checks failed: ${failedChecks.join('; ')}.`);
   return { text: parts.join(' '), bad: failedChecks.length > 0 };
 }

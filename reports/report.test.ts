@@ -46,6 +46,15 @@ describe('the HTML report', () => {
     expect(verdict(results).bad).toBe(false);
   });
 
+  it('the verdict ranks by DataUploads not completed, whatever the reason, before idle', () => {
+    // deploying (less idle) loses one DataUpload to a canceled pod, no timeout: it is not the best.
+    const r = structuredClone(results);
+    const [v16, dep] = r.flows;
+    Object.assign(v16.figures, { dataUploads: 4, completed: 4, failed: 0, canceled: 0, unfinished: 0, timeouts: 0, idleCpuCoreSeconds: 500 });
+    Object.assign(dep.figures, { dataUploads: 4, completed: 3, failed: 0, canceled: 1, unfinished: 0, timeouts: 0, idleCpuCoreSeconds: 10 });
+    expect(verdict(r).text).toBe('Best: velero-1.16 (4 of 4 completed, 0 timeouts, 500 idle CPU core-s). deploying: 3 of 4 completed, 0 timeouts, 10 idle CPU core-s.');
+  });
+
   it('with --repeat: means with their 95% intervals as charts, and the paired differences', () => {
     const other = structuredClone(results);
     other.seed = 4;
