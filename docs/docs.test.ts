@@ -63,7 +63,7 @@ describe('README and docs/', () => {
     expect(lines.slice(0, 6).join('\n')).toContain('npm ci && npm test');
   });
 
-  it('nothing tracked reads or links ../shared, except .ci/run\'s optional VELERO_DATAUPLOAD_CRD', () => {
+  it('nothing tracked reads or links the shared folder beside a clone, except .ci/run\'s optional VELERO_DATAUPLOAD_CRD', () => {
     let hits = '';
     try {
       hits = execFileSync('git', ['grep', '-n', '-E', String.raw`\.\./shared|'\.\.', *'shared'`], { cwd: repoRoot, encoding: 'utf8' });
