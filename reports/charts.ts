@@ -118,7 +118,7 @@ export function resourcesChart(flow: FlowResult, endAt: number, samples = 400): 
       series: [
         area('idle, pending', pending, '#f6c85f', true),
         area('idle, bound to a node', boundIdle, '#ef8a3c'),
-        area('idle, stranded (InProgress, cannot move)', stranded, '#b5485d'),
+        area('idle, stranded', stranded, '#b5485d'),
         area('busy (moving data)', busy, '#3b8bd9'),
       ],
     },
