@@ -22,7 +22,7 @@ import { VeleroServer, type BackupOutcome } from '../../controller/server/backup
 import type { KubeObject, ResourceInfo } from '../apiserver/types.ts';
 import { startEmbeddedCluster } from '../cluster/embedded.ts';
 import { computeFigures, podActivity, TERMINAL, type Figures, type PodActivity, type RunRecord } from '../figures/figures.ts';
-import { lowerBounds, type LowerBound } from '../figures/lower-bound.ts';
+import { lowerBounds, type BoundWorkload, type LowerBound } from '../figures/lower-bound.ts';
 import { RunRecorder } from '../figures/recorder.ts';
 import { QuietPacer } from '../pacer.ts';
 import { seededRandom } from '../random.ts';
@@ -320,6 +320,16 @@ function leftovers(api: import('../apiserver/api.ts').KubeApi): BackupRunResult[
   };
 }
 
+/** What the lower bound takes from a node-agent ConfigMap, for every target: where pods may run, slots, requests. */
+export function boundSettings(config: NodeAgentConfig): Pick<BoundWorkload, 'admits' | 'slots' | 'podRequests'> {
+  const r = config.podResources;
+  return {
+    admits: (labels) => affinityMatchesNode(loadAffinityFor(config, CSI_STORAGE_CLASS), labels),
+    slots: (labels) => concurrencyForNode(config, labels),
+    podRequests: { cpuCores: r.cpuRequest ? parseCpu(r.cpuRequest) / 1000 : 0, memoryGiB: r.memoryRequest ? parseBytes(r.memoryRequest) / 1024 ** 3 : 0 },
+  };
+}
+
 /**
  * The lower bounds of the recorded work: the nodes as the API showed them (their labels, for
  * loadAffinity and loadConcurrency), each with its pool's data bandwidth; the fastest pod start.
@@ -328,17 +338,11 @@ function lowerBoundsFor(opts: BackupRunOptions, config: NodeAgentConfig, record:
   const behaviour = resolveBehaviour(opts.behaviour);
   const MiB = 1024 * 1024;
   const bandwidth = new Map(expandNodePools(opts.nodes).map((n) => [n.name, (n.dataMiBps ?? behaviour.dataPath.nodeMiBps) * MiB]));
-  const requests = config.podResources;
   return lowerBounds({
     dataUploads: record.dataUploads,
     nodes: record.nodes.map((n) => ({ name: n.name, labels: n.labels, bytesPerSecond: bandwidth.get(n.name) ?? behaviour.dataPath.nodeMiBps * MiB })),
-    admits: (labels) => affinityMatchesNode(loadAffinityFor(config, CSI_STORAGE_CLASS), labels),
-    slots: (labels) => concurrencyForNode(config, labels),
     podBytesPerSecond: behaviour.dataPath.perPodMiBps * MiB,
     podStartSeconds: minimumOf(behaviour.scheduler.bindSeconds) + minimumOf(behaviour.kubelet.podStartSeconds),
-    podRequests: {
-      cpuCores: requests.cpuRequest ? parseCpu(requests.cpuRequest) / 1000 : 0,
-      memoryGiB: requests.memoryRequest ? parseBytes(requests.memoryRequest) / 1024 ** 3 : 0,
-    },
+    ...boundSettings(config),
   });
 }

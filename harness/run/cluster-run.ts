@@ -23,12 +23,12 @@ import {
   DATA_UPLOAD_VERSION,
 } from '../../controller/api/dataupload.ts';
 import { WallClock } from '../../controller/clock.ts';
-import { affinityMatchesNode, concurrencyForNode, loadAffinityFor, parseNodeAgentConfig, type NodeAgentConfig } from '../../controller/config.ts';
+import { concurrencyForNode, parseNodeAgentConfig, type NodeAgentConfig } from '../../controller/config.ts';
 import { Controller } from '../../controller/controller.ts';
 import { formatGoDuration } from '../../controller/duration.ts';
 import type { FlowName } from '../../controller/flows/types.ts';
 import { API_VERBS, ApiCost, errorMessage, KubeIo, statusOf, type ApiVerb } from '../../controller/kube/io.ts';
-import { parseBytes, parseCpu } from '../../controller/quantity.ts';
+import { parseBytes } from '../../controller/quantity.ts';
 import { VeleroServer } from '../../controller/server/backup.ts';
 import { steadyStateChecks } from '../chaos/steady-state.ts';
 import { computeFigures, podActivity, type RunRecord } from '../figures/figures.ts';
@@ -39,7 +39,7 @@ import { resolveBehaviour } from '../sim/behaviour.ts';
 import { CSI_SNAPSHOT_CLASS, CSI_STORAGE_CLASS, VELERO_SNAPSHOT_CLASS_LABEL } from '../sim/csi.ts';
 import { RUN_SECONDS_ANNOTATION } from '../sim/programs.ts';
 import type { BackupRunResult, RunProgress } from './backup-run.ts';
-import { VELERO_NAMESPACE } from './backup-run.ts';
+import { boundSettings, VELERO_NAMESPACE } from './backup-run.ts';
 
 const MiB = 1024 * 1024;
 /** On the namespaces a run creates: the next run deletes what is left of them. */
@@ -385,13 +385,10 @@ async function leftovers(kc: KubeConfig): Promise<BackupRunResult['leftovers']> 
  * known, so there is no idle bound.
  */
 function lowerBoundsOnCluster(config: NodeAgentConfig, record: RunRecord, podBytesPerSecond: number): { completed: LowerBound; all: LowerBound } {
-  const r = config.podResources;
   return lowerBounds({
     dataUploads: record.dataUploads,
     nodes: record.nodes.map((n) => ({ name: n.name, labels: n.labels, bytesPerSecond: concurrencyForNode(config, n.labels) * podBytesPerSecond })),
-    admits: (labels) => affinityMatchesNode(loadAffinityFor(config, CSI_STORAGE_CLASS), labels),
-    slots: (labels) => concurrencyForNode(config, labels),
     podBytesPerSecond,
-    podRequests: { cpuCores: r.cpuRequest ? parseCpu(r.cpuRequest) / 1000 : 0, memoryGiB: r.memoryRequest ? parseBytes(r.memoryRequest) / 1024 ** 3 : 0 },
+    ...boundSettings(config),
   });
 }
