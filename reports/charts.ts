@@ -2,6 +2,7 @@
 // rendering), so the HTML needs no script and no network. Each function takes results and
 // returns one SVG; every axis carries its unit.
 import * as echarts from 'echarts';
+import { contains } from '../harness/figures/intervals.ts';
 import { columnOf, type FlowResult, type RepeatSummary } from '../harness/scenario/results.ts';
 
 export const PHASE_COLORS: Record<string, string> = {
@@ -71,7 +72,6 @@ export function ganttChart(flow: FlowResult, endAt: number): string {
 /** Requested CPU held by data-mover pods over time: idle (pending, bound, stranded) vs busy, with fault windows. */
 export function resourcesChart(flow: FlowResult, endAt: number, samples = 400): string {
   const step = Math.max(1, endAt / samples);
-  const within = (list: [number, number][], t: number) => list.some(([a, b]) => t >= a && t < b);
   const pending: [number, number][] = [];
   const boundIdle: [number, number][] = [];
   const stranded: [number, number][] = [];
@@ -83,9 +83,9 @@ export function resourcesChart(flow: FlowResult, endAt: number, samples = 400): 
     let c = 0;
     for (const p of flow.pods) {
       if (t < p.createdAt || t >= (p.deletedAt ?? endAt)) continue;
-      if (within(p.moving, t)) c += p.cpuCores;
+      if (contains(p.moving, t)) c += p.cpuCores;
       else if (p.scheduledAt === undefined || t < p.scheduledAt) a += p.cpuCores;
-      else if (within(p.stranded, t)) s += p.cpuCores;
+      else if (contains(p.stranded, t)) s += p.cpuCores;
       else b += p.cpuCores;
     }
     pending.push([t, a]);

@@ -32,7 +32,7 @@ export function readSchemaFile(file: string, f: SchemaFile): Record<string, unkn
   const d = doc as Record<string, unknown> | null;
   const older = typeof d?.schema === 'string' ? f.older?.[d.schema] : undefined;
   if (older) {
-    throw f.fail(`${file}: written by an older datamover-bench ("schema" is "${d!.schema}": ${older}); this version reads "${f.schema}"): make it again with this version`);
+    throw f.fail(`${file}: written by an older datamover-bench ("schema" is "${d!.schema}": ${older}); this version reads "${f.schema}": make it again with this version`);
   }
   if (!d || typeof d !== 'object' || d.schema !== f.schema) {
     throw f.fail(`${file}: not a datamover-bench ${f.kind} file: "schema" is ${JSON.stringify(d?.schema)}, expected "${f.schema}"`);

@@ -4,7 +4,7 @@ import type { FlowResult, Results } from '../harness/scenario/results.ts';
 import { columnOf, fmt, ratioText, repeatTable, sum } from '../harness/scenario/results.ts';
 import { CSS, esc } from './page.ts';
 import { sweepVerdict } from './sweep-html.ts';
-import type { Sweep } from '../harness/scenario/sweep.ts';
+import { notCompleted, type Sweep } from '../harness/scenario/sweep.ts';
 import { ganttChart, latencyCdfChart, outcomesChart, podsPerNodeChart, repeatChart, resourcesChart } from './charts.ts';
 
 
@@ -14,7 +14,7 @@ export function verdict(r: Results): { text: string; bad: boolean } {
   const flows = r.flows;
   const failedChecks = flows.flatMap((f) => (f.steadyState ?? []).filter((c) => !c.ok).map((c) => `${columnOf(f)}: ${c.name}`));
   // Ranked by DataUploads not completed (failed, canceled or unfinished), then by idle.
-  const key = (f: FlowResult) => [f.figures.dataUploads - f.figures.completed, f.figures.idleCpuCoreSeconds + f.figures.idleResidentMemoryGiBSeconds];
+  const key = (f: FlowResult) => [notCompleted(f.figures), f.figures.idleCpuCoreSeconds + f.figures.idleResidentMemoryGiBSeconds];
   const best = [...flows].sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1])[0];
   const says = (f: FlowResult) => `${f.figures.completed} of ${f.figures.dataUploads} completed, ${f.figures.timeouts} timeouts, ${fmt(f.figures.idleCpuCoreSeconds)} idle CPU core-s`;
   const parts = [`Best: ${columnOf(best)} (${says(best)}).`];
