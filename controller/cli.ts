@@ -14,6 +14,7 @@ import { DATA_MOVER_IMAGE } from './exposer.ts';
 import { parseGoDuration } from './duration.ts';
 import { flowByName } from './flows/index.ts';
 import { API_VERBS, ApiCost, KubeIo, type ApiVerb } from './kube/io.ts';
+import { ClientThrottle, veleroServerLimits } from './kube/rate-limit.ts';
 import { VeleroServer } from './server/backup.ts';
 
 const USAGE = `usage:
@@ -84,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
       return { namespace, name };
     });
     const cost = new ApiCost();
-    const server = new VeleroServer(new KubeIo(kc, { who: 'velero-server', clock, cost }), clock);
+    const server = new VeleroServer(new KubeIo(kc, { who: 'velero-server', clock, cost, throttle: new ClientThrottle(veleroServerLimits(), clock) }), clock);
     const backup = await server.startBackup({
       name: values.name!,
       namespace: values.namespace!,

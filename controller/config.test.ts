@@ -31,7 +31,7 @@ function thrown(f: () => unknown): ConfigError {
 }
 
 describe('defaults, as Velero’s node-agent without a ConfigMap', () => {
-  it('one data path per node, no affinity, BestEffort pods, prepare timeout 30m, flow velero-1.17', () => {
+  it('one data path per node, no affinity, BestEffort pods, prepare timeout 30m, client-go 5 QPS / burst 10, flow velero-1.17', () => {
     const c = defaultNodeAgentConfig();
     expect(c).toEqual({
       flow: 'velero-1.17',
@@ -40,6 +40,9 @@ describe('defaults, as Velero’s node-agent without a ConfigMap', () => {
       podResources: {},
       prepareTimeoutMs: 30 * 60_000,
       deployTimeoutMs: 30 * 60_000,
+      // Velero's node-agent has no --client-qps / --client-burst (pkg/cmd/cli/nodeagent/server.go,
+      // v1.16.2 to v1.18.2): client-go's rest.DefaultQPS and DefaultBurst apply.
+      clientLimit: { qps: 5, burst: 10 },
     });
     expect(concurrencyForNode(c, { zone: 'a' })).toBe(1);
     expect(podResourceRequirements(c)).toEqual({});
@@ -63,7 +66,7 @@ describe('reading a node-agent document', () => {
     },
     loadAffinity: [{ nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'worker-1' } } }, { nodeSelector: { matchLabels: { ssd: 'yes' } }, storageClass: 'fast' }],
     podResources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '1Gi', memoryLimit: '2Gi' },
-    datamoverBench: { flow: 'deploying', prepareTimeout: '20m', deployTimeout: '5m', podInProgressTimeout: '10m', dataMoverThroughput: '6Mi' },
+    datamoverBench: { flow: 'deploying', prepareTimeout: '20m', deployTimeout: '5m', podInProgressTimeout: '10m', dataMoverThroughput: '6Mi', clientQPS: 20, clientBurst: 30 },
   };
 
   it('keeps every modelled value', () => {
@@ -74,6 +77,9 @@ describe('reading a node-agent document', () => {
     expect(c.podResources).toEqual(doc.podResources);
     expect([c.prepareTimeoutMs, c.deployTimeoutMs, c.podInProgressTimeoutMs]).toEqual([1_200_000, 300_000, 600_000]);
     expect(c.dataMoverThroughput).toBe('6Mi');
+    expect(c.clientLimit).toEqual({ qps: 20, burst: 30 });
+    expect(parse({ datamoverBench: { clientQPS: -1 } }).clientLimit).toEqual({ qps: -1, burst: 10 });
+    expect(parse({ datamoverBench: { clientQPS: 2.5 } }).clientLimit).toEqual({ qps: 2.5, burst: 10 });
   });
 
   it('accepts and ignores the Velero settings the bench does not model', () => {
@@ -129,7 +135,12 @@ describe('refusing what Velero would ignore or fail on, naming the field, the va
     ['an invalid ephemeral-storage value (Velero 1.18: ignores all of podResources)', { podResources: { ...ALL_FOUR, ephemeralStorageLimit: 'big' } }, 'podResources.ephemeralStorageLimit', 'a Kubernetes quantity'],
     ['a typo in podResources', { podResources: { ...ALL_FOUR, cpuRequests: '1' } }, 'podResources.cpuRequests', 'cpuRequest, cpuLimit, memoryRequest, memoryLimit'],
     ['an unknown flow', { datamoverBench: { flow: 'fast' } }, 'datamoverBench.flow', 'one of velero-1.16, velero-1.17, deploying'],
-    ['a typo in datamoverBench', { datamoverBench: { prepareTimeOut: '5m' } }, 'datamoverBench.prepareTimeOut', 'flow, prepareTimeout, deployTimeout, podInProgressTimeout, dataMoverThroughput'],
+    ['a typo in datamoverBench', { datamoverBench: { prepareTimeOut: '5m' } }, 'datamoverBench.prepareTimeOut', 'flow, prepareTimeout, deployTimeout, podInProgressTimeout, dataMoverThroughput, clientQPS, clientBurst'],
+    ['a client QPS of 0 (client-go would take its default)', { datamoverBench: { clientQPS: 0 } }, 'datamoverBench.clientQPS', 'above 0 (client-go\'s default is 5), or -1 for no limit'],
+    ['a negative client QPS other than -1', { datamoverBench: { clientQPS: -5 } }, 'datamoverBench.clientQPS', 'or -1 for no limit'],
+    ['a client QPS as a string', { datamoverBench: { clientQPS: '5' } }, 'datamoverBench.clientQPS', 'a number of requests per second'],
+    ['a fractional burst', { datamoverBench: { clientBurst: 2.5 } }, 'datamoverBench.clientBurst', 'a whole number of requests of 1 or more'],
+    ['a zero burst', { datamoverBench: { clientBurst: 0 } }, 'datamoverBench.clientBurst', 'of 1 or more'],
     ['a throughput that is not a quantity', { datamoverBench: { dataMoverThroughput: 'fast' } }, 'datamoverBench.dataMoverThroughput', 'a Kubernetes quantity greater than 0'],
     ['a throughput as a number', { datamoverBench: { dataMoverThroughput: 6291456 } }, 'datamoverBench.dataMoverThroughput', 'a Kubernetes quantity greater than 0'],
     ['a zero throughput', { datamoverBench: { dataMoverThroughput: '0' } }, 'datamoverBench.dataMoverThroughput', 'a Kubernetes quantity greater than 0'],

@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import { DurationError, parseGoDuration } from './duration.ts';
 import { FLOW_NAMES, type FlowName } from './flows/types.ts';
+import { CLIENT_GO_DEFAULT, type RateLimit } from './kube/rate-limit.ts';
 import { matchesLabelSelector, SelectorError, validateLabelSelector } from './label-selector.ts';
 import { parseQuantity, QuantityError } from './quantity.ts';
 
@@ -55,12 +56,18 @@ export interface NodeAgentConfig {
   /** The real data mover's throughput on a real cluster (bytes per second, a quantity such as
    *  "6Mi"), passed to the data-mover pods as DATA_MOVER_THROUGHPUT; unset: unthrottled. */
   dataMoverThroughput?: string;
+  /**
+   * The node-agent's client-side rate limit (controller/kube/rate-limit.ts): client-go's default
+   * 5 QPS / burst 10, as Velero's node-agent has no flag for it; `datamoverBench.clientQPS`
+   * (-1: no limit, client-go's QPS < 0) and `clientBurst` change it.
+   */
+  clientLimit: RateLimit;
 }
 
 const BENCH_KEY = 'datamoverBench';
 const BENCH_DEFAULTS = { flow: 'velero-1.17' as FlowName, prepareTimeout: '30m', deployTimeout: '30m' };
 // No resourceTimeout: the data-mover pod's --resource-timeout is the DataUpload's operationTimeout.
-const BENCH_KEYS = ['flow', 'prepareTimeout', 'deployTimeout', 'podInProgressTimeout', 'dataMoverThroughput'];
+const BENCH_KEYS = ['flow', 'prepareTimeout', 'deployTimeout', 'podInProgressTimeout', 'dataMoverThroughput', 'clientQPS', 'clientBurst'];
 /** Velero's default concurrency per node (node-agent server's defaultDataPathConcurrentNum). */
 const DEFAULT_CONCURRENCY = 1;
 
@@ -197,7 +204,7 @@ export function podResourceRequirements(cfg: NodeAgentConfig): V1ResourceRequire
   return { ...(Object.keys(requests).length ? { requests } : {}), ...(Object.keys(limits).length ? { limits } : {}) };
 }
 
-function benchSettings(v: unknown, fail: Fail): Pick<NodeAgentConfig, 'flow' | 'prepareTimeoutMs' | 'deployTimeoutMs' | 'podInProgressTimeoutMs' | 'dataMoverThroughput'> {
+function benchSettings(v: unknown, fail: Fail): Pick<NodeAgentConfig, 'flow' | 'prepareTimeoutMs' | 'deployTimeoutMs' | 'podInProgressTimeoutMs' | 'dataMoverThroughput' | 'clientLimit'> {
   const b = object(v, BENCH_KEY, fail);
   knownKeys(b, BENCH_KEY, BENCH_KEYS, fail);
   const flow = b.flow ?? BENCH_DEFAULTS.flow;
@@ -231,8 +238,17 @@ function benchSettings(v: unknown, fail: Fail): Pick<NodeAgentConfig, 'flow' | '
     }
     if (!(bytes > 0)) fail(field, throughput, accepted);
   }
+  const qps = b.clientQPS ?? CLIENT_GO_DEFAULT.qps;
+  if (typeof qps !== 'number' || !Number.isFinite(qps) || (qps <= 0 && qps !== -1)) {
+    fail(`${BENCH_KEY}.clientQPS`, b.clientQPS, 'a number of requests per second above 0 (client-go\'s default is 5), or -1 for no limit');
+  }
+  const burst = b.clientBurst ?? CLIENT_GO_DEFAULT.burst;
+  if (typeof burst !== 'number' || !Number.isInteger(burst) || burst < 1) {
+    fail(`${BENCH_KEY}.clientBurst`, b.clientBurst, 'a whole number of requests of 1 or more (client-go\'s default is 10)');
+  }
   return {
     flow: flow as FlowName,
+    clientLimit: { qps: qps as number, burst: burst as number },
     prepareTimeoutMs: duration('prepareTimeout', BENCH_DEFAULTS.prepareTimeout)!,
     deployTimeoutMs: duration('deployTimeout', BENCH_DEFAULTS.deployTimeout)!,
     ...(podInProgressTimeoutMs !== undefined ? { podInProgressTimeoutMs } : {}),

@@ -8,6 +8,7 @@ import type { NodeAgentConfig } from './config.ts';
 import type { InheritedPodInfo } from './exposer.ts';
 import { flowByName } from './flows/index.ts';
 import { ApiCost, KubeIo, type Obj, type RequestPacer, type WatchedCache } from './kube/io.ts';
+import { ClientThrottle, nodeAgentLimits } from './kube/rate-limit.ts';
 import { NodeAgent } from './node-agent/node-agent.ts';
 
 export interface ControllerOptions {
@@ -64,7 +65,8 @@ export class Controller {
       namespace,
       config,
       flow: flowByName(config.flow),
-      io: new KubeIo(kubeconfig, { who, clock, work, pacer, cost: this.cost }),
+      // One process per node in Velero: each node-agent has its own clients and their buckets.
+      io: new KubeIo(kubeconfig, { who, clock, work, pacer, cost: this.cost, throttle: new ClientThrottle(nodeAgentLimits(config.clientLimit), clock) }),
       eventsIo: new KubeIo(kubeconfig, { who: `${who}/events`, clock, work, pacer, cost: this.eventsCost }),
       clock,
       peekCache: this.peekCache,

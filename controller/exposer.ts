@@ -174,9 +174,12 @@ export async function readExposeSource(io: KubeIo, du: DataUpload): Promise<Expo
   // claim; no attachment here, so no Node GET), HasNodeWithOS (Nodes LIST), DaemonSet GETs for
   // ThirdPartyLabels (1), ThirdPartyAnnotations (1) and ThirdPartyTolerations (2).
   const block = sourcePvc.spec?.volumeMode === 'Block';
-  const modeled = io.cost.modeled;
-  modeled.list += block ? 1 : 2;
-  modeled.get += block ? 4 : 5;
+  if (!block) {
+    await io.model('list', { apiVersion: 'storage.k8s.io/v1', resource: 'volumeattachments' });
+    await io.model('get', { apiVersion: 'storage.k8s.io/v1', resource: 'storageclasses' });
+  }
+  await io.model('list', { apiVersion: 'v1', resource: 'nodes' });
+  await io.model('get', { apiVersion: 'apps/v1', resource: 'daemonsets' }, 4);
   return { sourcePvc, sourcePv };
 }
 
@@ -410,7 +413,7 @@ export class CsiSnapshotExposer {
 
   /** createBackupPod. */
   private async createBackupPod(p: ExposeParams, topology: V1NodeSelector | undefined): Promise<void> {
-    this.io.cost.modeled.get++; // getInheritedPodInfo: the node-agent DaemonSet
+    await this.io.model('get', { apiVersion: 'apps/v1', resource: 'daemonsets' }); // getInheritedPodInfo: the node-agent DaemonSet
     await this.io.createObject<V1Pod & Obj>('pods', backupPod(p, topology, this.inherited)).catch((e) => {
       throw new ExposeError('backup-pod', `error to create backup pod: ${errorMessage(e)}`);
     });

@@ -42,6 +42,7 @@ const ROWS: [string, (f: FlowResult) => string][] = [
   ['latency p50 / p95 / p99 / max (s)', (f) => ['p50', 'p95', 'p99', 'max'].map((q) => fmt(f.figures.latencySeconds[q as 'p50'])).join(' / ')],
   ['peak data-mover pods (max per node)', (f) => `${f.figures.peakDataMoverPods} (${Math.max(0, ...Object.values(f.figures.peakDataMoverPodsPerNode))})`],
   ['API requests per DataUpload: sent + modeled', (f) => `${fmt(sum(f.figures.apiRequestsPerDataUpload))}<br><small>${fmt(sum(f.figures.apiRequestsSentPerDataUpload))} + ${fmt(sum(f.figures.apiRequestsModeledPerDataUpload))}</small><br><small>${perVerb(f.figures.apiRequestsSentPerDataUpload)}</small><br><small>modeled: ${perVerb(f.figures.apiRequestsModeledPerDataUpload) || 'none'}</small>`],
+  ['waited for a client rate-limit token (s): node-agents / server', (f) => `${fmt(f.figures.throttleWaitSeconds['node-agent'])} / ${fmt(f.figures.throttleWaitSeconds['velero-server'])}<br><small>${fmt(f.figures.throttledRequests['node-agent'])} / ${fmt(f.figures.throttledRequests['velero-server'])} requests waited</small>`],
   ['steady state', (f) => (f.steadyState ?? []).map((c) => `<span class="${c.ok ? 'ok' : 'bad'}">${c.ok ? '✓' : '✗'} ${esc(c.name)}</span>`).join('<br>')],
   ['wall time (s), CPU time (s)', (f) => `${fmt(f.wallSeconds)}${f.cpuSeconds !== undefined ? ` <small>CPU ${fmt(f.cpuSeconds)}</small>` : ''}`],
 ];

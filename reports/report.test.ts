@@ -108,10 +108,10 @@ describe('results files', () => {
   it.each([
     [path.join(dir, 'missing.json'), /missing\.json: no such file/],
     [file('corrupt.json', '{"schema": "datamover-bench/results@1", "flows": ['), /corrupt\.json: not valid JSON .*interrupted/],
-    [file('other.json', '{"hello": 1}'), /other\.json: not a datamover-bench results file: "schema" is undefined, expected "datamover-bench\/results@2"/],
+    [file('other.json', '{"hello": 1}'), /other\.json: not a datamover-bench results file: "schema" is undefined, expected "datamover-bench\/results@3"/],
     [
       file('old.json', '{"schema": "datamover-bench/results@1", "flows": []}'),
-      /old\.json: written by an older datamover-bench \("schema" is "datamover-bench\/results@1": its busy and idle figures took the DataUpload's InProgress phase for moving data .*\); this version reads "datamover-bench\/results@2": make it again with this version/,
+      /old\.json: written by an older datamover-bench \("schema" is "datamover-bench\/results@1": its busy and idle figures took the DataUpload's InProgress phase for moving data .*\); this version reads "datamover-bench\/results@3": make it again with this version/,
     ],
     [file('noflows.json', JSON.stringify({ schema: RESULTS_SCHEMA, flows: [{}] })), /"flows" must be a list of flow results/],
   ])('%s gets a clear error', (f, message) => {

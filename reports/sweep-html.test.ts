@@ -74,7 +74,7 @@ describe('the sweep page', () => {
     const file = path.join(dir, 'sweep.json');
     expect(() => loadSweep(file)).toThrow(`${file}: no such file`);
     writeFileSync(file, '{"schema":"datamover-bench/results@1"}');
-    expect(() => loadSweep(file)).toThrow(/not a datamover-bench sweep file: "schema" is "datamover-bench\/results@1", expected "datamover-bench\/sweep@2"/);
+    expect(() => loadSweep(file)).toThrow(/not a datamover-bench sweep file: "schema" is "datamover-bench\/results@1", expected "datamover-bench\/sweep@3"/);
     writeFileSync(file, '{"schema":"datamover-bench/sweep@1"}');
     expect(() => loadSweep(file)).toThrow(/written by an older datamover-bench \("schema" is "datamover-bench\/sweep@1": its makespanRatio compared with the whole workload's bound/);
     writeFileSync(file, '{"schema":');

@@ -23,7 +23,7 @@ export default defineScenario({
     { name: 'pod-in-progress-timeout', type: 'string', default: '10m', description: 'the data-mover pod’s deadline for InProgress, a Go duration, or "none"; set, it replaces the two variants' },
     { name: 'cpu-request', type: 'string', default: '0', description: 'data-mover pod CPU request ("0": none; the report: podResources {}, BestEffort)' },
     { name: 'memory-request', type: 'string', default: '0', description: 'data-mover pod memory request ("0": none)' },
-    { name: 'prepare-queue-length', type: 'int', default: 2, min: 0, max: 10_000, description: 'velero-1.17’s loadConcurrency.prepareQueueLength (0: off, as 1.16)' },
+    { name: 'prepare-queue-length', type: 'int', default: 2, min: 0, max: 10_000, description: 'loadConcurrency.prepareQueueLength of velero-1.17 and deploying (0: off, as 1.16)' },
   ],
   variants: [
     { name: 'pod deadline 10m', params: { 'pod-in-progress-timeout': '10m' } },
@@ -35,7 +35,7 @@ export default defineScenario({
       nodes: [{ count: 3, namePrefix: 'worker', capacity: { cpu: '4', memory: '16Gi', pods: '110' } }],
       pvcs: Array.from({ length: Number(p.pvcs) }, (_, i) => ({ namespace: 'app', name: `data-${i}`, size: `${Math.round(Number(p['size-gib']) * 1024)}Mi` })),
       nodeAgentConfig: (flow) => ({
-        loadConcurrency: { globalConfig: 1, ...(flow === 'velero-1.17' && Number(p['prepare-queue-length']) > 0 ? { prepareQueueLength: Number(p['prepare-queue-length']) } : {}) },
+        loadConcurrency: { globalConfig: 1, ...(flow !== 'velero-1.16' && Number(p['prepare-queue-length']) > 0 ? { prepareQueueLength: Number(p['prepare-queue-length']) } : {}) },
         loadAffinity: [{ nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'worker-1' } } }],
         podResources: { cpuRequest: String(p['cpu-request']), cpuLimit: '0', memoryRequest: String(p['memory-request']), memoryLimit: '0' },
         datamoverBench: deadline ? { podInProgressTimeout: deadline } : {},

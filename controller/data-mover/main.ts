@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { WallClock } from '../clock.ts';
 import { errorMessage, KubeIo } from '../kube/io.ts';
+import { ClientThrottle, dataMoverLimits } from '../kube/rate-limit.ts';
 import { runBackup } from './backup.ts';
 import { parseBackupCommand, TERMINATION_LOG_ENV, DEFAULT_TERMINATION_LOG, USAGE, UsageError } from './command.ts';
 
@@ -30,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
   if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
   else kc.loadFromDefault();
   const clock = new WallClock();
-  const io = new KubeIo(kc, { who: `data-mover/${command.dataUpload}`, clock });
+  const io = new KubeIo(kc, { who: `data-mover/${command.dataUpload}`, clock, throttle: new ClientThrottle(dataMoverLimits(), clock) });
   const terminate = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {

@@ -5,7 +5,7 @@
 // pkg/util/kube/pod.go IsPodUnrecoverable; the code is ours.
 import type { V1Pod } from '@kubernetes/client-node';
 import { DATA_UPLOAD_FINALIZER, DEPLOYING_TIMESTAMP_ANNOTATION, SNAPSHOT_TYPE_CSI, type DataUpload } from '../api/dataupload.ts';
-import { isTerminal, VELERO_TIMINGS, type Decision, type FlowInput, type OutcomeReason, type Step } from './types.ts';
+import { isTerminal, VELERO_TIMINGS, type Decision, type FlowInput, type OutcomeReason, type PodUpdateDecision, type Step } from './types.ts';
 
 export const NONE: Decision = Object.freeze({ step: Object.freeze({ kind: 'none' as const }) });
 
@@ -206,18 +206,15 @@ export function prepareTimedOut({ du, now, config }: FlowInput): Decision | unde
 }
 
 /**
- * An Accepted DataUpload whose pod is not running here: an unrecoverable pod cancels it, then
- * the prepare timeout fails it. The pod's own agent hears of a broken pod first (a pod update)
- * and asks for cancel (v1.17+: unless cancel is already asked); elsewhere, and after that,
- * PeekExposed cancels with its own message, which v1.16 words "dataupload" and v1.17+ "du".
+ * Reconcile's Accepted branch, after what each flow looks at first: PeekExposed (a direct GET of
+ * the pod, by every agent) cancels a DataUpload whose pod is unrecoverable, with its own message,
+ * which v1.16 words "dataupload" and v1.17+ "du"; then the prepare timeout fails it. Nothing here
+ * moves it to Prepared: only findDataUploadForPod does (`podUpdateAccepted`).
  */
-export function acceptedWithoutRunningPod(input: FlowInput, velero: '1.16' | '1.17'): Decision {
-  const { du, pod, nodeName } = input;
+export function acceptedInReconcile(input: FlowInput, velero: '1.16' | '1.17'): Decision {
+  const { du, pod } = input;
   const broken = pod ? podUnrecoverable(pod, { podMessage: velero !== '1.16' }) : undefined;
   if (pod && broken) {
-    if (podIsOn(pod, nodeName) && (velero === '1.16' || !du.spec.cancel)) {
-      return decision({ kind: 'request-cancel', message: abnormalPodMessage(pod, broken), reason: broken.reason });
-    }
     const what = velero === '1.16' ? 'dataupload' : 'du';
     return decision({
       kind: 'cancel',
@@ -228,3 +225,26 @@ export function acceptedWithoutRunningPod(input: FlowInput, velero: '1.16' | '1.
   return prepareTimedOut(input) ?? NONE;
 }
 
+const IGNORE_POD: PodUpdateDecision = Object.freeze({ step: NONE.step, enqueue: false });
+
+/**
+ * Velero's findDataUploadForPod (data_upload_controller.go, v1.16.2 to v1.18.2), run by the
+ * agent of the pod's node on the pod's updates only: nothing unless the DataUpload is Accepted;
+ * the pod Running -> Prepared on this node (v1.16: exclusiveUpdateDataUpload; v1.17+:
+ * UpdateDataUploadWithRetry, skipped once terminal), then the DataUpload is enqueued; the pod
+ * unrecoverable -> spec.cancel with the abnormal-pod message (with retry, skipped if already
+ * canceled), then enqueued; otherwise nothing, not even a reconcile.
+ */
+export function podUpdateAccepted(input: FlowInput, velero: '1.16' | '1.17'): PodUpdateDecision {
+  const { du, pod, nodeName } = input;
+  if (du.status?.phase !== 'Accepted' || !pod || !podIsOn(pod, nodeName)) return IGNORE_POD;
+  if (pod.status?.phase === 'Running') return { step: { kind: 'prepare', node: nodeName, ...(velero === '1.16' ? { exclusive: true } : {}) }, enqueue: true };
+  const broken = podUnrecoverable(pod, { podMessage: velero !== '1.16' });
+  if (!broken) return IGNORE_POD;
+  return { step: { kind: 'request-cancel', message: abnormalPodMessage(pod, broken), reason: broken.reason }, enqueue: true };
+}
+
+/** A flow that does nothing on pod updates. */
+export function ignorePodUpdate(): PodUpdateDecision {
+  return IGNORE_POD;
+}

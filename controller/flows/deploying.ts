@@ -2,7 +2,9 @@
 // deletion, the cancel delay, prepareQueueLength, InProgress, terminal, restarts). It differs
 // where the pod is made: Accepted -> Prepared exposes only the snapshot copy and the backup PVC;
 // an agent with a free slot claims the Prepared DataUpload (DatamoverDeploying), reserving the
-// slot, and only then creates the data-mover pod, pinned to its node.
+// slot, and only then creates the data-mover pod, pinned to its node. Which waiting DataUpload
+// gets a freed slot is the runtime's, as for the velero flows: each re-checks every 5 s and the
+// first to look claims it. The proposal gives no order; an ordered queue is another flow's design.
 import type { DataUpload } from '../api/dataupload.ts';
 import {
   beforePhaseSwitch,
@@ -24,7 +26,13 @@ export const deploying: Flow = {
   // Accepted -> Prepared when the backup PVC binds. No pod to peek at: it exists only from
   // DatamoverDeploying on, pinned to status.node, whose agent caches it.
   watchesBackupPvcs: true,
+  // velero-1.17's.
+  statusWrites: 'update-with-retry',
   decide: (input) => beforePhaseSwitch(input, '1.17') ?? byPhase(input),
+  // The proposal keeps Velero's pod watch (updates of pods on this node): its pod exists only from
+  // DatamoverDeploying on, and an update of it brings the DataUpload to the reconcile, which
+  // starts the data path when it runs (or cancels when it is unrecoverable).
+  onPodUpdate: (input) => ({ step: NONE.step, enqueue: input.du.status?.phase === 'DatamoverDeploying' && input.du.status.node === input.nodeName }),
   // velero-1.17's, plus DatamoverDeploying (the deploy timeout, on any agent).
   periodic: (du) => velero117Periodic(du) || du.status?.phase === 'DatamoverDeploying',
   onStart,
@@ -58,12 +66,10 @@ function accepted(input: FlowInput): Decision {
 /** Prepared -> DatamoverDeploying: any agent whose node matches loadAffinity and has a free slot
  *  claims it. Without a free slot, wait: that is never a failure. Cancel on any agent, as there
  *  is no pod and no node yet. */
-function prepared({ du, slots, affinityMatchesNode, firstInLine }: FlowInput): Decision {
+function prepared({ du, slots, affinityMatchesNode }: FlowInput): Decision {
   if (du.spec.cancel) return decision({ kind: 'cancel', reason: 'canceled' });
   if (!affinityMatchesNode) return NONE;
-  // A free slot goes to the DataUpload that has waited longest, so none starves past the
-  // server's item operation timeout while later ones are served.
-  if (slots.used >= slots.limit || firstInLine === false) return { step: { kind: 'none' }, requeueAfterMs: VELERO_TIMINGS.requeueMs, waitsFor: 'slot' };
+  if (slots.used >= slots.limit) return { step: { kind: 'none' }, requeueAfterMs: VELERO_TIMINGS.requeueMs, waitsFor: 'slot' };
   return decision({ kind: 'claim' });
 }
 

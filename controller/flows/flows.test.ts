@@ -201,8 +201,9 @@ describe('spec.cancel in every phase', () => {
     {
       name: 'Accepted, pod Running on this node (backup PVC Bound)',
       input: input(du({ phase: 'Accepted', acceptedByNode: A, acceptedAt: T0, cancel: true }), { pod: running(A), backupPvc: pvc('Bound') }),
-      // v1.17's findDataUploadForPod prepares regardless; the cancel then lands in Prepared.
-      expected: { 'velero-1.16': CANCEL, 'velero-1.17': { kind: 'prepare', node: A }, deploying: { kind: 'prepare' } },
+      // v1.17's Reconcile leaves a canceled Accepted one to findDataUploadForPod (which prepares
+      // regardless, on a pod update) or to the cancel delay.
+      expected: { 'velero-1.16': CANCEL, 'velero-1.17': NONE, deploying: { kind: 'prepare' } },
     },
     {
       name: 'Prepared on this node',
@@ -389,18 +390,11 @@ describe('velero-1.16', () => {
     { name: 'Accepted, no pod yet', input: input(accepted()), expected: NONE },
     { name: 'Accepted, pod Pending unscheduled', input: input(accepted(), { pod: pending(undefined) }), expected: NONE },
     { name: 'Accepted, pod Pending on this node', input: input(accepted(), { pod: pending(A) }), expected: NONE },
-    { name: 'Accepted, pod Running on this node -> Prepared here', input: input(accepted(), { pod: running(A) }), expected: { kind: 'prepare', node: A } },
-    { name: 'Accepted by another node, pod Running on this node -> Prepared here', input: input(accepted({ acceptedByNode: B }), { pod: running(A) }), expected: { kind: 'prepare', node: A } },
+    // Reconcile never prepares: findDataUploadForPod does, on a pod update (the table below).
+    { name: 'Accepted, pod Running on this node: Reconcile leaves it (findDataUploadForPod prepares)', input: input(accepted(), { pod: running(A) }), expected: NONE },
+    { name: 'Accepted by another node, pod Running on this node: Reconcile leaves it', input: input(accepted({ acceptedByNode: B }), { pod: running(A) }), expected: NONE },
     { name: 'Accepted, pod Running on another node (peeked)', input: input(accepted(), { pod: running(B) }), expected: NONE },
-    {
-      name: 'Accepted, pod evicted on this node -> ask to cancel (findDataUploadForPod)',
-      input: input(accepted(), { pod: evicted(A) }),
-      expected: {
-        kind: 'request-cancel',
-        message: 'Cancel dataupload because the exposing pod velero/du-1 is in abnormal status for reason Pod is in abnormal state [Failed], message []',
-        reason: 'pod-evicted',
-      },
-    },
+    { name: 'Accepted, pod evicted on this node -> cancel (PeekExposed, on every agent)', input: input(accepted(), { pod: evicted(A) }), expected: peekCancel('Pod is in abnormal state [Failed], message []', 'pod-evicted') },
     { name: 'Accepted, pod evicted on another node -> cancel (PeekExposed)', input: input(accepted(), { pod: evicted(B) }), expected: peekCancel('Pod is in abnormal state [Failed], message []', 'pod-evicted') },
     {
       name: 'Accepted, pod in ImagePullBackOff on another node',
@@ -411,7 +405,7 @@ describe('velero-1.16', () => {
     { name: 'Accepted exactly prepareTimeout ago -> Failed', input: input(accepted({ acceptedAt: T0 - PREPARE_TIMEOUT })), expected: PREPARE_TIMEOUT_FAIL },
     { name: 'Accepted 1 ms short of prepareTimeout', input: input(accepted({ acceptedAt: T0 - PREPARE_TIMEOUT + 1 })), expected: NONE },
     { name: 'Accepted by another node, timed out: any agent fails it', input: input(accepted({ acceptedByNode: B, acceptedAt: T0 - PREPARE_TIMEOUT }), { pod: pending(B) }), expected: PREPARE_TIMEOUT_FAIL },
-    { name: 'Accepted, timed out, pod just Running here: prepared (progress first)', input: input(accepted({ acceptedAt: T0 - 2 * PREPARE_TIMEOUT }), { pod: running(A) }), expected: { kind: 'prepare', node: A } },
+    { name: 'Accepted, timed out, pod Running here: Failed (Reconcile does not prepare)', input: input(accepted({ acceptedAt: T0 - 2 * PREPARE_TIMEOUT }), { pod: running(A) }), expected: PREPARE_TIMEOUT_FAIL },
     {
       name: 'Accepted, timed out, pod unrecoverable elsewhere: canceled (PeekExposed comes first)',
       input: input(accepted({ acceptedAt: T0 - 2 * PREPARE_TIMEOUT }), { pod: evicted(B) }),
@@ -452,13 +446,9 @@ describe('velero-1.17', () => {
     { name: 'New, canceled, queue full: cancel first', input: input(du({ phase: 'New', cancel: true }), { exposeOnGoing: 9, config: { prepareTimeoutMs: PREPARE_TIMEOUT, deployTimeoutMs: DEPLOY_TIMEOUT, prepareQueueLength: 1 } }), expected: CANCEL },
     { name: 'Accepted, no pod yet', input: input(accepted()), expected: NONE },
     { name: 'Accepted, pod Pending on this node', input: input(accepted(), { pod: pending(A) }), expected: NONE },
-    { name: 'Accepted, pod Running on this node -> Prepared here', input: input(accepted(), { pod: running(A) }), expected: { kind: 'prepare', node: A } },
+    { name: 'Accepted, pod Running on this node: Reconcile leaves it (findDataUploadForPod prepares)', input: input(accepted(), { pod: running(A) }), expected: NONE },
     { name: 'Accepted, pod Running on another node (peeked)', input: input(accepted(), { pod: running(B) }), expected: NONE },
-    {
-      name: 'Accepted, pod evicted on this node -> ask to cancel (findDataUploadForPod)',
-      input: input(accepted(), { pod: evicted(A) }),
-      expected: { kind: 'request-cancel', message: `Cancel dataupload because the exposing pod velero/du-1 is in abnormal status for reason ${EVICTED_TEXT}`, reason: 'pod-evicted' },
-    },
+    { name: 'Accepted, pod evicted on this node -> cancel (PeekExposed, on every agent)', input: input(accepted(), { pod: evicted(A) }), expected: peekCancel(EVICTED_TEXT, 'pod-evicted') },
     { name: 'Accepted, canceled, pod evicted on this node -> cancel (PeekExposed)', input: input(accepted({ cancel: true }), { pod: evicted(A) }), expected: peekCancel(EVICTED_TEXT, 'pod-evicted') },
     { name: 'Accepted, pod evicted on another node -> cancel (PeekExposed)', input: input(accepted(), { pod: evicted(B) }), expected: peekCancel(EVICTED_TEXT, 'pod-evicted') },
     { name: 'Accepted, pod Unknown on another node', input: input(accepted(), { pod: unknown(B) }), expected: peekCancel('Pod is in abnormal state [Unknown], message []', 'node-lost') },
@@ -470,7 +460,7 @@ describe('velero-1.17', () => {
     { name: 'Accepted exactly prepareTimeout ago -> Failed', input: input(accepted({ acceptedAt: T0 - PREPARE_TIMEOUT })), expected: PREPARE_TIMEOUT_FAIL },
     { name: 'Accepted 1 ms short of prepareTimeout', input: input(accepted({ acceptedAt: T0 - PREPARE_TIMEOUT + 1 })), expected: NONE },
     { name: 'Accepted, canceled, timed out: the timeout still fails it', input: input(accepted({ acceptedAt: T0 - PREPARE_TIMEOUT, cancel: true })), expected: PREPARE_TIMEOUT_FAIL },
-    { name: 'Accepted, timed out, pod just Running here: prepared (progress first)', input: input(accepted({ acceptedAt: T0 - 2 * PREPARE_TIMEOUT }), { pod: running(A) }), expected: { kind: 'prepare', node: A } },
+    { name: 'Accepted, timed out, pod Running here: Failed (Reconcile does not prepare)', input: input(accepted({ acceptedAt: T0 - 2 * PREPARE_TIMEOUT }), { pod: running(A) }), expected: PREPARE_TIMEOUT_FAIL },
     { name: 'Accepted without acceptedTimestamp never times out', input: input(du({ phase: 'Accepted', acceptedByNode: A }), { now: T0 + 100 * PREPARE_TIMEOUT }), expected: NONE },
     { name: 'Prepared here -> start the data path', input: input(du({ phase: 'Prepared', node: A }), { pod: running(A) }), expected: START },
     // The runtime's GetExposed then fails it: "no expose result is available for the current node".
@@ -515,8 +505,6 @@ describe('deploying', () => {
     { name: 'Prepared, 1 of 2 slots used -> claim', input: input(prepared(), { slots: { used: 1, limit: 2 } }), expected: CLAIM },
     { name: 'Prepared, all slots used -> wait for a slot', input: input(prepared(), { slots: { used: 1, limit: 1 } }), expected: WAIT_SLOT },
     { name: 'Prepared, more used than the limit -> wait for a slot', input: input(prepared(), { slots: { used: 3, limit: 2 } }), expected: WAIT_SLOT },
-    { name: 'Prepared, free slot, an older Prepared one waits: it goes first', input: input(prepared(), { firstInLine: false }), expected: WAIT_SLOT },
-    { name: 'Prepared, free slot, first in line -> claim', input: input(prepared(), { firstInLine: true }), expected: CLAIM },
     { name: 'Prepared, node outside loadAffinity', input: input(prepared(), { affinityMatchesNode: false }), expected: NONE },
     { name: 'Prepared, node outside loadAffinity and full: no wait either', input: input(prepared(), { affinityMatchesNode: false, slots: { used: 1, limit: 1 } }), expected: NONE },
     { name: 'Prepared hours after the accept: waiting is never a failure', input: input(prepared({ acceptedAt: T0 - 10 * PREPARE_TIMEOUT }), { slots: { used: 1, limit: 1 } }), expected: WAIT_SLOT },
@@ -589,7 +577,7 @@ describe('races and stale observations', () => {
 
   it('velero-1.16: the pod\'s agent asks to cancel, then every agent cancels, keeping that message', () => {
     const before = accepted();
-    expect(decide('velero-1.16', input(before, { nodeName: A, pod: evicted(A) })).step.kind).toBe('request-cancel');
+    expect(FLOWS['velero-1.16'].onPodUpdate(input(before, { nodeName: A, pod: evicted(A) })).step.kind).toBe('request-cancel');
     const after = accepted({ cancel: true });
     expect(decide('velero-1.16', input(after, { nodeName: A, pod: evicted(A) })).step).toEqual(CANCEL);
     expect(decide('velero-1.16', input(after, { nodeName: B, pod: evicted(A) })).step).toEqual(CANCEL);
@@ -597,7 +585,7 @@ describe('races and stale observations', () => {
 
   it('velero-1.17: the pod\'s agent asks to cancel, then PeekExposed cancels on every agent', () => {
     const before = accepted();
-    expect(decide('velero-1.17', input(before, { nodeName: A, pod: evicted(A) })).step.kind).toBe('request-cancel');
+    expect(FLOWS['velero-1.17'].onPodUpdate(input(before, { nodeName: A, pod: evicted(A) })).step.kind).toBe('request-cancel');
     const after = accepted({ cancel: true });
     for (const nodeName of [A, B]) {
       expect(decide('velero-1.17', input(after, { nodeName, pod: evicted(A) })).step).toMatchObject({ kind: 'cancel', reason: 'pod-evicted' });
@@ -605,7 +593,7 @@ describe('races and stale observations', () => {
   });
 
   it('velero-1.17: a cancel that lands while Accepted is carried through Prepared on the pod\'s node', () => {
-    expect(decide('velero-1.17', input(accepted({ cancel: true }), { pod: running(A) })).step).toEqual({ kind: 'prepare', node: A });
+    expect(FLOWS['velero-1.17'].onPodUpdate(input(accepted({ cancel: true }), { pod: running(A) })).step).toEqual({ kind: 'prepare', node: A });
     expect(decide('velero-1.17', input(du({ phase: 'Prepared', node: A, cancel: true }), { pod: running(A) })).step).toEqual(CLEANUP_CANCEL);
   });
 

@@ -78,11 +78,6 @@ export interface FlowInput {
   cancelSpottedAt?: number;
   /** loadAffinity (for the DataUpload's storage class) admits this node, or there is none. */
   affinityMatchesNode: boolean;
-  /**
-   * deploying: no Prepared DataUpload created before this one, that this node could claim, is
-   * still waiting (claims go first come, first served). Absent: true.
-   */
-  firstInLine?: boolean;
   config: FlowConfig;
 }
 
@@ -110,8 +105,12 @@ export type Step =
    * (deploying creates it later). An expose error fails the DataUpload (errorOut).
    */
   | { kind: 'accept'; label: boolean; pod: boolean }
-  /** With retry (skipped if terminal): Accepted -> Prepared; status.node = `node` when given. */
-  | { kind: 'prepare'; node?: string }
+  /**
+   * Accepted -> Prepared; status.node = `node` when given. With retry, skipped if terminal
+   * (v1.17+ UpdateDataUploadWithRetry); `exclusive`: one Update, a 409 ends it (v1.16
+   * exclusiveUpdateDataUpload).
+   */
+  | { kind: 'prepare'; node?: string; exclusive?: boolean }
   /**
    * deploying. Exclusive: Prepared -> DatamoverDeploying, status.node = this node, annotation
    * DEPLOYING_TIMESTAMP_ANNOTATION = now; on success reserve a slot and create the data-mover pod
@@ -138,6 +137,17 @@ export type Step =
    * (Velero's onPrepareTimeout); otherwise clean up first, then patch (Velero's errorOut).
    */
   | { kind: 'fail'; reason: OutcomeReason; message: string; exclusive: boolean };
+
+/**
+ * What Velero's findDataUploadForPod does on an update of a data-mover pod on this agent's node
+ * (the pod watch's predicate passes updates of labelled pods on r.nodeName only; creates,
+ * deletes and generic events are filtered out): a step carried out in the event handler, then,
+ * when `enqueue`, the DataUpload is reconciled.
+ */
+export interface PodUpdateDecision {
+  step: Step;
+  enqueue: boolean;
+}
 
 export interface Decision {
   step: Step;
@@ -172,6 +182,14 @@ export interface Flow {
   peeksPod?(du: DataUpload): boolean;
   /** One reconcile's decision. */
   decide(input: FlowInput): Decision;
+  /**
+   * How the runtime writes the status of this flow's DataUploads (InProgress, Canceling,
+   * progress, terminal phases): v1.16 a JSON merge patch (client.MergeFrom), with no look at the
+   * phase; v1.17+ UpdateDataUploadWithRetry, skipped once the DataUpload is terminal.
+   */
+  statusWrites: 'merge-patch' | 'update-with-retry';
+  /** A data-mover pod on this agent's node was updated (`input.pod` is the new object). */
+  onPodUpdate(input: FlowInput): PodUpdateDecision;
   /** Which DataUploads the periodic source (every VELERO_TIMINGS.periodicMs) enqueues. */
   periodic(du: DataUpload): boolean;
   /** The node-agent start: what to do for a DataUpload found in the cluster. */

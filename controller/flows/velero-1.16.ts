@@ -2,11 +2,10 @@
 // "old flow" of docs/design.md section 2. Facts from pkg/controller/data_upload_controller.go
 // (Reconcile, findDataUploadForPod, SetupWithManager's periodic source, AttemptDataUploadResume),
 // pkg/exposer/csi_snapshot.go (PeekExposed, GetExposed) and pkg/util/kube/pod.go
-// (IsPodUnrecoverable). Velero splits Accepted -> Prepared off into findDataUploadForPod, run on
-// the pod's updates by the agent of the pod's node; here it is the first look at an Accepted
-// DataUpload whose pod runs on this node.
+// (IsPodUnrecoverable). Accepted -> Prepared is not Reconcile's: findDataUploadForPod does it,
+// on an update of the pod, by the agent of the pod's node (common.ts podUpdateAccepted).
 import type { DataUpload } from '../api/dataupload.ts';
-import { acceptedWithoutRunningPod, beforePhaseSwitch, decision, NONE, podIsOn, podRunningOn } from './common.ts';
+import { acceptedInReconcile, beforePhaseSwitch, decision, NONE, podIsOn, podUpdateAccepted } from './common.ts';
 import type { Decision, Flow, FlowInput, StartAction } from './types.ts';
 
 export const ACCEPTED_AT_START_MESSAGE = 'Dataupload is in Accepted status during the node-agent starting, mark it as cancel';
@@ -15,7 +14,10 @@ export const velero116: Flow = {
   name: 'velero-1.16',
   // PeekExposed GETs the pod directly: the agent's own cache holds only its node's pods.
   peeksPod: (du) => du.status?.phase === 'Accepted',
+  // v1.16.2: Completed, progress, Failed, Canceled, InProgress and Canceling are client.Patch(MergeFrom).
+  statusWrites: 'merge-patch',
   decide: (input) => beforePhaseSwitch(input, '1.16') ?? byPhase(input),
+  onPodUpdate: (input) => podUpdateAccepted(input, '1.16'),
   // preparingMonitorFrequency: only Accepted DataUploads are re-checked (the prepare timeout).
   periodic: (du) => du.status?.phase === 'Accepted',
   onStart,
@@ -43,12 +45,11 @@ function newDataUpload(): Decision {
   return decision({ kind: 'accept', label: false, pod: true });
 }
 
-/** 3-4. Accepted -> Prepared when the pod runs; an unrecoverable pod cancels; the prepare timeout fails. */
+/** 3-4. Accepted: spec.cancel cancels; an unrecoverable pod (PeekExposed) cancels; the prepare
+ *  timeout fails. Prepared comes from findDataUploadForPod (onPodUpdate). */
 function accepted(input: FlowInput): Decision {
-  const { du, pod, nodeName } = input;
-  if (du.spec.cancel) return decision({ kind: 'cancel', reason: 'canceled' });
-  if (podRunningOn(pod, nodeName)) return decision({ kind: 'prepare', node: nodeName });
-  return acceptedWithoutRunningPod(input, '1.16');
+  if (input.du.spec.cancel) return decision({ kind: 'cancel', reason: 'canceled' });
+  return acceptedInReconcile(input, '1.16');
 }
 
 /** 5. Prepared -> InProgress where GetExposed finds the pod in this agent's cache (its node).

@@ -6,21 +6,17 @@
 // pkg/exposer/csi_snapshot.go (PeekExposed, GetExposed) and pkg/util/kube/pod.go.
 // Finalizer, deletion, terminal DataUploads and the cancel delay: common.ts beforePhaseSwitch.
 import type { DataUpload } from '../api/dataupload.ts';
-import {
-  acceptedWithoutRunningPod,
-  beforePhaseSwitch,
-  decision,
-  NONE,
-  podRunningOn,
-  prepareQueueFull,
-} from './common.ts';
+import { acceptedInReconcile, beforePhaseSwitch, decision, NONE, podUpdateAccepted, prepareQueueFull } from './common.ts';
 import { isTerminal, VELERO_TIMINGS, type Decision, type Flow, type FlowInput, type StartAction } from './types.ts';
 
 export const velero117: Flow = {
   name: 'velero-1.17',
   // PeekExposed GETs the pod directly: the agent's own cache holds only its node's pods.
   peeksPod: (du) => du.status?.phase === 'Accepted',
+  // v1.17.0+: those writes are UpdateDataUploadWithRetry, each skipped once the DataUpload is terminal.
+  statusWrites: 'update-with-retry',
   decide: (input) => beforePhaseSwitch(input, '1.17') ?? byPhase(input),
+  onPodUpdate: (input) => podUpdateAccepted(input, '1.17'),
   periodic,
   // Accepted and Prepared survive a restart; only this node's data paths need resuming.
   onStart: resumeInProgress,
@@ -54,12 +50,11 @@ export function newDataUpload(input: FlowInput, { pod }: { pod: boolean }): Deci
   return decision({ kind: 'accept', label: true, pod });
 }
 
-/** Accepted -> Prepared when the pod runs; an unrecoverable pod cancels; the prepare timeout
- *  fails. spec.cancel is not looked at here: the pod's agent still prepares (the cancel then
- *  lands in Prepared), and a stuck one ends by the cancel delay. */
+/** Accepted: an unrecoverable pod (PeekExposed) cancels; the prepare timeout fails. spec.cancel
+ *  is not looked at here: findDataUploadForPod still prepares (the cancel then lands in
+ *  Prepared), and a stuck one ends by the cancel delay. */
 function accepted(input: FlowInput): Decision {
-  if (podRunningOn(input.pod, input.nodeName)) return decision({ kind: 'prepare', node: input.nodeName });
-  return acceptedWithoutRunningPod(input, '1.17');
+  return acceptedInReconcile(input, '1.17');
 }
 
 /** Prepared -> InProgress, only on status.node. The runtime's GetExposed fails the DataUpload

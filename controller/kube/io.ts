@@ -22,6 +22,7 @@ import {
 } from '@kubernetes/client-node';
 import { nodeHttpLibrary } from './http-library.ts';
 import { HOLDS_CLOCK_HEADER, NO_TRACKING, type Clock, type WorkTracker } from '../clock.ts';
+import type { BackgroundDemand, ClientThrottle } from './rate-limit.ts';
 
 export const API_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] as const;
 export type ApiVerb = (typeof API_VERBS)[number];
@@ -35,6 +36,9 @@ export class ApiCost {
   conflicts = 0;
   /** What was asked of the API, as "verb group/resource" (core: "/pods"): the RBAC the client needs. */
   readonly access = new Set<string>();
+  /** Milliseconds requests (sent and modeled) waited for a token of their client's bucket, summed; and how many waited. */
+  throttledMs = 0;
+  throttled = 0;
 
   total(): Record<ApiVerb, number> {
     const t = zero();
@@ -64,6 +68,19 @@ export interface KubeIoOptions {
   work?: WorkTracker;
   pacer?: RequestPacer;
   cost?: ApiCost;
+  /**
+   * The binary's client-side rate limits (client-go's token buckets, controller/kube/rate-limit.ts),
+   * shared by every KubeIo of that binary. None: requests are not limited (the bench's own clients).
+   */
+  throttle?: ClientThrottle;
+}
+
+/** What a request is addressed to, for its client's bucket. */
+interface Target {
+  apiVersion: string;
+  resource: string;
+  /** An informer's LIST (its own list-watch client). */
+  informer?: boolean;
 }
 
 export type Obj = KubernetesObject & Record<string, any>;
@@ -182,8 +199,9 @@ export class KubeIo {
    * `what` names the request (resource, namespace, name) so a pacer can order waiting requests
    * by what they are rather than by when they arrived.
    */
-  async call<T>(verb: ApiVerb, send: () => Promise<T>, what = ''): Promise<T> {
+  async call<T>(verb: ApiVerb, target: Target, send: () => Promise<T>, what = ''): Promise<T> {
     await this.turn(verb, what);
+    await this.throttled(verb, target, what);
     this.work.begin();
     this.cost.sent[verb]++;
     try {
@@ -205,8 +223,64 @@ export class KubeIo {
   async answerFromCache<T>(verb: 'get' | 'list', ref: { apiVersion: string; resource: string }, read: () => T, what = ''): Promise<T> {
     this.noteAccess(verb, ref.apiVersion, ref.resource);
     await this.turn(verb, what);
+    await this.throttled(verb, ref, what);
     this.cost.modeled[verb]++;
     return read();
+  }
+
+  /**
+   * `n` requests Velero sends whose answers are fixed here (section 4.7 of docs/design.md): not
+   * sent, counted as modeled, and, as sent ones, each takes a token of its client's bucket, so
+   * they cost the time client-go's limiter would make them wait.
+   */
+  async model(verb: ApiVerb, ref: { apiVersion: string; resource: string }, n = 1): Promise<void> {
+    if (n <= 0) return;
+    this.noteAccess(verb, ref.apiVersion, ref.resource);
+    this.cost.modeled[verb] += n;
+    const key = this.bucketOf(ref);
+    if (key === undefined) return;
+    // No turn: nothing is sent, and a reservation that waits for nothing does not depend on its order.
+    const waitMs = this.opts.throttle!.reserve(key, n, this.cost);
+    if (waitMs > 0) await this.opts.clock.sleep(waitMs);
+    if (this.closed) throw new Error(`${this.opts.who}: stopped`);
+  }
+
+  /**
+   * `n` modeled requests at `at` (at or before now) on behalf of background demand (the
+   * re-checks of parked DataUploads, which the ledger settles in time order): counted, their
+   * tokens taken at `at`; returns how long after `at` the last could have gone (ms).
+   */
+  modelAt(verb: ApiVerb, ref: { apiVersion: string; resource: string }, at: number, n: number): number {
+    this.noteAccess(verb, ref.apiVersion, ref.resource);
+    this.cost.modeled[verb] += n;
+    const key = this.bucketOf(ref);
+    return key === undefined ? 0 : this.opts.throttle!.take(key, at, n, this.cost);
+  }
+
+  /** Registers demand that spends tokens of the bucket of `ref`'s requests on its own schedule, settled before each reservation there. */
+  addDemand(ref: { apiVersion: string; resource: string }, demand: BackgroundDemand): void {
+    const key = this.bucketOf(ref);
+    if (key !== undefined) this.opts.throttle!.addDemand(key, demand);
+  }
+
+  /** The bucket key of a request of this client (undefined: not limited). */
+  bucketOf(target: Target): string | undefined {
+    const t = this.opts.throttle;
+    return t ? t.limits.bucketOf(splitApiVersion(target.apiVersion).group, target.resource, target.informer ?? false) : undefined;
+  }
+
+  /**
+   * Takes `n` tokens of the request's bucket; when they are not there yet, waits for them on the
+   * clock (client-go's tryThrottle), then for a turn again, so the request still leaves in the
+   * pacer's order.
+   */
+  private async throttled(verb: ApiVerb, target: Target, what: string, n = 1): Promise<void> {
+    const key = this.bucketOf(target);
+    if (key === undefined) return;
+    const waitMs = this.opts.throttle!.reserve(key, n, this.cost);
+    if (waitMs <= 0) return;
+    await this.opts.clock.sleep(waitMs);
+    await this.turn(verb, what);
   }
 
   private noteAccess(verb: ApiVerb, apiVersion: string, resource: string): void {
@@ -232,8 +306,8 @@ export class KubeIo {
   async getObject<T extends Obj>(ref: ObjectRef): Promise<T> {
     this.noteAccess('get', ref.apiVersion, ref.resource);
     const { group, version } = splitApiVersion(ref.apiVersion);
-    if (group === '') return plain(await this.call('get', () => this.coreGet(ref), whatOf(ref))) as T;
-    return this.call('get', () =>
+    if (group === '') return plain(await this.call('get', ref, () => this.coreGet(ref), whatOf(ref))) as T;
+    return this.call('get', ref, () =>
       ref.namespace
         ? this.custom.getNamespacedCustomObject({ group, version, namespace: ref.namespace, plural: ref.resource, name: ref.name })
         : this.custom.getClusterCustomObject({ group, version, plural: ref.resource, name: ref.name }),
@@ -246,8 +320,9 @@ export class KubeIo {
     const { group, version } = splitApiVersion(body.apiVersion!);
     const namespace = body.metadata?.namespace;
     const what = `${resource}/${namespace ?? ''}/${body.metadata?.name ?? body.metadata?.generateName ?? ''}`;
-    if (group === '') return plain(await this.call('create', () => this.coreCreate(resource, body), what)) as T;
-    return this.call('create', () =>
+    const target = { apiVersion: body.apiVersion!, resource };
+    if (group === '') return plain(await this.call('create', target, () => this.coreCreate(resource, body), what)) as T;
+    return this.call('create', target, () =>
       namespace
         ? this.custom.createNamespacedCustomObject({ group, version, namespace, plural: resource, body })
         : this.custom.createClusterCustomObject({ group, version, plural: resource, body }),
@@ -262,7 +337,7 @@ export class KubeIo {
     const namespace = body.metadata?.namespace;
     const name = body.metadata!.name!;
     if (group !== '') {
-      return this.call('update', () =>
+      return this.call('update', { apiVersion: body.apiVersion!, resource }, () =>
         namespace
           ? this.custom.replaceNamespacedCustomObject({ group, version, namespace, plural: resource, name, body })
           : this.custom.replaceClusterCustomObject({ group, version, plural: resource, name, body }),
@@ -279,14 +354,14 @@ export class KubeIo {
     const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
     if (group === '') {
       if (ref.resource === 'persistentvolumes') {
-        return plain(await this.call('patch', () => this.core.patchPersistentVolume({ name: ref.name, body: patch }, options), whatOf(ref))) as T;
+        return plain(await this.call('patch', ref, () => this.core.patchPersistentVolume({ name: ref.name, body: patch }, options), whatOf(ref))) as T;
       }
       if (ref.resource === 'events') {
-        return plain(await this.call('patch', () => this.core.patchNamespacedEvent({ name: ref.name, namespace: ref.namespace!, body: patch }, options), whatOf(ref))) as unknown as T;
+        return plain(await this.call('patch', ref, () => this.core.patchNamespacedEvent({ name: ref.name, namespace: ref.namespace!, body: patch }, options), whatOf(ref))) as unknown as T;
       }
       throw new Error(`mergePatchObject: core resource ${ref.resource} is not used by the controller`);
     }
-    return this.call('patch', () =>
+    return this.call('patch', ref, () =>
       ref.namespace
         ? this.custom.patchNamespacedCustomObject({ group, version, namespace: ref.namespace, plural: ref.resource, name: ref.name, body: patch }, options)
         : this.custom.patchClusterCustomObject({ group, version, plural: ref.resource, name: ref.name, body: patch }, options),
@@ -299,7 +374,7 @@ export class KubeIo {
     this.noteAccess('delete', ref.apiVersion, ref.resource);
     const { group, version } = splitApiVersion(ref.apiVersion);
     try {
-      await this.call('delete', (): Promise<unknown> => {
+      await this.call('delete', ref, (): Promise<unknown> => {
         if (group === '') return this.coreDelete(ref, opts);
         return ref.namespace
           ? this.custom.deleteNamespacedCustomObject({ group, version, namespace: ref.namespace, plural: ref.resource, name: ref.name, ...opts })
@@ -318,12 +393,14 @@ export class KubeIo {
     namespace?: string,
     labelSelector?: string,
     fieldSelector?: string,
+    informer = false,
   ): Promise<KubernetesListObject<T>> {
     this.noteAccess('list', apiVersion, resource);
     const { group, version } = splitApiVersion(apiVersion);
     const what = `${resource}/${namespace ?? ''}?${labelSelector ?? ''}&${fieldSelector ?? ''}`;
-    if (group === '') return plain(await this.call('list', () => this.coreList(resource, namespace, labelSelector, fieldSelector), what)) as KubernetesListObject<T>;
-    return this.call('list', () =>
+    const target = { apiVersion, resource, informer };
+    if (group === '') return plain(await this.call('list', target, () => this.coreList(resource, namespace, labelSelector, fieldSelector), what)) as KubernetesListObject<T>;
+    return this.call('list', target, () =>
       namespace
         ? this.custom.listNamespacedCustomObject({ group, version, namespace, plural: resource, labelSelector, fieldSelector })
         : this.custom.listClusterCustomObject({ group, version, plural: resource, labelSelector, fieldSelector }),
@@ -341,7 +418,7 @@ export class KubeIo {
     const { group, version } = splitApiVersion(apiVersion);
     const base = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
     const path = namespace ? `${base}/namespaces/${namespace}/${resource}` : `${base}/${resource}`;
-    const list = () => this.listObjects<T>(apiVersion, resource, namespace, labelSelector, fieldSelector);
+    const list = () => this.listObjects<T>(apiVersion, resource, namespace, labelSelector, fieldSelector, true);
     const informer = new ListWatch<T>(path, new Watch(this.kc), list, false, labelSelector, fieldSelector);
     let stopped = false;
     informer.on('connect', () => this.cost.sent.watch++);

@@ -39,6 +39,11 @@ export class Limiter {
     if (had) for (const l of [...this.listeners]) l();
   }
 
+  /** A reservation ends without its data path starting (its DataUpload ended); a running data path is left alone. */
+  releaseReservation(key: string): void {
+    if (this.reserved.has(key)) this.release(key);
+  }
+
   /** The DataUploads holding a slot (running or reserved), sorted. */
   held(): string[] {
     return [...this.running, ...this.reserved].sort();

@@ -51,8 +51,10 @@ import { dataPathFailureReason } from '../flows/common.ts';
 import { isTerminal, VELERO_TIMINGS, type Decision, type Flow, type FlowInput, type OutcomeReason, type Step } from '../flows/types.ts';
 import { isConflict, isNotFound, type ApiVerb, type KubeIo, type Obj, type WatchedCache } from '../kube/io.ts';
 import type { ObjectCache } from '@kubernetes/client-node';
+import { mergePatchOf } from '../kube/merge-patch.ts';
 import { DataPathWatcher } from './data-path.ts';
 import { Limiter } from './limiter.ts';
+import { RecheckLedger, type RecheckCost } from './recheck-ledger.ts';
 import { WorkQueue } from './work-queue.ts';
 
 export interface NodeAgentOptions {
@@ -78,13 +80,10 @@ export interface NodeAgentOptions {
 
 const DU_REF = { apiVersion: DATA_UPLOAD_API_VERSION, resource: DATA_UPLOAD_PLURAL };
 
-interface Parked {
-  /** When the 5 s re-check that found nothing to do was scheduled from. */
-  since: number;
-  waitsFor: 'slot' | 'prepare-queue';
-  /** Requests each skipped re-check would have sent. */
-  cost: Partial<Record<ApiVerb, number>>;
-}
+type WaitsFor = 'slot' | 'prepare-queue';
+
+/** What each skipped 5 s re-check of a velero-flow DataUpload waiting for a slot sends: GetExposed's GETs of the backup PVC and its PV (kube clientset, CoreV1). */
+const GET_EXPOSED_RECHECK: RecheckCost = { ref: { apiVersion: 'v1', resource: 'persistentvolumeclaims' }, requests: { get: 2 } };
 
 export class NodeAgent {
   /** Sized at start, from loadConcurrency for this node's labels. */
@@ -93,7 +92,9 @@ export class NodeAgent {
   private readonly exposer: CsiSnapshotExposer;
   private readonly watchers = new Map<string, DataPathWatcher>();
   private readonly cancelSpotted = new Map<string, number>();
-  private readonly parked = new Map<string, Parked>();
+  /** Parked DataUploads and what they wait for; their re-checks are in the ledger. */
+  private readonly parked = new Map<string, WaitsFor>();
+  private readonly ledger: RecheckLedger;
   private readonly callbacks = new Map<string, Promise<void>>();
   private dataUploads!: WatchedCache<DataUpload & Obj>;
   private pods!: WatchedCache<V1Pod & Obj>;
@@ -105,15 +106,14 @@ export class NodeAgent {
   private worker?: Promise<void>;
   private readonly exposeOnGoing = new Set<string>();
   private eventSeq = 0;
-  /** firstInLine's index of the cache: Prepared, not canceled, runnable here; name -> queue key. */
-  private readonly waitingHere = new Map<string, string>();
-  /** The smallest key in waitingHere; null when it must be found again. */
-  private lineHead: string | undefined | null;
   /** canRunHere by storage class: the node's labels and the config are fixed for the agent's life. */
   private readonly runsHere = new Map<string | undefined, boolean>();
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.queue = new WorkQueue(opts.clock);
+    this.ledger = new RecheckLedger(opts.io, VELERO_TIMINGS.requeueMs);
+    // The skipped re-checks spend the CoreV1 client's tokens before any other request takes one.
+    opts.io.addDemand(GET_EXPOSED_RECHECK.ref, this.ledger);
     this.exposer = new CsiSnapshotExposer(opts.io, opts.clock, undefined, dataMoverPodInfo(opts.dataMoverPod, opts.config));
   }
 
@@ -141,11 +141,9 @@ export class NodeAgent {
     this.dataUploads.on('add', (du) => this.onDataUpload(du));
     this.dataUploads.on('update', (du) => this.onDataUpload(du));
     this.dataUploads.on('delete', (du) => this.onDataUpload(undefined, du));
-    this.pods.on('add', (pod) => this.onPod(pod));
-    this.pods.on('update', (pod) => this.onPod(pod));
-    // Velero's pod watch passes updates only, but its 5 s re-checks of a DataUpload waiting for
-    // a slot would see the pod gone; so a parked one is reconciled again when its pod goes.
-    this.pods.on('delete', (pod) => this.onPod(pod));
+    this.pods.on('add', (pod) => this.onPod(pod, 'add'));
+    this.pods.on('update', (pod) => this.onPod(pod, 'update'));
+    this.pods.on('delete', (pod) => this.onPod(pod, 'delete'));
     this.events.on('add', (e) => this.onEvent(e));
     this.events.on('update', (e) => this.onEvent(e));
     this.pvcs?.on('add', (pvc) => this.enqueueOwnedBy(pvc.metadata?.name, pvc.metadata?.namespace));
@@ -174,7 +172,6 @@ export class NodeAgent {
 
   private onDataUpload(du: DataUpload | undefined, gone?: DataUpload): void {
     const name = (du ?? gone)!.metadata.name!;
-    this.indexWaiting(name, du);
     // Velero's VgdpCounter counts the expose-on-going label in the cache; one fewer may free the
     // queue. One more cannot: the parked re-checks it would wake would all find the queue full.
     // (Waking them anyway only reorders those due at the same instant: at 1,000 PVCs that moved
@@ -183,20 +180,44 @@ export class NodeAgent {
     if (du?.metadata.labels?.[EXPOSE_ON_GOING_LABEL] === 'true') this.exposeOnGoing.add(name);
     else this.exposeOnGoing.delete(name);
     if (this.exposeOnGoing.size < before) this.unparkAll('prepare-queue');
+    // A reservation (deploying's claim) ends when its DataUpload is terminal, whoever wrote it
+    // (the deploy timeout is checked by every agent). A running data path does not: its slot is
+    // freed by its watcher's callback, as Velero's RemoveAsyncBR.
+    if (du && isTerminal(du)) this.limiter.releaseReservation(name);
     if (!du) {
-      this.closeDataPath(name);
+      // Velero's Reconcile returns on a DataUpload not found; a data path still open stays.
       this.cancelSpotted.delete(name);
       this.parked.delete(name);
+      this.ledger.remove(name);
     }
     this.queue.add(name);
   }
 
-  /** Velero watches pod updates on its node and maps the data-mover pod to its DataUpload. */
-  private onPod(pod: V1Pod): void {
+  /**
+   * A data-mover pod on this node. The data-path watcher follows it (its own pod informer in
+   * Velero). Velero's DataUpload controller hears of pod updates only (SetupWithManager's
+   * predicate on the pod watch: labelled, spec.nodeName this node; creates and deletes
+   * filtered out) and maps them through findDataUploadForPod, in the event handler
+   * (`Flow.onPodUpdate`). A pod that goes is nothing to that watch; but a DataUpload parked
+   * waiting for a slot would have seen it at its next 5 s re-check, so it is resumed.
+   */
+  private onPod(pod: V1Pod, event: 'add' | 'update' | 'delete'): void {
     const name = pod.metadata?.name;
     if (!name || pod.metadata?.namespace !== this.opts.namespace || !pod.metadata.labels?.['velero.io/data-upload']) return;
     this.watchers.get(name)?.onPod(pod);
-    this.queue.add(name);
+    if (event === 'update') void this.guard(name, () => this.podUpdated(name, pod));
+    else if (event === 'delete' && this.parked.has(name)) this.unpark(name);
+  }
+
+  /** Velero's findDataUploadForPod, as the flow has it: a step in the handler, then maybe a reconcile. */
+  private async podUpdated(name: string, pod: V1Pod): Promise<void> {
+    if (!this.running) return;
+    const du = this.dataUploads.get(name, this.opts.namespace);
+    if (!du || pod.spec?.nodeName !== this.opts.nodeName) return;
+    const input = await this.observe(du, pod);
+    const { step, enqueue } = this.opts.flow.onPodUpdate(input);
+    await this.carryOut(step, input);
+    if (enqueue) this.queue.add(name);
   }
 
   private onEvent(e: CoreV1Event): void {
@@ -247,15 +268,16 @@ export class NodeAgent {
     this.requeue(name, decision, input.now);
   }
 
-  private async observe(du: DataUpload): Promise<FlowInput> {
+  /** What the flow decides on; `updatedPod`: the pod of a pod update event (no peek then). */
+  private async observe(du: DataUpload, updatedPod?: V1Pod): Promise<FlowInput> {
     const { namespace, nodeName, config, flow, clock, io } = this.opts;
     const name = du.metadata.name!;
     const now = clock.now();
     if (du.spec.cancel && !isTerminal(du)) {
       if (!this.cancelSpotted.has(name)) this.cancelSpotted.set(name, now);
     } else if (isTerminal(du)) this.cancelSpotted.delete(name);
-    let pod: V1Pod | undefined = this.pods.get(name, namespace);
-    if (flow.peeksPod?.(du)) {
+    let pod: V1Pod | undefined = updatedPod ?? this.pods.get(name, namespace);
+    if (!updatedPod && flow.peeksPod?.(du)) {
       // PeekExposed: a direct GET on every reconcile, whatever this agent's cache holds.
       const ref = { apiVersion: 'v1', resource: 'pods', namespace, name };
       const { peekCache } = this.opts;
@@ -277,7 +299,6 @@ export class NodeAgent {
       exposeOnGoing: this.exposeOnGoing.size,
       cancelSpottedAt: this.cancelSpotted.get(name),
       affinityMatchesNode: this.canRunHere(du),
-      firstInLine: du.status?.phase === 'Prepared' ? this.firstInLine(du) : undefined,
       config: {
         prepareTimeoutMs: config.prepareTimeoutMs,
         deployTimeoutMs: config.deployTimeoutMs,
@@ -293,53 +314,23 @@ export class NodeAgent {
     return yes;
   }
 
-  /**
-   * No Prepared DataUpload created earlier, that this node could run, is waiting for a slot.
-   * Answered from waitingHere, which every change of the cache keeps up to date (the handlers
-   * run as the cache changes), rather than by a scan of the cache on every reconcile.
-   */
-  private firstInLine(du: DataUpload): boolean {
-    if (this.lineHead === null) {
-      this.lineHead = undefined;
-      for (const k of this.waitingHere.values()) if (this.lineHead === undefined || k < this.lineHead) this.lineHead = k;
-    }
-    return this.lineHead === undefined || this.lineHead >= lineKey(du);
-  }
-
-  private indexWaiting(name: string, du: DataUpload | undefined): void {
-    const key = du && du.status?.phase === 'Prepared' && !du.spec.cancel && this.canRunHere(du) ? lineKey(du) : undefined;
-    const before = this.waitingHere.get(name);
-    if (before === key) return;
-    if (before !== undefined) {
-      this.waitingHere.delete(name);
-      if (before === this.lineHead) this.lineHead = null;
-    }
-    if (key !== undefined) {
-      this.waitingHere.set(name, key);
-      if (this.lineHead !== null && (this.lineHead === undefined || key < this.lineHead)) this.lineHead = key;
-    }
-  }
-
   private requeue(name: string, decision: Decision, now: number): void {
     if (decision.requeueAfterMs === undefined) return;
-    if (decision.waitsFor) this.park(name, now, decision.waitsFor, {});
+    if (decision.waitsFor) this.park(name, now, decision.waitsFor);
     else this.queue.addAfter(name, decision.requeueAfterMs);
   }
 
-  private park(name: string, since: number, waitsFor: Parked['waitsFor'], cost: Parked['cost']): void {
-    this.parked.set(name, { since, waitsFor, cost });
+  private park(name: string, since: number, waitsFor: WaitsFor, cost?: RecheckCost): void {
+    this.parked.set(name, waitsFor);
+    this.ledger.park(name, since, cost);
   }
 
-  /** Resumes a parked DataUpload on its 5 s grid, counting the re-checks it skipped. */
+  /** Resumes a parked DataUpload at its next re-check (the 5 s grid, later by the waits for tokens its skipped re-checks had). */
   private unpark(name: string): void {
-    const p = this.parked.get(name);
-    if (!p) return;
-    this.parked.delete(name);
-    const period = VELERO_TIMINGS.requeueMs;
-    const elapsed = this.opts.clock.now() - p.since;
-    const k = Math.max(1, Math.ceil(elapsed / period));
-    for (const [verb, n] of Object.entries(p.cost) as [ApiVerb, number][]) this.opts.io.cost.modeled[verb] += n * (k - 1);
-    this.queue.addAfter(name, p.since + k * period - this.opts.clock.now());
+    if (!this.parked.delete(name)) return;
+    const now = this.opts.clock.now();
+    const due = this.ledger.unpark(name, now);
+    if (due !== undefined) this.queue.addAfter(name, due - now);
   }
 
   /**
@@ -347,18 +338,12 @@ export class NodeAgent {
    * at a run's end they are requests Velero would have sent. They stay parked.
    */
   countParkedRechecks(): void {
-    const period = VELERO_TIMINGS.requeueMs;
-    const now = this.opts.clock.now();
-    for (const p of this.parked.values()) {
-      const k = Math.floor((now - p.since) / period);
-      for (const [verb, n] of Object.entries(p.cost) as [ApiVerb, number][]) this.opts.io.cost.modeled[verb] += n * k;
-      p.since += k * period;
-    }
+    this.ledger.settle(this.opts.clock.now());
   }
 
-  private unparkAll(waitsFor: Parked['waitsFor']): void {
+  private unparkAll(waitsFor: WaitsFor): void {
     // unpark deletes the entry being visited, which a Map's iteration allows (no copy needed).
-    for (const [name, p] of this.parked) if (p.waitsFor === waitsFor) this.unpark(name);
+    for (const [name, w] of this.parked) if (w === waitsFor) this.unpark(name);
   }
 
   // ---- carrying out a step ----------------------------------------------------------------
@@ -370,33 +355,44 @@ export class NodeAgent {
       case 'none':
         return;
       case 'add-finalizer':
-        return this.updateWithRetry(name, (d) => {
+        await this.updateWithRetry(name, (d) => {
           if (d.metadata.finalizers?.includes(DATA_UPLOAD_FINALIZER)) return false;
           d.metadata.finalizers = [...(d.metadata.finalizers ?? []), DATA_UPLOAD_FINALIZER];
           return true;
         });
+        return;
       case 'remove-finalizer':
-        return this.updateWithRetry(name, (d) => {
+        await this.updateWithRetry(name, (d) => {
           if (!d.metadata.finalizers?.includes(DATA_UPLOAD_FINALIZER)) return false;
           d.metadata.finalizers = d.metadata.finalizers.filter((f) => f !== DATA_UPLOAD_FINALIZER);
           return true;
         });
+        return;
       case 'request-cancel':
-        return this.updateWithRetry(name, (d) => {
+        await this.updateWithRetry(name, (d) => {
           if (d.spec.cancel) return false;
           d.spec.cancel = true;
           d.status = { ...d.status, message: step.message };
           setReason(d, step.reason);
           return true;
         });
+        return;
       case 'accept':
         return this.accept(du, step.label, step.pod);
-      case 'prepare':
-        return this.updateWithRetry(name, (d) => {
-          if (isTerminal(d)) return false;
+      case 'prepare': {
+        const prepare = (d: DataUpload) => {
           d.status = { ...d.status, phase: 'Prepared', ...(step.node ? { node: step.node } : {}) };
-          return true;
-        }, 'Prepared');
+        };
+        if (step.exclusive) {
+          const next = structuredClone(du);
+          prepare(next);
+          const written = await this.exclusiveUpdate(next);
+          if (written) this.record(written, 'Prepared', `Prepared on node-agent ${this.opts.nodeName}`);
+          return;
+        }
+        await this.writeStatus(name, prepare, { phase: 'Prepared', skipTerminal: true, always: 'update-with-retry' });
+        return;
+      }
       case 'claim':
         return this.claim(du);
       case 'start-data-path':
@@ -406,11 +402,10 @@ export class NodeAgent {
       case 'cleanup-and-cancel':
         return this.cleanupAndEnd(name, 'Canceled', step.reason);
       case 'canceling':
-        return this.updateWithRetry(name, (d) => {
-          if (isTerminal(d)) return false;
+        await this.writeStatus(name, (d) => {
           d.status = { ...d.status, phase: 'Canceling' };
-          return true;
-        }, 'Canceling');
+        }, { phase: 'Canceling', skipTerminal: true });
+        return;
       case 'fail':
         if (step.exclusive) return this.exclusiveTerminal(du, 'Failed', step.reason, step.message);
         return this.cleanupAndEnd(name, 'Failed', step.reason, step.message);
@@ -475,26 +470,22 @@ export class NodeAgent {
     }
     if (!this.limiter.start(name)) {
       // ConcurrentLimitExceed: Velero requeues after 5 s, GETting the backup PVC and PV each time.
-      this.park(name, clock.now(), 'slot', { get: 2 });
+      this.park(name, clock.now(), 'slot', GET_EXPOSED_RECHECK);
       return;
     }
     const watcher = this.openDataPath(name);
-    let terminated = false;
-    const ok = await this.updateWithRetry(name, (d) => {
-      if (isTerminal(d)) {
-        terminated = true;
-        return false;
-      }
+    const written = await this.writeStatus(name, (d) => {
       d.status = { ...d.status, phase: 'InProgress', startTimestamp: kubeTime(clock.now()), ...(exposed.nodeOS ? { nodeOS: exposed.nodeOS as NodeOS } : {}) };
       if (d.metadata.labels) delete d.metadata.labels[EXPOSE_ON_GOING_LABEL];
-      return true;
-    }, 'InProgress').then(
-      () => true,
+    }, { phase: 'InProgress', skipTerminal: true }).then(
+      (w) => ({ ok: true, w }),
       (e) => {
         this.log(`${name}: update to InProgress failed: ${(e as Error).message}`);
-        return false;
+        return { ok: false, w: undefined };
       },
     );
+    const ok = written.ok;
+    const terminated = ok && written.w === undefined;
     if (!ok || terminated) {
       this.closeDataPath(name);
       if (!ok) this.queue.addAfter(name, VELERO_TIMINGS.requeueMs);
@@ -516,10 +507,15 @@ export class NodeAgent {
     return watcher;
   }
 
+  /** Velero's closeDataPath: the watcher closed and its slot freed at once (a start that did not happen). */
   private closeDataPath(name: string): void {
+    this.closeWatcher(name);
+    this.limiter.release(name);
+  }
+
+  private closeWatcher(name: string): void {
     this.watchers.get(name)?.close();
     this.watchers.delete(name);
-    this.limiter.release(name);
   }
 
   /** Callbacks run outside the queue (as Velero's watcher goroutine does), one after another per
@@ -537,29 +533,31 @@ export class NodeAgent {
 
   private async onProgress(name: string, p: DataPathProgress): Promise<void> {
     if (!this.dataUploads.get(name, this.opts.namespace)) return;
-    await this.opts.io.mergePatchObject({ ...DU_REF, namespace: this.opts.namespace, name }, {
-      status: { progress: { totalBytes: p.totalBytes, bytesDone: p.doneBytes } },
-    });
+    // OnDataUploadProgress: no check of the phase (v1.16 Patch, v1.17+ UpdateDataUploadWithRetry).
+    await this.writeStatus(name, (d) => {
+      d.status = { ...d.status, progress: { totalBytes: p.totalBytes, bytesDone: p.doneBytes } };
+    }, { skipTerminal: false });
   }
 
-  /** Velero's OnDataUploadCompleted: clean up, then Completed with the result. */
+  /**
+   * Velero's OnDataUploadCompleted: clean up, then Completed with the result. Its slot is freed
+   * last (`defer r.dataPathMgr.RemoveAsyncBR`), after CleanUp and the status write, as in
+   * OnDataUploadFailed and OnDataUploadCancelled (cleanupAndEnd).
+   */
   private async onCompleted(name: string, result: DataPathBackupResult | undefined): Promise<void> {
     const du = this.dataUploads.get(name, this.opts.namespace);
-    this.closeDataPath(name);
-    if (!du) return;
-    await this.exposer.cleanUp(du);
-    const status: Record<string, unknown> = {
-      phase: 'Completed',
-      path: result?.source?.byPath,
-      snapshotID: result?.snapshotID,
-      completionTimestamp: kubeTime(this.opts.clock.now()),
-    };
-    if (result?.emptySnapshot) status.message = 'volume was empty so no data was upload';
-    const written = await this.opts.io.mergePatchObject<DataUpload & Obj>({ ...DU_REF, namespace: this.opts.namespace, name }, {
-      metadata: { labels: { [EXPOSE_ON_GOING_LABEL]: null } },
-      status,
-    });
-    this.record(written, 'Completed', `data upload completed on ${this.opts.nodeName}`);
+    this.closeWatcher(name);
+    try {
+      if (!du) return;
+      await this.exposer.cleanUp(du);
+      await this.writeStatus(name, (d) => {
+        d.status = { ...d.status, phase: 'Completed', path: result?.source?.byPath, snapshotID: result?.snapshotID, completionTimestamp: kubeTime(this.opts.clock.now()) };
+        if (result?.emptySnapshot) d.status.message = 'volume was empty so no data was upload';
+        if (d.metadata.labels) delete d.metadata.labels[EXPOSE_ON_GOING_LABEL];
+      }, { phase: 'Completed', skipTerminal: true, message: `data upload completed on ${this.opts.nodeName}` });
+    } finally {
+      this.limiter.release(name);
+    }
   }
 
   // ---- write discipline --------------------------------------------------------------------
@@ -575,22 +573,55 @@ export class NodeAgent {
   }
 
   /** Velero's UpdateDataUploadWithRetry: read (cache), mutate, Update; on conflict retry every second. */
-  private async updateWithRetry(name: string, mutate: (du: DataUpload) => boolean, recordPhase?: DataUploadPhase): Promise<void> {
+  private async updateWithRetry(
+    name: string,
+    mutate: (du: DataUpload) => boolean,
+    recordPhase?: DataUploadPhase,
+    message?: string,
+  ): Promise<(DataUpload & Obj) | undefined> {
     for (;;) {
       const cur = this.dataUploads.get(name, this.opts.namespace);
       if (!cur) throw new Error(`getting DataUpload ${name}: not found`);
       const next = structuredClone(cur) as DataUpload & Obj;
-      if (!mutate(next)) return;
+      if (!mutate(next)) return undefined;
       try {
         const written = await this.opts.io.replaceObject<DataUpload & Obj>(DU_REF.resource, next);
-        if (recordPhase) this.record(written, recordPhase, `${recordPhase} on node-agent ${this.opts.nodeName}`);
-        return;
+        if (recordPhase) this.record(written, recordPhase, message ?? `${recordPhase} on node-agent ${this.opts.nodeName}`);
+        return written;
       } catch (e) {
         if (!isConflict(e)) throw e;
       }
       await this.opts.clock.sleep(VELERO_TIMINGS.updateRetryMs);
-      if (!this.running) return;
+      if (!this.running) return undefined;
     }
+  }
+
+  /**
+   * A status write as the flow's Velero version makes it (`Flow.statusWrites`): v1.16 a JSON
+   * merge patch of the change (client.MergeFrom), whatever the phase is by then; v1.17+
+   * UpdateDataUploadWithRetry, skipped when the fresh DataUpload is already terminal and
+   * `skipTerminal` (isDataUploadInFinalState). `always` forces one discipline (findDataUploadForPod's
+   * Prepared write has its own per version). Returns the written object; undefined when skipped.
+   */
+  private async writeStatus(
+    name: string,
+    change: (du: DataUpload) => void,
+    opts: { phase?: DataUploadPhase; skipTerminal: boolean; message?: string; always?: Flow['statusWrites'] },
+  ): Promise<(DataUpload & Obj) | undefined> {
+    if ((opts.always ?? this.opts.flow.statusWrites) === 'update-with-retry') {
+      return this.updateWithRetry(name, (d) => {
+        if (opts.skipTerminal && isTerminal(d)) return false;
+        change(d);
+        return true;
+      }, opts.phase, opts.message);
+    }
+    const cur = this.dataUploads.get(name, this.opts.namespace);
+    if (!cur) throw new Error(`getting DataUpload ${name}: not found`);
+    const next = structuredClone(cur);
+    change(next);
+    const written = await this.opts.io.mergePatchObject<DataUpload & Obj>({ ...DU_REF, namespace: this.opts.namespace, name }, mergePatchOf(cur, next));
+    if (opts.phase) this.record(written, opts.phase, opts.message ?? `${opts.phase} on node-agent ${this.opts.nodeName}`);
+    return written;
   }
 
   /** Velero's tryCancel / onPrepareTimeout: an exclusive update to the terminal phase, then clean up. */
@@ -608,25 +639,35 @@ export class NodeAgent {
     const written = await this.exclusiveUpdate(next);
     if (!written) return;
     this.record(written, phase, message ?? `${phase.toLowerCase()} (${reason})`);
-    this.closeDataPath(du.metadata.name!);
+    // tryCancelDataUpload and onPrepareTimeout do not touch the data path: a data path still
+    // open here keeps its slot until its watcher fires (the pod ends), or for good when the pod
+    // went without ending (v1.17+ data_upload_controller.go; no RemoveAsyncBR). A deploying
+    // reservation ends with the DataUpload (onDataUpload).
     await this.exposer.cleanUp(written);
   }
 
-  /** Velero's errorOut / OnDataUploadCancelled: clean up first, then patch the terminal phase. */
+  /**
+   * Velero's errorOut / OnDataUploadFailed / OnDataUploadCancelled: clean up first, then write the
+   * terminal phase (v1.17+: skipped when already terminal); the slot goes last (their deferred
+   * RemoveAsyncBR).
+   */
   private async cleanupAndEnd(name: string, phase: 'Canceled' | 'Failed', reason: OutcomeReason, message?: string): Promise<void> {
     const du = this.dataUploads.get(name, this.opts.namespace);
-    this.closeDataPath(name);
-    if (!du) return;
-    await this.exposer.cleanUp(du);
-    const now = kubeTime(this.opts.clock.now());
-    const status: Record<string, unknown> = { phase, completionTimestamp: now };
-    if (!du.status?.startTimestamp) status.startTimestamp = now;
-    if (message) status.message = message;
-    const written = await this.opts.io.mergePatchObject<DataUpload & Obj>({ ...DU_REF, namespace: this.opts.namespace, name }, {
-      metadata: { labels: { [EXPOSE_ON_GOING_LABEL]: null }, annotations: { [OUTCOME_REASON_ANNOTATION]: du.metadata.annotations?.[OUTCOME_REASON_ANNOTATION] ?? reason } },
-      status,
-    });
-    this.record(written, phase, message ?? `${phase.toLowerCase()} (${reason})`);
+    this.closeWatcher(name);
+    try {
+      if (!du) return;
+      await this.exposer.cleanUp(du);
+      const now = kubeTime(this.opts.clock.now());
+      await this.writeStatus(name, (d) => {
+        d.status = { ...d.status, phase, completionTimestamp: now };
+        if (!d.status.startTimestamp) d.status.startTimestamp = now;
+        if (message) d.status.message = message;
+        if (d.metadata.labels) delete d.metadata.labels[EXPOSE_ON_GOING_LABEL];
+        setReason(d, reason);
+      }, { phase, skipTerminal: true, message: message ?? `${phase.toLowerCase()} (${reason})` });
+    } finally {
+      this.limiter.release(name);
+    }
   }
 
   private async exposeParams(du: DataUpload): Promise<ExposeParams> {
@@ -735,7 +776,3 @@ function dataMoverPodInfo(inherited: InheritedPodInfo = VELERO_POD_INFO, config:
   return { ...inherited, env: [...env, { name: DATA_MOVER_THROUGHPUT_ENV, value: config.dataMoverThroughput }] };
 }
 
-/** The order DataUploads wait for a slot in: creation time, then name. */
-function lineKey(du: DataUpload): string {
-  return `${du.metadata.creationTimestamp ?? ''}/${du.metadata.name}`;
-}

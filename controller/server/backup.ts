@@ -386,7 +386,7 @@ class Backup implements RunningBackup {
     if (!pv.spec?.csi) return; // Velero skips a volume that is not CSI.
     if (!this.podCacheBuilt.has(pvc.metadata!.namespace!)) {
       this.podCacheBuilt.add(pvc.metadata!.namespace!);
-      this.io.cost.modeled.list++; // the PVC-to-pod cache of the namespace
+      await this.io.model('list', { apiVersion: 'v1', resource: 'pods' }); // the PVC-to-pod cache of the namespace
     }
 
     const sc = await this.io.getObject<V1StorageClass & Obj>({ apiVersion: 'storage.k8s.io/v1', resource: 'storageclasses', name: className });
@@ -473,7 +473,7 @@ class Backup implements RunningBackup {
     if (this.stopped || this.final) return;
     for (const op of this.operations) {
       if (op.phase !== 'New' && op.phase !== 'InProgress') continue;
-      this.io.cost.modeled.list++; // Progress: the DataUpload by its operation id
+      await this.io.model('list', { apiVersion: DATA_UPLOAD_API_VERSION, resource: DATA_UPLOAD_PLURAL }); // Progress: the DataUpload by its operation id
       const step = operationStep(op, this.dataUpload(op), this.clock.now(), this.itemOperationTimeoutMs);
       if (step.cancel) {
         op.canceledByServer = true;
@@ -488,7 +488,7 @@ class Backup implements RunningBackup {
 
   /** The plugin's Cancel: find the DataUpload by operation id, merge-patch spec.cancel; errors are ignored, as Velero does. */
   private async cancel(op: ItemOperation): Promise<void> {
-    this.io.cost.modeled.list++;
+    await this.io.model('list', { apiVersion: DATA_UPLOAD_API_VERSION, resource: DATA_UPLOAD_PLURAL });
     const ref = { apiVersion: DATA_UPLOAD_API_VERSION, resource: DATA_UPLOAD_PLURAL, namespace: this.spec.namespace, name: op.dataUpload };
     // Velero patches spec.cancel alone; the bench also says why, for the outcome-reason figure.
     const patch = { metadata: { annotations: { [OUTCOME_REASON_ANNOTATION]: 'operation-timeout' } }, spec: { cancel: true } };

@@ -20,6 +20,7 @@ describe('steady-state checks', () => {
     dataPathEvents: [],
     nodes: [],
     apiRequests: { sent: zero, modeled: zero },
+    throttle: { 'node-agent': { waitSeconds: 0, requests: 0 }, 'velero-server': { waitSeconds: 0, requests: 0 } },
   };
 
   it('pass on a clean end, and name what is wrong otherwise', () => {

@@ -27,6 +27,7 @@ const record: RunRecord = {
   ],
   nodes: [{ name: 'n1', labels: { 'kubernetes.io/hostname': 'n1' }, ready: [{ ready: true, at: 0 }] }],
   apiRequests: { sent: { ...zero, get: 18, update: 12 }, modeled: { ...zero, get: 12 } },
+  throttle: { 'node-agent': { waitSeconds: 12.5, requests: 4 }, 'velero-server': { waitSeconds: 0.25, requests: 1 } },
 };
 
 describe('figures from a hand-worked timeline', () => {
@@ -107,6 +108,7 @@ describe('busy means the data moves: the data path reports, its pod runs, its no
       { name: 'n2', labels: {}, ready: [{ ready: true, at: 0 }, { ready: false, at: 56 }] },
     ],
     apiRequests: { sent: zero, modeled: zero },
+    throttle: { 'node-agent': { waitSeconds: 0, requests: 0 }, 'velero-server': { waitSeconds: 0, requests: 0 } },
   };
 
   it('each pod: moving while all three hold, stranded while InProgress and its pod or node cannot move data', () => {
@@ -171,6 +173,7 @@ describe('BestEffort pods: resident memory instead of requests', () => {
     ],
     nodes: [],
     apiRequests: { sent: zero, modeled: zero },
+    throttle: { 'node-agent': { waitSeconds: 0, requests: 0 }, 'velero-server': { waitSeconds: 0, requests: 0 } },
   };
 
   it('integrates the idle size while running and idle, the busy size while moving', () => {

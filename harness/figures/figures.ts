@@ -74,6 +74,11 @@ export interface RunRecord {
   /** The node-agents' requests by verb: sent, and modeled (counted as Velero sends them, answered otherwise). */
   apiRequests: { sent: Record<ApiVerb, number>; modeled: Record<ApiVerb, number> };
   /**
+   * Per role (the node-agents, summed; the Velero server), the time its requests waited for a
+   * token of their client's bucket (client-go's rate limiter), seconds, and how many waited.
+   */
+  throttle: Record<ThrottleRole, { waitSeconds: number; requests: number }>;
+  /**
    * The data mover's resident memory, MiB, while its container waits and while it moves data:
    * what a BestEffort pod (no requests) holds instead of a reservation. On the embedded cluster
    * these are the simulation's own values (behaviour.dataPath); absent, the figure is 0.
@@ -120,7 +125,14 @@ export interface Figures {
   apiRequestsPerDataUpload: Record<ApiVerb, number>;
   apiRequestsSentPerDataUpload: Record<ApiVerb, number>;
   apiRequestsModeledPerDataUpload: Record<ApiVerb, number>;
+  /** Seconds requests waited for a client-side rate-limit token, per role (section 4.7). */
+  throttleWaitSeconds: Record<ThrottleRole, number>;
+  /** Requests that waited for a token, per role. */
+  throttledRequests: Record<ThrottleRole, number>;
 }
+
+export const THROTTLE_ROLES = ['node-agent', 'velero-server'] as const;
+export type ThrottleRole = (typeof THROTTLE_ROLES)[number];
 
 export interface Quantiles {
   p50: number;
@@ -344,7 +356,14 @@ export function computeFigures(r: RunRecord, activity = podActivity(r)): Figures
     ...latencies(r),
     ...peakPods(r),
     ...apiRequestsPerDataUpload(r),
+    ...throttleFigures(r),
   };
+}
+
+export function throttleFigures(r: RunRecord): Pick<Figures, 'throttleWaitSeconds' | 'throttledRequests'> {
+  const role = (f: (t: RunRecord['throttle'][ThrottleRole]) => number) =>
+    Object.fromEntries(THROTTLE_ROLES.map((k) => [k, round(f(r.throttle[k]))])) as Record<ThrottleRole, number>;
+  return { throttleWaitSeconds: role((t) => t.waitSeconds), throttledRequests: role((t) => t.requests) };
 }
 
 /** Nearest-rank quantiles (p-th: the smallest value with at least p% of values at or below it). */

@@ -10,7 +10,8 @@ import { DATA_UPLOAD_API_VERSION, DATA_UPLOAD_LABEL, DATA_UPLOAD_PLURAL, OUTCOME
 import type { Clock } from '../../controller/clock.ts';
 import { KubeIo, type Obj, type WatchedCache } from '../../controller/kube/io.ts';
 import { parseBytes, parseCpu } from '../../controller/quantity.ts';
-import { DATA_PATH_ENDS, DATA_PATH_START, TERMINAL, type DataPathEventRecord, type DataUploadRecord, type NodeRecord, type Outcome, type PodRecord, type RunRecord } from './figures.ts';
+import { DATA_PATH_ENDS, DATA_PATH_START, TERMINAL, THROTTLE_ROLES, type DataPathEventRecord, type DataUploadRecord, type NodeRecord, type Outcome, type PodRecord, type RunRecord, type ThrottleRole } from './figures.ts';
+import type { ThrottleSink } from '../../controller/kube/rate-limit.ts';
 
 const DATA_PATH_REASONS = new Set<string>([DATA_PATH_START, ...DATA_PATH_ENDS]);
 
@@ -72,8 +73,8 @@ export class RunRecorder {
     return { total: all.length, ended: all.filter((d) => d.outcome).length };
   }
 
-  /** What was seen so far; `apiRequests` is the node-agents' count. */
-  record(apiRequests: RunRecord['apiRequests'], residentMiB?: RunRecord['residentMiB']): RunRecord {
+  /** What was seen so far; `apiRequests` is the node-agents' count, `throttled` each role's waits for client-side rate-limit tokens. */
+  record(apiRequests: RunRecord['apiRequests'], residentMiB?: RunRecord['residentMiB'], throttled: Partial<Record<ThrottleRole, ThrottleSink>> = {}): RunRecord {
     return {
       residentMiB,
       endAt: this.now(),
@@ -82,6 +83,7 @@ export class RunRecorder {
       dataPathEvents: this.dataPathEvents.map((e) => ({ ...e })),
       nodes: [...this.nodes.values()].map((n) => ({ ...n, labels: { ...n.labels }, ready: [...n.ready] })).sort((a, b) => a.name.localeCompare(b.name)),
       apiRequests: { sent: { ...apiRequests.sent }, modeled: { ...apiRequests.modeled } },
+      throttle: Object.fromEntries(THROTTLE_ROLES.map((role) => [role, { waitSeconds: (throttled[role]?.throttledMs ?? 0) / 1000, requests: throttled[role]?.throttled ?? 0 }])) as RunRecord['throttle'],
     };
   }
 

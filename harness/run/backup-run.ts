@@ -18,6 +18,7 @@ import { parseNodeAgentConfig } from '../../controller/config.ts';
 import { Controller } from '../../controller/controller.ts';
 import type { FlowName } from '../../controller/flows/types.ts';
 import { API_VERBS, ApiCost, KubeIo, type ApiVerb } from '../../controller/kube/io.ts';
+import { ClientThrottle, veleroServerLimits } from '../../controller/kube/rate-limit.ts';
 import { VeleroServer, type BackupOutcome } from '../../controller/server/backup.ts';
 import type { KubeObject, ResourceInfo } from '../apiserver/types.ts';
 import { startEmbeddedCluster } from '../cluster/embedded.ts';
@@ -162,7 +163,7 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
     const controller = new Controller({ kubeconfig: kc, namespace: VELERO_NAMESPACE, config, clock, work: clock, pacer, modelPodPeeks: true, log: opts.log });
     const serverCost = new ApiCost();
     const serverRandom = random.fork('velero-server');
-    const server = new VeleroServer(new KubeIo(kc, { who: 'velero-server', clock, work: clock, pacer, cost: serverCost }), clock, () => serverRandom.next());
+    const server = new VeleroServer(new KubeIo(kc, { who: 'velero-server', clock, work: clock, pacer, cost: serverCost, throttle: new ClientThrottle(veleroServerLimits(), clock) }), clock, () => serverRandom.next());
 
     opts.log?.('starting the controller');
     // Not tracked as work: every request holds the clock itself, and a tracked start would keep
@@ -185,7 +186,7 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
     const outcome = endedBy === 'done' ? await backup.outcome : undefined;
     const { idleResidentMiB, busyResidentMiB } = resolveBehaviour(opts.behaviour).dataPath;
     controller.countParkedRechecks();
-    const record = recorder.record(controller.cost, { idle: idleResidentMiB, busy: busyResidentMiB });
+    const record = recorder.record(controller.cost, { idle: idleResidentMiB, busy: busyResidentMiB }, { 'node-agent': controller.cost, 'velero-server': serverCost });
     const slotsHeld = controller.slotsHeld();
     await backup.stop();
     await controller.stop();

@@ -28,6 +28,7 @@ import { Controller } from '../../controller/controller.ts';
 import { formatGoDuration } from '../../controller/duration.ts';
 import type { FlowName } from '../../controller/flows/types.ts';
 import { API_VERBS, ApiCost, errorMessage, KubeIo, statusOf, type ApiVerb } from '../../controller/kube/io.ts';
+import { ClientThrottle, veleroServerLimits } from '../../controller/kube/rate-limit.ts';
 import { parseBytes } from '../../controller/quantity.ts';
 import { VeleroServer } from '../../controller/server/backup.ts';
 import { steadyStateChecks } from '../chaos/steady-state.ts';
@@ -150,7 +151,7 @@ export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<Backu
   const bytes = new Map(run.pvcs.map((p) => [`${p.namespace}/${p.name}`, p.bytes]));
   const recorder = new RunRecorder(kc, clock, VELERO_NAMESPACE, (pvc) => bytes.get(pvc) ?? 0, start, `${BACKUP_NAME_LABEL}=${opts.backupName}`);
   const serverCost = new ApiCost();
-  const server = new VeleroServer(new KubeIo(kc, { who: 'velero-server', clock, cost: serverCost }), clock);
+  const server = new VeleroServer(new KubeIo(kc, { who: 'velero-server', clock, cost: serverCost, throttle: new ClientThrottle(veleroServerLimits(), clock) }), clock);
   let progressTimer: NodeJS.Timeout | undefined;
   let peakRss = process.memoryUsage.rss();
   const at = () => (clock.now() - start) / 1000;
@@ -173,7 +174,7 @@ export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<Backu
     const outcome = endedBy === 'done' ? await backup.outcome : undefined;
     const behaviour = resolveBehaviour(opts.experiment.behaviour).dataPath;
     controller?.countParkedRechecks();
-    const record = recorder.record(controller?.cost ?? cost, { idle: behaviour.idleResidentMiB, busy: behaviour.busyResidentMiB });
+    const record = recorder.record(controller?.cost ?? cost, { idle: behaviour.idleResidentMiB, busy: behaviour.busyResidentMiB }, { 'node-agent': controller?.cost ?? cost, 'velero-server': serverCost });
     record.endAt = Math.min(record.endAt, seconds);
     const slotsHeld = controller?.slotsHeld() ?? {};
     await backup.stop();

@@ -17,7 +17,7 @@ export const BACKUP_WORKLOAD_PARAMS: ParamDecl[] = [
   { name: 'nodes', type: 'int', default: 6, min: 1, max: 500, description: 'worker nodes (8 CPU / 32 GiB each)' },
   { name: 'backup-nodes', type: 'int', default: 3, min: 1, max: 500, description: 'nodes data movers may run on (loadAffinity)' },
   { name: 'concurrency', type: 'int', default: 2, min: 1, max: 100, description: 'loadConcurrency.globalConfig: data paths per node' },
-  { name: 'prepare-queue-length', type: 'int', default: 8, min: 0, max: 10_000, description: 'velero-1.17’s prepareQueueLength (0: off)' },
+  { name: 'prepare-queue-length', type: 'int', default: 8, min: 0, max: 10_000, description: 'loadConcurrency.prepareQueueLength of velero-1.17 and deploying (0: off)' },
   { name: 'cpu-request', type: 'string', default: '1', description: 'data-mover pod CPU request' },
   { name: 'memory-request', type: 'string', default: '1Gi', description: 'data-mover pod memory request' },
   { name: 'prepare-timeout', type: 'string', default: '30m', description: 'the node-agent’s prepare timeout (--data-mover-prepare-timeout), a Go duration' },
@@ -52,7 +52,9 @@ export function backupWorkload(p: ParamValues, seed: number): Experiment {
     nodeAgentConfig: (flow) => ({
       loadConcurrency: {
         globalConfig: Number(p.concurrency),
-        ...(flow === 'velero-1.17' && Number(p['prepare-queue-length']) > 0 ? { prepareQueueLength: Number(p['prepare-queue-length']) } : {}),
+        // velero-1.17 and deploying (built on it) run with the same ConfigMap, so the comparison
+        // isolates the DatamoverDeploying phase; velero-1.16 has no prepare queue.
+        ...(flow !== 'velero-1.16' && Number(p['prepare-queue-length']) > 0 ? { prepareQueueLength: Number(p['prepare-queue-length']) } : {}),
       },
       loadAffinity: [{ nodeSelector: { matchLabels: { [BACKUP_NODE_LABEL]: 'true' } } }],
       podResources: { cpuRequest: String(p['cpu-request']), cpuLimit: '0', memoryRequest: String(p['memory-request']), memoryLimit: '0' },

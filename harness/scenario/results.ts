@@ -7,14 +7,18 @@ import type { FaultRecord } from '../chaos/injector.ts';
 import type { SteadyStateCheck } from '../chaos/steady-state.ts';
 import { meanCi, pairedBySeed, type MeanCi, type PairedBySeed } from './stats.ts';
 
-export const RESULTS_SCHEMA = 'datamover-bench/results@2';
+export const RESULTS_SCHEMA = 'datamover-bench/results@3';
 /**
  * Older schemas and what changed, for the message that refuses them. @2: busy from the data
  * path's own Events on a running pod on a Ready node (was: the DataUpload's InProgress phase),
- * idle stranded, ratios to the bound of the completed work, requests sent and modeled.
+ * idle stranded, ratios to the bound of the completed work, requests sent and modeled. @3:
+ * client-side rate limits (throttleWaitSeconds, throttledRequests), Accepted -> Prepared on pod
+ * updates only, slots freed after cleanup, the forced cancel's slot leak, no first-in-line
+ * order for deploying, prepareQueueLength for deploying as for velero-1.17.
  */
 export const OLDER_RESULTS_SCHEMAS: Record<string, string> = {
   'datamover-bench/results@1': 'its busy and idle figures took the DataUpload\'s InProgress phase for moving data and its ratios compared with the whole workload\'s bound',
+  'datamover-bench/results@2': 'its requests took no time (no client-side rate limit) and its flows departed from Velero in the ways docs/design.md section 2.6 listed then',
 };
 
 export interface FlowResult {
@@ -175,6 +179,7 @@ export function summaryTable(results: Results): string {
     ['latency p50 / p95 / max s', (f) => `${fmt(f.figures.latencySeconds.p50)} / ${fmt(f.figures.latencySeconds.p95)} / ${fmt(f.figures.latencySeconds.max)}`],
     ['peak pods (max per node)', (f) => `${f.figures.peakDataMoverPods} (${Math.max(0, ...Object.values(f.figures.peakDataMoverPodsPerNode))})`],
     ['API requests / DataUpload (modeled)', (f) => `${fmt(sum(f.figures.apiRequestsPerDataUpload))} (${fmt(sum(f.figures.apiRequestsModeledPerDataUpload))})`],
+    ['throttled s: node-agents / server', (f) => `${fmt(f.figures.throttleWaitSeconds['node-agent'])} / ${fmt(f.figures.throttleWaitSeconds['velero-server'])}`],
     ['wall s (CPU s)', (f) => `${f.wallSeconds.toFixed(1)}${f.cpuSeconds !== undefined ? ` (${f.cpuSeconds.toFixed(1)})` : ''}`],
   ];
   if (flows.some((f) => f.faults?.length)) {

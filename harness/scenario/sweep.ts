@@ -6,10 +6,11 @@ import type { FlowName } from '../../controller/flows/types.ts';
 import { parseParam, type ParamValues, type Scenario } from './scenario.ts';
 import type { FlowResult } from './results.ts';
 
-export const SWEEP_SCHEMA = 'datamover-bench/sweep@2';
+export const SWEEP_SCHEMA = 'datamover-bench/sweep@3';
 /** Older sweep schemas and what changed, for the message that refuses them. */
 export const OLDER_SWEEP_SCHEMAS: Record<string, string> = {
   'datamover-bench/sweep@1': 'its makespanRatio compared with the whole workload\'s bound, so failing early looked fast',
+  'datamover-bench/sweep@2': 'its runs had no client-side rate limit and the flows of results@2',
 };
 
 export type ParamValue = number | string | boolean;
