@@ -1,6 +1,6 @@
 // chaos-mix: the large-pvc workload, smaller (60 PVCs), with several faults overlapping, as a
 // bad night in a real cluster: slow API, failing and slow storage, memory pressure, a node-agent
-// crash, killed data-mover pods and, later, a node failure.
+// crash, data-mover pods killed while they move data and, later, a node failure.
 import { BACKUP_NODE_LABEL, backupWorkload, withDefaults } from '../harness/scenario/backup-workload.ts';
 import { defineScenario } from '../harness/scenario/scenario.ts';
 
@@ -18,7 +18,8 @@ export default defineScenario({
       { kind: 'snapshot-failure', at: 0, durationSeconds: 300, rate: 0.05 },
       { kind: 'backup-pvc-bind-delay', at: 120, durationSeconds: 900, seconds: 120 },
       { kind: 'node-memory-pressure', node: BACKUP_NODE, when: { phase: 'InProgress', fraction: 0.15 }, durationSeconds: 180 },
-      { kind: 'pod-kill', count: 3, when: { phase: 'InProgress', fraction: 0.3 } },
+      // Pods that move data are killed (grace 0: no terminal phase), so their data paths are lost mid-flight.
+      { kind: 'pod-kill', count: 3, dataUploadPhase: 'InProgress', when: { phase: 'InProgress', fraction: 0.3 } },
       { kind: 'node-agent-restart', node: BACKUP_NODE, when: { phase: 'InProgress', fraction: 0.4 }, durationSeconds: 60 },
       { kind: 'node-failure', node: BACKUP_NODE, when: { phase: 'InProgress', fraction: 0.6 }, durationSeconds: 900 },
     ],

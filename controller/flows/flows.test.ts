@@ -505,6 +505,9 @@ describe('deploying', () => {
     { name: 'Prepared, 1 of 2 slots used -> claim', input: input(prepared(), { slots: { used: 1, limit: 2 } }), expected: CLAIM },
     { name: 'Prepared, all slots used -> wait for a slot', input: input(prepared(), { slots: { used: 1, limit: 1 } }), expected: WAIT_SLOT },
     { name: 'Prepared, more used than the limit -> wait for a slot', input: input(prepared(), { slots: { used: 3, limit: 2 } }), expected: WAIT_SLOT },
+    // Velero's flows get the 5 s requeue race for a freed slot; so does deploying: no order of its
+    // own (an input claiming an older one waits, as the runtime once gave it, changes nothing).
+    { name: 'Prepared, free slot, older Prepared ones wait: claim all the same (the runtime\'s race)', input: { ...input(prepared()), firstInLine: false } as FlowInput, expected: CLAIM },
     { name: 'Prepared, node outside loadAffinity', input: input(prepared(), { affinityMatchesNode: false }), expected: NONE },
     { name: 'Prepared, node outside loadAffinity and full: no wait either', input: input(prepared(), { affinityMatchesNode: false, slots: { used: 1, limit: 1 } }), expected: NONE },
     { name: 'Prepared hours after the accept: waiting is never a failure', input: input(prepared({ acceptedAt: T0 - 10 * PREPARE_TIMEOUT }), { slots: { used: 1, limit: 1 } }), expected: WAIT_SLOT },
@@ -529,6 +532,46 @@ describe('deploying', () => {
   it.each(rows)('$name', ({ input: i, expected }) => {
     expect(decide('deploying', i)).toEqual(asDecision(expected));
   });
+});
+
+// ---- findDataUploadForPod: the pod watch ---------------------------------------------------
+//
+// Velero v1.16.2 to v1.18.2, pkg/controller/data_upload_controller.go: SetupWithManager watches
+// pods with kube.EnqueueRequestsFromMapUpdateFunc(r.findDataUploadForPod) and a predicate that
+// passes updates of pods labelled velero.io/data-upload on r.nodeName (creates, deletes and
+// generic events return false); findDataUploadForPod acts only on an Accepted DataUpload: the pod
+// Running -> prepareDataUpload (Prepared, status.node; v1.16 exclusiveUpdateDataUpload, v1.17+
+// UpdateDataUploadWithRetry), then enqueue; the pod unrecoverable -> spec.cancel, then enqueue;
+// otherwise nothing. Reconcile itself never moves Accepted to Prepared (the tables above).
+
+describe('findDataUploadForPod (data_upload_controller.go, v1.16.2 to v1.18.2): a pod update on this node', () => {
+  const PREPARE_16 = { step: { kind: 'prepare', node: A, exclusive: true }, enqueue: true };
+  const PREPARE_17 = { step: { kind: 'prepare', node: A }, enqueue: true };
+  const IGNORE = { step: NONE, enqueue: false };
+  const abnormal = (text: string) => ({
+    step: { kind: 'request-cancel', message: `Cancel dataupload because the exposing pod velero/du-1 is in abnormal status for reason ${text}`, reason: 'pod-evicted' },
+    enqueue: true,
+  });
+  const EVICTED_16 = 'Pod is in abnormal state [Failed], message []';
+  const EVICTED_17 = 'Pod is in abnormal state [Failed], message [The node was low on resource: memory./]';
+  const rows: { name: string; input: FlowInput; expected: Record<FlowName, unknown> }[] = [
+    { name: 'Accepted, pod Running here -> Prepared on this node, then reconciled', input: input(accepted(), { pod: running(A) }), expected: { 'velero-1.16': PREPARE_16, 'velero-1.17': PREPARE_17, deploying: IGNORE } },
+    { name: 'Accepted by another node, pod Running here -> Prepared here', input: input(accepted({ acceptedByNode: B }), { pod: running(A) }), expected: { 'velero-1.16': PREPARE_16, 'velero-1.17': PREPARE_17, deploying: IGNORE } },
+    { name: 'Accepted and canceled, pod Running here -> Prepared regardless', input: input(accepted({ cancel: true }), { pod: running(A) }), expected: { 'velero-1.16': PREPARE_16, 'velero-1.17': PREPARE_17, deploying: IGNORE } },
+    { name: 'Accepted, pod Pending here -> nothing, not even a reconcile', input: input(accepted(), { pod: pending(A) }), expected: same(IGNORE) },
+    { name: 'Accepted, pod evicted here -> ask to cancel, then reconciled', input: input(accepted(), { pod: evicted(A) }), expected: { 'velero-1.16': abnormal(EVICTED_16), 'velero-1.17': abnormal(EVICTED_17), deploying: IGNORE } },
+    { name: 'Accepted, the pod is on another node (the predicate passes this node\'s pods only)', input: input(accepted(), { pod: running(B) }), expected: same(IGNORE) },
+    { name: 'Prepared already: nothing', input: input(du({ phase: 'Prepared', node: A }), { pod: running(A) }), expected: same(IGNORE) },
+    { name: 'InProgress: nothing (the data-path watcher follows the pod)', input: input(du({ phase: 'InProgress', node: A }), { pod: running(A), dataPathRunning: true }), expected: same(IGNORE) },
+    // The proposal keeps the pod watch: its pod exists only from DatamoverDeploying on.
+    { name: 'DatamoverDeploying here, pod Running -> reconciled (deploying)', input: input(du({ phase: 'DatamoverDeploying', node: A, deployingAt: T0 }), { pod: running(A) }), expected: { 'velero-1.16': IGNORE, 'velero-1.17': IGNORE, deploying: { step: NONE, enqueue: true } } },
+    { name: 'DatamoverDeploying on another node', input: input(du({ phase: 'DatamoverDeploying', node: B, deployingAt: T0 }), { pod: running(A) }), expected: same(IGNORE) },
+  ];
+  for (const flow of FLOW_NAMES) {
+    it.each(rows)(`${flow}: $name`, ({ input: i, expected }) => {
+      expect(FLOWS[flow].onPodUpdate(i)).toEqual(expected[flow]);
+    });
+  }
 });
 
 // ---- races and stale observations, as one agent sees them --------------------------------

@@ -141,15 +141,19 @@ export interface ThrottleSink {
 export class ClientThrottle {
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly demands = new Map<string, BackgroundDemand[]>();
+  /** The binary's start: every bucket is full then (made on first use, as if made at the start). */
+  private readonly startedAt: number;
 
   constructor(
     readonly limits: ClientLimits,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.startedAt = clock.now();
+  }
 
   private bucket(key: string): TokenBucket {
     let b = this.buckets.get(key);
-    if (!b) this.buckets.set(key, (b = new TokenBucket(this.limits.limit, this.clock.now())));
+    if (!b) this.buckets.set(key, (b = new TokenBucket(this.limits.limit, this.startedAt)));
     return b;
   }
 

@@ -13,7 +13,7 @@ export const FAULT_KINDS = {
   'node-memory-pressure': 'MemoryPressure=True on a node: NoSchedule taint, kubelet evictions by QoS, until durationSeconds',
   'node-cpu-pressure': 'a node under CPU pressure: its data throughput drops (behaviour.dataPath.cpuPressureFactor), until durationSeconds',
   'node-failure': 'a node stops (kubelet, heartbeats, its node-agent): NotReady, its pods lost after the toleration; back after durationSeconds (or never)',
-  'pod-kill': 'deletes `count` data-mover pods chosen from the seed, with `gracePeriodSeconds` (default 0, as Chaos Mesh pod-kill)',
+  'pod-kill': 'deletes `count` data-mover pods chosen from the seed (with `dataUploadPhase`, only pods whose DataUpload is in that phase), with `gracePeriodSeconds` (default 0, as Chaos Mesh pod-kill)',
   'snapshot-failure': 'CSI snapshots fail with probability `rate`, until durationSeconds',
   'backup-pvc-bind-delay': 'a PVC made from a snapshot takes `seconds` to bind, until durationSeconds',
   'api-latency': 'the API server answers `latencyMs` (+ up to `jitterMs`) later, for `verbs`/`resources` (default all), until durationSeconds',
@@ -46,6 +46,8 @@ export interface FaultDecl {
   /** pod-kill: how many data-mover pods (default 1), and the deletion's grace period (default 0). */
   count?: number;
   gracePeriodSeconds?: number;
+  /** pod-kill: only pods whose DataUpload is in this phase (e.g. InProgress: pods moving data); default any. */
+  dataUploadPhase?: string;
   /** snapshot-failure, api-errors: probability in [0, 1]. */
   rate?: number;
   /** backup-pvc-bind-delay: seconds to bind. */
@@ -75,7 +77,7 @@ export class FaultError extends Error {
   }
 }
 
-const KNOWN_FIELDS = new Set(['kind', 'name', 'at', 'when', 'durationSeconds', 'node', 'count', 'rate', 'seconds', 'latencyMs', 'jitterMs', 'errorCode', 'verbs', 'resources', 'resource', 'path', 'connections', 'gracePeriodSeconds']);
+const KNOWN_FIELDS = new Set(['kind', 'name', 'at', 'when', 'durationSeconds', 'node', 'count', 'rate', 'seconds', 'latencyMs', 'jitterMs', 'errorCode', 'verbs', 'resources', 'resource', 'path', 'connections', 'gracePeriodSeconds', 'dataUploadPhase']);
 
 /**
  * Checks a schedule against the cluster it will run on; the first problem is thrown as a
@@ -127,6 +129,7 @@ export function parseFaults(decls: unknown, nodes: { name: string; labels: Recor
           if ((d.count as number) < 1) bad('count', d.count, 'a whole number >= 1');
         }
         if (d.gracePeriodSeconds !== undefined) nonNegative('gracePeriodSeconds', d.gracePeriodSeconds, true);
+        if (d.dataUploadPhase !== undefined && !DATA_UPLOAD_PHASES.includes(d.dataUploadPhase as string)) bad('dataUploadPhase', d.dataUploadPhase, `one of ${DATA_UPLOAD_PHASES.join(', ')}`);
         break;
       case 'snapshot-failure':
       case 'api-errors':
@@ -155,6 +158,7 @@ export function parseFaults(decls: unknown, nodes: { name: string; labels: Recor
     }
     for (const f of ['path', 'connections'] as const) if (d[f] !== undefined && kind !== 'api-load') bad(f, d[f], 'nothing: only api-load takes it');
     if (d.gracePeriodSeconds !== undefined && kind !== 'pod-kill') bad('gracePeriodSeconds', d.gracePeriodSeconds, 'nothing: only pod-kill takes it');
+    if (d.dataUploadPhase !== undefined && kind !== 'pod-kill') bad('dataUploadPhase', d.dataUploadPhase, 'nothing: only pod-kill takes it');
     if (d.resource !== undefined && (kind !== 'drop-watches' && kind !== 'force-gone')) bad('resource', d.resource, `nothing: only drop-watches and force-gone take a resource`);
     return { ...(d as unknown as FaultDecl), name, index };
   });

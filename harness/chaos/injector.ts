@@ -206,17 +206,22 @@ export class ChaosInjector {
       }
       case 'pod-kill': {
         const pods = resourceInfo(env.api, '', 'v1', 'pods');
+        const dus = resourceInfo(env.api, DATA_UPLOAD_GROUP, 'v2alpha1', DATA_UPLOAD_PLURAL);
+        const phases = new Map(env.api.list(dus, env.namespace).items.map((s) => [s.obj.metadata.name!, (s.obj as { status?: { phase?: string } }).status?.phase || 'New']));
+        const phaseOf = (du: string) => phases.get(du);
         const live = env.api
           .list(pods, env.namespace, { labelSelector: DATA_UPLOAD_LABEL })
           .items.filter((s) => !s.obj.metadata.deletionTimestamp)
           .map((s) => ({ name: s.obj.metadata.name!, du: s.obj.metadata.labels![DATA_UPLOAD_LABEL] }))
+          .filter((p) => f.dataUploadPhase === undefined || phaseOf(p.du) === f.dataUploadPhase)
           .sort((a, b) => (a.name < b.name ? -1 : 1));
         const rng = env.random.fork(`fault/${f.name}`);
         const killed: typeof live = [];
         for (let i = 0; i < (f.count ?? 1) && live.length; i++) killed.push(live.splice(rng.int(0, live.length - 1), 1)[0]);
         const grace = f.gracePeriodSeconds ?? 0;
         for (const p of killed) env.api.delete(pods, env.namespace, p.name, { gracePeriodSeconds: grace });
-        rec.detail = killed.length ? `deleted ${killed.map((p) => p.name).join(', ')} (grace ${grace} s)` : 'no data-mover pod to delete';
+        const which = f.dataUploadPhase ? ` of DataUploads ${f.dataUploadPhase}` : '';
+        rec.detail = killed.length ? `deleted ${killed.map((p) => p.name).join(', ')}${which} (grace ${grace} s)` : `no data-mover pod${which} to delete`;
         rec.dataUploads = killed.map((p) => p.du);
         rec.endedAt = startedAt;
         return;

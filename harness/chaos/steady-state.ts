@@ -39,7 +39,9 @@ export function steadyStateChecks(s: SteadyStateInput): SteadyStateCheck[] {
     {
       name: 'no-slot-held',
       ok: held.length === 0,
-      detail: held.length ? held.map(([node, dus]) => `${node} holds ${list(dus)}`).join('; ') : 'every concurrency slot free',
+      // A slot held for a DataUpload that has ended is a leak: its data path was never closed
+      // (velero-1.17's forced cancel does not close it, docs/chaos.md); one not ended still waits.
+      detail: held.length ? held.map(([node, dus]) => `${node} holds ${list(dus.map((du) => heldFor(du, s.record)))}`).join('; ') : 'every concurrency slot free',
     },
     {
       name: 'failures-explained',
@@ -47,6 +49,11 @@ export function steadyStateChecks(s: SteadyStateInput): SteadyStateCheck[] {
       detail: unexplained.length ? `no reason recorded for ${list(unexplained.map((d) => d.name))}` : 'every failed or canceled DataUpload has a reason',
     },
   ];
+}
+
+function heldFor(name: string, record: RunRecord): string {
+  const outcome = record.dataUploads.find((d) => d.name === name)?.outcome;
+  return outcome ? `${name} (${outcome}: a data path never closed, its slot leaked)` : name;
 }
 
 /** How long after a fault ends its effects may still fail a DataUpload (pods lost after the 300 s toleration, clean-up). */
@@ -58,9 +65,11 @@ export const ATTRIBUTION_GRACE_SECONDS = 600;
  * DataUpload's node (its status.node or its pod's) or on the whole cluster. A DataUpload
  * canceled by a node-agent's start (reason node-agent-restart: velero-1.16 cancels every
  * Accepted one) goes to the fault that restarted that node-agent: the node-failure or
- * node-agent-restart that ended last before it. One ended by the item operation timeout was
- * stuck in its last phase: a fault any time during that phase counts. None: not a fault's
- * doing (a flow's own timeout, say).
+ * node-agent-restart that ended last before it. One ended by the item operation timeout, or by
+ * the prepare timeout, was stuck in its last phase: a fault any time during that phase counts
+ * (a node-agent down when its pod turned Running never hears of it, so velero-1.17 leaves the
+ * DataUpload Accepted until the prepare timeout). None: not a fault's doing (a flow's own
+ * timeout with no fault on its nodes, say).
  */
 export function attributeFailures(record: RunRecord, faults: FaultRecord[]): Map<string, string> {
   const podNodes = new Map<string, Set<string>>();
@@ -88,7 +97,8 @@ export function attributeFailures(record: RunRecord, faults: FaultRecord[]): Map
     }
     // Ended by the item operation timeout: it was stuck in its last phase since it entered it,
     // so a fault any time during that phase may have stuck it.
-    const since = d.reason === 'operation-timeout' && d.phases.length > 1 ? d.phases[d.phases.length - 2].at : at;
+    const stuck = d.reason === 'operation-timeout' || d.reason === 'prepare-timeout';
+    const since = stuck && d.phases.length > 1 ? d.phases[d.phases.length - 2].at : at;
     const nodes = new Set([...(podNodes.get(d.name) ?? []), ...(d.node ? [d.node] : [])]);
     for (const f of faults) {
       if (f.startedAt === null || f.startedAt > at + EPS || (f.endedAt ?? Infinity) + ATTRIBUTION_GRACE_SECONDS < since) continue;

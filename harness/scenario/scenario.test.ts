@@ -128,3 +128,27 @@ describe('npm run scenario', () => {
     expect(JSON.parse(readFileSync(path.join(out, 'results-seed-10.json'), 'utf8')).seed).toBe(10);
   }, 120_000);
 });
+
+describe('one node-agent ConfigMap for velero-1.17 and deploying', () => {
+  // deploying is built on velero-1.17 (docs/design.md section 2.5): with the same ConfigMap,
+  // prepareQueueLength (Velero v1.17.0+ pkg/exposer/vgdp_counter.go IsConstrained) included, the
+  // comparison isolates the DatamoverDeploying phase. velero-1.16 has no prepare queue.
+  it('every scenario, at its defaults and at its gate parameters, gives both the same document', async () => {
+    const { loadScenarios } = await import('./registry.ts');
+    const defaultsOf = (s: import('./scenario.ts').Scenario) => Object.fromEntries(s.params.map((p) => [p.name, p.default]));
+    const scenarios = [...(await loadScenarios()).values()];
+    expect(scenarios.length).toBeGreaterThanOrEqual(7);
+    for (const s of scenarios) {
+      for (const params of [defaultsOf(s), { ...defaultsOf(s), ...(s.gate?.params ?? {}) }, ...(s.variants ?? []).map((v) => ({ ...defaultsOf(s), ...v.params }))]) {
+        const e = s.build(params, 1);
+        expect(e.nodeAgentConfig('deploying'), s.name).toEqual(e.nodeAgentConfig('velero-1.17'));
+      }
+    }
+  });
+
+  it('large-pvc: both run with prepareQueueLength 8; velero-1.16 without', () => {
+    const e = largePvc.build(Object.fromEntries(largePvc.params.map((p) => [p.name, p.default])), 1);
+    const queue = (flow: 'velero-1.16' | 'velero-1.17' | 'deploying') => (e.nodeAgentConfig(flow).loadConcurrency as { prepareQueueLength?: number }).prepareQueueLength;
+    expect([queue('velero-1.16'), queue('velero-1.17'), queue('deploying')]).toEqual([undefined, 8, 8]);
+  });
+});
