@@ -35,6 +35,8 @@ export interface ClusterBehaviour {
     provisionFromSnapshotSecondsPerGiB: number;
     /** Plain PVC -> Bound. Default uniform 1-5 s. */
     provisionSeconds: Distribution;
+    /** A deleted claim's PV (reclaimPolicy Delete) -> gone: the driver's DeleteVolume. Default uniform 1-5 s, as provisioning. Velero's CleanUp waits for it (up to a minute). */
+    volumeDeleteSeconds: Distribution;
   };
   dataPath: {
     /** How often the data-mover pod polls its DataUpload for InProgress. Velero: 500 ms. */
@@ -72,6 +74,7 @@ export const DEFAULT_BEHAVIOUR: ClusterBehaviour = {
     provisionFromSnapshotBaseSeconds: { kind: 'lognormal', median: 8, sigma: 0.4, min: 2, max: 120 },
     provisionFromSnapshotSecondsPerGiB: 0.5,
     provisionSeconds: { kind: 'uniform', min: 1, max: 5 },
+    volumeDeleteSeconds: { kind: 'uniform', min: 1, max: 5 },
   },
   dataPath: {
     pollIntervalSeconds: 0.5,

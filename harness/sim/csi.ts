@@ -18,7 +18,7 @@
 //   PVC of a StorageClass of this driver gets a PV "pvc-<PVC uid>" and is bound, after
 //   provisionSeconds, or, from a readyToUse VolumeSnapshot, after
 //   provisionFromSnapshotBaseSeconds + provisionFromSnapshotSecondsPerGiB x size. A deleted
-//   PVC's PV is deleted (reclaimPolicy Delete) or Released (Retain).
+//   PVC's PV is deleted (reclaimPolicy Delete, after volumeDeleteSeconds) or Released (Retain).
 //
 // Simplifications, on purpose
 // - No kubernetes.io/pvc-protection or pv-protection finalizers (admission plugins and
@@ -852,11 +852,14 @@ export class CsiDriver {
       const pv = live(this.ctx, this.i.pv, undefined, pvName);
       if (!pv || pv.spec.claimRef?.uid !== pvc.metadata.uid) return;
       if (pv.spec.persistentVolumeReclaimPolicy === 'Delete' && pv.spec.csi?.driver === this.driver) {
-        try {
-          this.ctx.api.delete(this.i.pv, undefined, pvName);
-        } catch {
-          // Gone meanwhile.
-        }
+        const seconds = sample(this.ctx.behaviour.csi.volumeDeleteSeconds, this.stream(`delete/${pvName}`));
+        this.after(`delete/${pvName}`, seconds, () => {
+          try {
+            this.ctx.api.delete(this.i.pv, undefined, pvName);
+          } catch {
+            // Gone meanwhile.
+          }
+        });
         return;
       }
       mutate(this.ctx.api, this.i.pv, undefined, pvName, (o) => {
