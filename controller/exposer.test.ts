@@ -26,6 +26,7 @@ const FIXED: BehaviourOverrides = {
     provisionFromSnapshotBaseSeconds: { kind: 'fixed', value: 8 },
     provisionFromSnapshotSecondsPerGiB: 0.25,
     provisionSeconds: { kind: 'fixed', value: 2 },
+    volumeDeleteSeconds: { kind: 'fixed', value: 3 },
   },
   scheduler: { bindSeconds: { kind: 'fixed', value: 0.1 } },
   kubelet: { podStartSeconds: { kind: 'fixed', value: 1 } },
@@ -453,9 +454,10 @@ describe('CsiSnapshotExposer.cleanUp', () => {
 
     const sent = { ...t.io.cost.sent };
     await t.settle(t.exposer.cleanUp(t.du));
-    // Pod; the claim and its PV read, the claim deleted and seen gone, the PV seen gone; the
-    // backup and the (already deleted) source VolumeSnapshot.
-    expect(t.since(sent)).toEqual({ get: 4, delete: 4 });
+    // Pod; the claim and its PV read, the claim deleted and seen gone, the PV read every 2 s
+    // until gone (the driver deletes it 3 s after its claim: at 0 and 2 s it is there, at 4 s
+    // not: 3 GETs); the backup and the (already deleted) source VolumeSnapshot.
+    expect(t.since(sent)).toEqual({ get: 6, delete: 4 });
     expect(t.get(t.info.pvc, 'velero', name)).toBeUndefined();
     expect(t.get(t.info.pv, undefined, backupPv)).toBeUndefined();
     await t.until(() => !t.get(t.info.pod, 'velero', name) && !t.get(t.info.vsc, undefined, name), 120);

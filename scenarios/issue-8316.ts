@@ -8,8 +8,9 @@
 // its slot is free, so no pod waits for a slot at all.
 //
 // Run as two variants, side by side: the report's setup with a pod deadline, and upstream's
-// without one. The report does not give the deadline; 10 minutes is shorter than the 30 minutes
-// the last of ten 20 GiB uploads waits at 100 MiB/s. velero-1.17 runs with prepareQueueLength
+// without one; and deploying alone without prepareQueueLength (it otherwise runs with
+// velero-1.17's ConfigMap), to show the phase by itself. The report does not give the deadline; 10 minutes is shorter than the 30 minutes
+// the last of ten 20 GiB uploads waits at 100 MiB/s. velero-1.17 and deploying run with prepareQueueLength
 // 2, Velero's own mitigation as a user would set it here (unset, 1.17 behaves as 1.16).
 import { completionGates, defineScenario, type ExplainInput } from '../harness/scenario/scenario.ts';
 
@@ -28,6 +29,8 @@ export default defineScenario({
   variants: [
     { name: 'pod deadline 10m', params: { 'pod-in-progress-timeout': '10m' } },
     { name: 'no pod deadline', params: { 'pod-in-progress-timeout': 'none' } },
+    // deploying runs with velero-1.17's prepareQueueLength; this shows the phase alone.
+    { name: 'no pod deadline, no prepare queue', params: { 'pod-in-progress-timeout': 'none', 'prepare-queue-length': 0 }, flows: ['deploying'] },
   ],
   build(p) {
     const deadline = p['pod-in-progress-timeout'] === 'none' ? undefined : String(p['pod-in-progress-timeout']);
@@ -53,6 +56,8 @@ export default defineScenario({
       { figure: 'idleResidentMemoryGiBSeconds', flow: 'velero-1.16 / no pod deadline', op: '>=', baseline: { tolerance: 0.1 } },
       ...completionGates('deploying / pod deadline 10m', { all: true }),
       ...completionGates('deploying / no pod deadline', { all: true }),
+      ...completionGates('deploying / no pod deadline, no prepare queue', { all: true }),
+      { figure: 'peakDataMoverPods', flow: 'deploying / no pod deadline, no prepare queue', op: '<=', value: 1 },
       ...['velero-1.16', 'velero-1.17'].flatMap((flow) => ['pod deadline 10m', 'no pod deadline'].flatMap((v) => completionGates(`${flow} / ${v}`))),
     ],
   },

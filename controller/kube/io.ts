@@ -235,7 +235,7 @@ export class KubeIo {
    */
   async model(verb: ApiVerb, ref: { apiVersion: string; resource: string }, n = 1): Promise<void> {
     if (n <= 0) return;
-    this.noteAccess(verb, ref.apiVersion, ref.resource);
+    // Not noted in `access`: never sent, on any cluster, so no permission is needed for it.
     this.cost.modeled[verb] += n;
     const key = this.bucketOf(ref);
     if (key === undefined) return;
@@ -251,7 +251,6 @@ export class KubeIo {
    * tokens taken at `at`; returns how long after `at` the last could have gone (ms).
    */
   modelAt(verb: ApiVerb, ref: { apiVersion: string; resource: string }, at: number, n: number): number {
-    this.noteAccess(verb, ref.apiVersion, ref.resource);
     this.cost.modeled[verb] += n;
     const key = this.bucketOf(ref);
     return key === undefined ? 0 : this.opts.throttle!.take(key, at, n, this.cost);

@@ -78,7 +78,9 @@ describe('a broken controller is caught', () => {
 
   it('a healthy controller through a node failure passes every check', async () => {
     const r = await run();
-    expect(r.faults).toMatchObject([{ kind: 'node-failure', node: 'worker-1', startedAt: 40, endedAt: 640 }]);
+    // worker-2 finishes the work while worker-1 is down (the run may end before the failure is undone).
+    expect(r.faults).toMatchObject([{ kind: 'node-failure', node: 'worker-1', startedAt: 40 }]);
+    expect(r.figures.completed).toBe(4);
     expect(r.steadyState.filter((c) => !c.ok)).toEqual([]);
   }, 60_000);
 

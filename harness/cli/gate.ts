@@ -44,7 +44,7 @@ export async function runGates(opts: {
   for (const scenario of scenarios) {
     const t0 = performance.now();
     const params = paramsOf(scenario);
-    const njobs = scenario.flows.length * (scenario.variants?.length ?? 1);
+    const njobs = scenario.variants ? scenario.variants.reduce((n, v) => n + (v.flows ?? scenario.flows).filter((f) => scenario.flows.includes(f)).length, 0) : scenario.flows.length;
     const [results] = await runSeeds({
       scenario,
       params,

@@ -52,15 +52,17 @@ export interface SeedRuns {
 /** Every flow on every seed's workload, each on a fresh embedded cluster; one Results per seed. */
 export async function runSeeds(o: SeedRuns): Promise<Results[]> {
   const { scenario, params, seeds, flows } = o;
-  const settings: { variant?: string; params: ParamValues }[] = o.variants ? o.variants.map((v) => ({ variant: v.name, params: { ...params, ...v.params } })) : [{ params }];
+  const settings: { variant?: string; params: ParamValues; flows: FlowName[] }[] = o.variants
+    ? o.variants.map((v) => ({ variant: v.name, params: { ...params, ...v.params }, flows: flows.filter((f) => !v.flows || v.flows.includes(f)) }))
+    : [{ params, flows }];
   const cluster = o.cluster ? { cluster: o.cluster } : {};
-  const jobs: FlowJob[] = seeds.flatMap((seed) => settings.flatMap((s) => flows.map((flow) => ({ scenario: scenario.name, ...s, seed, flow, ...cluster }))));
+  const jobs: FlowJob[] = seeds.flatMap((seed) => settings.flatMap(({ flows: its, ...s }) => its.map((flow) => ({ scenario: scenario.name, ...s, seed, flow, ...cluster }))));
   // One cluster: its flows take turns, in this process.
   const parallel = o.cluster ? 1 : o.jobs;
   // Every setting's node-agent config is checked here, so a bad value fails before any run.
   for (const st of settings) {
     const experiment = scenario.build(st.params, seeds[0]);
-    for (const flow of flows) parseNodeAgentConfig(experiment.nodeAgentConfig(flow), `${scenario.name}'s node-agent config for ${flow}`);
+    for (const flow of st.flows) parseNodeAgentConfig(experiment.nodeAgentConfig(flow), `${scenario.name}'s node-agent config for ${flow}`);
     parseFaults(experiment.faults, faultNodes(experiment.nodes));
   }
   const pvcs = scenario.build(params, seeds[0]).pvcs.length;
@@ -79,7 +81,7 @@ export async function runSeeds(o: SeedRuns): Promise<Results[]> {
     const nodeAgentConfig = Object.fromEntries(
       settings.flatMap((st) => {
         const built = scenario.build(st.params, seed);
-        return flows.map((flow) => [columnOf({ flow, variant: st.variant }), o.cluster ? scaleExperiment(built, flow, o.cluster.scale).nodeAgentConfig : built.nodeAgentConfig(flow)]);
+        return st.flows.map((flow) => [columnOf({ flow, variant: st.variant }), o.cluster ? scaleExperiment(built, flow, o.cluster.scale).nodeAgentConfig : built.nodeAgentConfig(flow)]);
       }),
     );
     return {

@@ -42,7 +42,11 @@ describe('scenario parameters', () => {
     expect(issue8316.build({ ...values, 'pod-in-progress-timeout': 'none' }, 1).nodeAgentConfig('deploying')).toMatchObject({ datamoverBench: {} });
     // The report's podResources {}: BestEffort pods.
     expect(e.nodeAgentConfig('deploying')).toMatchObject({ podResources: { cpuRequest: '0', memoryRequest: '0' } });
-    expect(issue8316.variants!.map((v) => v.params['pod-in-progress-timeout'])).toEqual(['10m', 'none']);
+    expect(issue8316.variants!.map((v) => v.params['pod-in-progress-timeout'])).toEqual(['10m', 'none', 'none']);
+    // The third variant is deploying's alone: without velero-1.17's prepareQueueLength.
+    expect(issue8316.variants![2]).toMatchObject({ params: { 'prepare-queue-length': 0 }, flows: ['deploying'] });
+    const noQueue = issue8316.build({ ...values, ...issue8316.variants![2].params }, 1).nodeAgentConfig('deploying');
+    expect(noQueue.loadConcurrency).toEqual({ globalConfig: 1 });
   });
 });
 

@@ -39,6 +39,8 @@ export interface Experiment {
 export interface Variant {
   name: string;
   params: ParamValues;
+  /** Only these flows run with this variant (default: every flow), e.g. deploying without prepareQueueLength. */
+  flows?: FlowName[];
 }
 
 export interface Scenario {
