@@ -8,6 +8,7 @@
 // its wait, as Velero's requeue is counted from the end of the reconcile; so above about a dozen
 // waiting DataUploads per node at client-go's 5 QPS the re-checks fall behind, as Velero's do.
 import type { ApiVerb, KubeIo } from '../kube/io.ts';
+import { MinHeap } from '../min-heap.ts';
 
 /** What one skipped re-check would send: requests by verb to one resource. */
 export interface RecheckCost {
@@ -25,8 +26,8 @@ interface Entry {
 }
 
 export class RecheckLedger {
-  /** Entries with a cost, by due time (then seq): a binary heap. */
-  private readonly heap: Entry[] = [];
+  /** Entries with a cost, by due time (then seq). */
+  private readonly heap = new MinHeap<Entry>(before);
   private readonly entries = new Map<string, Entry>();
   /** Cost-free waits (re-checks that read only caches): when they were parked. */
   private readonly free = new Map<string, number>();
@@ -46,7 +47,7 @@ export class RecheckLedger {
     }
     const e: Entry = { name, due: since + this.periodMs, seq: this.seq++, cost, gone: false };
     this.entries.set(name, e);
-    this.push(e);
+    this.heap.push(e);
   }
 
   has(name: string): boolean {
@@ -89,9 +90,9 @@ export class RecheckLedger {
    */
   settle(now: number): void {
     for (;;) {
-      const e = this.heap[0];
+      const e = this.heap.peek();
       if (!e || e.due >= now) return;
-      this.pop();
+      this.heap.pop();
       if (e.gone) continue;
       let wait = 0;
       for (const [verb, n] of Object.entries(e.cost.requests) as [ApiVerb, number][]) {
@@ -99,37 +100,7 @@ export class RecheckLedger {
       }
       e.due += wait + this.periodMs;
       e.seq = this.seq++;
-      this.push(e);
-    }
-  }
-
-  private push(e: Entry): void {
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(h[i], h[parent])) break;
-      [h[i], h[parent]] = [h[parent], h[i]];
-      i = parent;
-    }
-  }
-
-  private pop(): void {
-    const h = this.heap;
-    const last = h.pop()!;
-    if (h.length === 0) return;
-    h[0] = last;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && before(h[l], h[m])) m = l;
-      if (r < h.length && before(h[r], h[m])) m = r;
-      if (m === i) return;
-      [h[i], h[m]] = [h[m], h[i]];
-      i = m;
+      this.heap.push(e);
     }
   }
 }

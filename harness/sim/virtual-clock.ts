@@ -21,6 +21,7 @@
 //   the clock waits for idleness again. Time advances only when no hook has anything left.
 //   Hooks are served while run() is active, and otherwise by a pump that `wake()` starts.
 import type { Clock, Timer } from '../clock.ts';
+import { MinHeap } from '../../controller/min-heap.ts';
 
 interface Entry {
   due: number;
@@ -40,7 +41,7 @@ export const DEFAULT_VIRTUAL_START = Date.UTC(2026, 0, 1);
 
 export class VirtualClock implements Clock {
   private current: number;
-  private readonly heap: Entry[] = [];
+  private readonly heap = new MinHeap<Entry>(less);
   private seq = 0;
   private busy = 0;
   /** Bumped on every begin/end: a quiet stretch must not see it change. */
@@ -65,7 +66,7 @@ export class VirtualClock implements Clock {
 
   setTimer(ms: number, fn: () => void): Timer {
     const entry: Entry = { due: this.current + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
-    heapPush(this.heap, entry);
+    this.heap.push(entry);
     return { cancel: () => (entry.cancelled = true) };
   }
 
@@ -130,8 +131,8 @@ export class VirtualClock implements Clock {
 
   /** Time of the next live timer, or undefined. */
   nextDue(): number | undefined {
-    while (this.heap.length && this.heap[0].cancelled) heapPop(this.heap);
-    return this.heap[0]?.due;
+    while (this.heap.size && this.heap.peek()!.cancelled) this.heap.pop();
+    return this.heap.peek()?.due;
   }
 
   /** Resolves once the system has been idle for quietTurns event-loop turns. */
@@ -171,8 +172,8 @@ export class VirtualClock implements Clock {
           return 'deadline';
         }
         this.current = Math.max(this.current, due);
-        while (this.heap.length && this.heap[0].due <= this.current) {
-          const e = heapPop(this.heap);
+        while (this.heap.size && this.heap.peek()!.due <= this.current) {
+          const e = this.heap.pop()!;
           if (e.cancelled) continue;
           this.firedTimers++;
           e.fn();
@@ -191,35 +192,4 @@ export class VirtualClock implements Clock {
 // A binary min-heap on (due, seq): equal times fire in the order they were set.
 function less(a: Entry, b: Entry): boolean {
   return a.due < b.due || (a.due === b.due && a.seq < b.seq);
-}
-
-function heapPush(h: Entry[], e: Entry): void {
-  h.push(e);
-  let i = h.length - 1;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (!less(h[i], h[p])) break;
-    [h[i], h[p]] = [h[p], h[i]];
-    i = p;
-  }
-}
-
-function heapPop(h: Entry[]): Entry {
-  const top = h[0];
-  const last = h.pop()!;
-  if (h.length > 0) {
-    h[0] = last;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && less(h[l], h[m])) m = l;
-      if (r < h.length && less(h[r], h[m])) m = r;
-      if (m === i) break;
-      [h[i], h[m]] = [h[m], h[i]];
-      i = m;
-    }
-  }
-  return top;
 }
