@@ -28,7 +28,8 @@ describe('scaleExperiment', () => {
     const s = scaleExperiment(e, 'deploying', KIND_SCALE);
     expect(s.pvcs.map((p) => p.bytes)).toEqual(e.pvcs.map((p) => Math.round(parseInt(p.size) * 1024 * 1024 / 1024)));
     expect(s.pvcs.map((p) => p.size)).toEqual(e.pvcs.map((p) => `${Math.ceil(parseInt(p.size) / 1024)}Mi`));
-    expect(s.nodeAgentConfig.datamoverBench).toEqual({ flow: 'deploying', prepareTimeout: '1m0s', deployTimeout: '1m0s', podInProgressTimeout: '20s', dataMoverThroughput: '3000Ki' });
+    // client-go's 5 QPS per client becomes 5 x 30 per second of the scaled run; the burst stays.
+    expect(s.nodeAgentConfig.datamoverBench).toEqual({ flow: 'deploying', prepareTimeout: '1m0s', deployTimeout: '1m0s', podInProgressTimeout: '20s', dataMoverThroughput: '3000Ki', clientQPS: 150, clientBurst: 10 });
     expect(s.itemOperationTimeoutMs).toBe(8 * 60_000);
     expect(s.deadlineSeconds).toBe(12 * 3600 / 30);
     // 100 MiB/s x 30 / 1024: a volume takes 1/30 of its simulated transfer time.

@@ -28,7 +28,7 @@ import { Controller } from '../../controller/controller.ts';
 import { formatGoDuration } from '../../controller/duration.ts';
 import type { FlowName } from '../../controller/flows/types.ts';
 import { API_VERBS, ApiCost, errorMessage, KubeIo, statusOf, type ApiVerb } from '../../controller/kube/io.ts';
-import { ClientThrottle, veleroServerLimits } from '../../controller/kube/rate-limit.ts';
+import { ClientThrottle, VELERO_SERVER_DEFAULT, veleroServerLimits } from '../../controller/kube/rate-limit.ts';
 import { parseBytes } from '../../controller/quantity.ts';
 import { VeleroServer } from '../../controller/server/backup.ts';
 import { steadyStateChecks } from '../chaos/steady-state.ts';
@@ -106,6 +106,9 @@ export function scaleExperiment(e: Experiment, flow: FlowName, scale: ClusterSca
       deployTimeout: scaled(parsed.deployTimeoutMs),
       ...(parsed.podInProgressTimeoutMs ? { podInProgressTimeout: scaled(parsed.podInProgressTimeoutMs) } : {}),
       dataMoverThroughput: `${throughputKi}Ki`,
+      // Requests per scaled second: time runs scale.time times faster, so tokens do too.
+      clientQPS: scaledQps(parsed.clientLimit.qps, scale),
+      clientBurst: parsed.clientLimit.burst,
     },
   };
   return {
@@ -116,6 +119,11 @@ export function scaleExperiment(e: Experiment, flow: FlowName, scale: ClusterSca
     deadlineSeconds: e.deadlineSeconds / scale.time,
     podBytesPerSecond: throughputKi * 1024,
   };
+}
+
+/** A client QPS on the scaled clock: time runs `scale.time` times faster, so do the tokens (-1, no limit, stays). */
+export function scaledQps(qps: number, scale: ClusterScale): number {
+  return qps < 0 ? qps : qps * scale.time;
 }
 
 export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<BackupRunResult> {
@@ -151,7 +159,7 @@ export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<Backu
   const bytes = new Map(run.pvcs.map((p) => [`${p.namespace}/${p.name}`, p.bytes]));
   const recorder = new RunRecorder(kc, clock, VELERO_NAMESPACE, (pvc) => bytes.get(pvc) ?? 0, start, `${BACKUP_NAME_LABEL}=${opts.backupName}`);
   const serverCost = new ApiCost();
-  const server = new VeleroServer(new KubeIo(kc, { who: 'velero-server', clock, cost: serverCost, throttle: new ClientThrottle(veleroServerLimits(), clock) }), clock);
+  const server = new VeleroServer(new KubeIo(kc, { who: 'velero-server', clock, cost: serverCost, throttle: new ClientThrottle(veleroServerLimits({ qps: scaledQps(VELERO_SERVER_DEFAULT.qps, opts.scale), burst: VELERO_SERVER_DEFAULT.burst }), clock) }), clock);
   let progressTimer: NodeJS.Timeout | undefined;
   let peakRss = process.memoryUsage.rss();
   const at = () => (clock.now() - start) / 1000;
