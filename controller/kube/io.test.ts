@@ -68,3 +68,31 @@ describe('KubeIo', () => {
     await expect(io.answerFromCache('get', POD, () => 'x')).rejects.toThrow(/test: stopped/);
   });
 });
+
+describe('KubeIo.watch after a relist', () => {
+  it('delivers every object it already had as an update, as client-go\'s shared informer does after 410 Gone (client-node alone: only the changed ones)', async () => {
+    const cluster = await startEmbeddedCluster({});
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromString(cluster.kubeconfig);
+      const io = new KubeIo(kc, { who: 'test', clock: new WallClock() });
+      const cm = (name: string) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: 'default' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
+      for (const n of ['a', 'b']) await io.createObject('persistentvolumeclaims', cm(n));
+      const cache = io.watch<Obj>('v1', 'persistentvolumeclaims', 'default');
+      const seen: string[] = [];
+      cache.on('add', (o) => seen.push(`add ${o.metadata!.name}`));
+      cache.on('update', (o) => seen.push(`update ${o.metadata!.name}`));
+      await cache.start();
+      expect(seen.sort()).toEqual(['add a', 'add b']);
+      seen.length = 0;
+      const gone = cluster.server.forceGone('persistentvolumeclaims');
+      expect(gone).toBe(1);
+      const until = Date.now() + 5000;
+      while (seen.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      expect(seen.sort()).toEqual(['update a', 'update b']);
+      await cache.stop();
+    } finally {
+      await cluster.stop();
+    }
+  });
+});

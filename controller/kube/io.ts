@@ -417,7 +417,24 @@ export class KubeIo {
     const { group, version } = splitApiVersion(apiVersion);
     const base = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
     const path = namespace ? `${base}/namespaces/${namespace}/${resource}` : `${base}/${resource}`;
-    const list = () => this.listObjects<T>(apiVersion, resource, namespace, labelSelector, fieldSelector, true);
+    // client-go's reflector replaces its store on a relist (after 410 Gone or an error), and the
+    // shared informer delivers every object it already had as an update, changed or not
+    // (DeltaFIFO Replace -> OnUpdate); controller-runtime passes those on as update events. So a
+    // relist brings, say, a Running pod's update that a down node-agent never heard. client-node
+    // calls 'update' only for objects whose resourceVersion changed: the rest are delivered here.
+    const updateHandlers: ((o: T) => void)[] = [];
+    let listed = false;
+    const list = async () => {
+      const l = await this.listObjects<T>(apiVersion, resource, namespace, labelSelector, fieldSelector, true);
+      if (listed) {
+        const unchanged = l.items.filter((o) => informer.get(o.metadata!.name!, o.metadata!.namespace)?.metadata?.resourceVersion === o.metadata?.resourceVersion);
+        queueMicrotask(() => {
+          for (const o of unchanged) for (const h of updateHandlers) h(o);
+        });
+      }
+      listed = true;
+      return l;
+    };
     const informer = new ListWatch<T>(path, new Watch(this.kc), list, false, labelSelector, fieldSelector);
     let stopped = false;
     informer.on('connect', () => this.cost.sent.watch++);
@@ -430,7 +447,10 @@ export class KubeIo {
     return {
       get: (name, ns) => informer.get(name, ns),
       list: (ns) => informer.list(ns),
-      on: informer.on.bind(informer),
+      on: ((verb: string, fn: (o: T) => void) => {
+        if (verb === 'update') updateHandlers.push(fn);
+        informer.on(verb as never, fn as never);
+      }) as Informer<T>['on'],
       start: () => informer.start(),
       stop: async () => {
         stopped = true;
