@@ -11,11 +11,14 @@ describe('Limiter', () => {
     expect([l.used, l.held()]).toEqual([3, ['a', 'b', 'c']]);
   });
 
-  it('a reservation becomes the running data path, taking no second slot', () => {
+  it('a reservation becomes the running data path, taking no second slot, and goes back to a reservation when the start fails', () => {
     const l = new Limiter(1);
     expect(l.reserve('a')).toBe(true);
+    expect(l.isReserved('a')).toBe(true);
     expect(l.start('a')).toBe(true);
-    expect(l.used).toBe(1);
+    expect([l.used, l.isReserved('a')]).toEqual([1, false]);
+    expect(l.reserve('a', { back: true })).toBe(true);
+    expect([l.used, l.isReserved('a'), l.reserve('b')]).toEqual([1, true, false]);
   });
 
   it('releaseReservation ends a reservation (its DataUpload ended elsewhere) but never a running data path', () => {

@@ -13,8 +13,15 @@ export class Limiter {
     return this.running.size + this.reserved.size;
   }
 
-  /** deploying's claim: hold a slot for a DataUpload whose pod is not running yet. Resumes bypass the limit. */
-  reserve(key: string, opts: { resume?: boolean } = {}): boolean {
+  /**
+   * deploying's claim: hold a slot for a DataUpload whose pod is not running yet. Resumes bypass
+   * the limit. `back`: a started data path whose start failed becomes the reservation it was.
+   */
+  reserve(key: string, opts: { resume?: boolean; back?: boolean } = {}): boolean {
+    if (opts.back && this.running.delete(key)) {
+      this.reserved.add(key);
+      return true;
+    }
     if (this.reserved.has(key) || this.running.has(key)) return true;
     if (!opts.resume && this.used >= this.limit) return false;
     this.reserved.add(key);
@@ -37,6 +44,10 @@ export class Limiter {
   release(key: string): void {
     const had = this.running.delete(key) || this.reserved.delete(key);
     if (had) for (const l of [...this.listeners]) l();
+  }
+
+  isReserved(key: string): boolean {
+    return this.reserved.has(key);
   }
 
   /** A reservation ends without its data path starting (its DataUpload ended); a running data path is left alone. */

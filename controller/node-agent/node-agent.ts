@@ -468,6 +468,9 @@ export class NodeAgent {
     if (!exposed) {
       return this.cleanupAndEnd(name, 'Failed', 'expose-failed', 'exposed snapshot is not ready: no expose result is available for the current node');
     }
+    // A claim's reservation (deploying) becomes this data path; if the start fails, it goes back
+    // to being the claim's: the slot is the claim's until its DataUpload ends (docs/design.md 2.5).
+    const claimed = this.limiter.isReserved(name);
     if (!this.limiter.start(name)) {
       // ConcurrentLimitExceed: Velero requeues after 5 s, GETting the backup PVC and PV each time.
       this.park(name, clock.now(), 'slot', GET_EXPOSED_RECHECK);
@@ -487,7 +490,10 @@ export class NodeAgent {
     const ok = written.ok;
     const terminated = ok && written.w === undefined;
     if (!ok || terminated) {
-      this.closeDataPath(name);
+      if (claimed && !terminated) {
+        this.closeWatcher(name);
+        this.limiter.reserve(name, { back: true });
+      } else this.closeDataPath(name);
       if (!ok) this.queue.addAfter(name, VELERO_TIMINGS.requeueMs);
       return;
     }
