@@ -177,6 +177,37 @@ export function latencyCdfChart(flows: FlowResult[]): string {
   );
 }
 
+/** Backup volume provisioned over time, per flow: the GiB of backup PVCs Bound and not yet deleted (a step per change). */
+export function backupVolumeChart(flows: FlowResult[], endOf: (f: FlowResult) => number): string {
+  const series: echarts.LineSeriesOption[] = flows.map((f, i) => {
+    const end = endOf(f);
+    const steps: [number, number][] = [];
+    for (const p of f.backupPvcs ?? []) {
+      if (p.boundAt === undefined) continue;
+      const gone = Math.min(p.deletedAt ?? end, end);
+      if (gone > p.boundAt) steps.push([p.boundAt, p.gib], [gone, -p.gib]);
+    }
+    steps.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let held = 0;
+    const data: [number, number][] = [[0, 0]];
+    for (const [at, d] of steps) data.push([at, Math.round((held += d) * 1000) / 1000]);
+    data.push([end, Math.max(0, Math.round(held * 1000) / 1000)]);
+    return { name: columnOf(f), type: 'line', step: 'end', symbol: 'none', color: FLOW_COLORS[i % FLOW_COLORS.length], data };
+  });
+  return render(
+    {
+      title: { text: 'Backup volumes provisioned (backup PVCs Bound, not yet deleted)', left: 0, top: 0, textStyle: { fontSize: 13 } },
+      legend: { top: 22, left: 0, textStyle: { fontSize: 11 } },
+      grid: { left: 60, right: 24, top: 60, bottom: 40 },
+      xAxis: timeAxis(),
+      yAxis: { type: 'value', name: 'GiB', nameLocation: 'middle', nameGap: 40, min: 0 },
+      series,
+    },
+    900,
+    260,
+  );
+}
+
 /** Outcomes by reason, a stacked bar per flow. */
 export function outcomesChart(flows: FlowResult[]): string {
   const reasons = [...new Set(flows.flatMap((f) => Object.keys(f.figures.outcomesByReason)))].sort();

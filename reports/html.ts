@@ -5,7 +5,7 @@ import { columnOf, fmt, ratioText, repeatTable, sum } from '../harness/scenario/
 import { CSS, esc } from './page.ts';
 import { sweepVerdict } from './sweep-html.ts';
 import { notCompleted, type Sweep } from '../harness/scenario/sweep.ts';
-import { ganttChart, latencyCdfChart, outcomesChart, podsPerNodeChart, repeatChart, resourcesChart } from './charts.ts';
+import { backupVolumeChart, ganttChart, latencyCdfChart, outcomesChart, podsPerNodeChart, repeatChart, resourcesChart } from './charts.ts';
 
 
 
@@ -40,6 +40,8 @@ const ROWS: [string, (f: FlowResult) => string][] = [
   ['lower bound (s): completed / all', (f) => `${fmt(f.figures.lowerBound.makespanSeconds)} / ${fmt(f.figures.lowerBoundAll.makespanSeconds)}<br><small>${f.figures.completed} of ${f.figures.dataUploads} completed</small>`],
   ['idle CPU × bound of the completed work', (f) => (f.figures.ratioToLowerBound.idleCpuCoreSeconds !== undefined ? `×${fmt(f.figures.ratioToLowerBound.idleCpuCoreSeconds)}` : '–')],
   ['latency p50 / p95 / p99 / max (s)', (f) => ['p50', 'p95', 'p99', 'max'].map((q) => fmt(f.figures.latencySeconds[q as 'p50'])).join(' / ')],
+  ['backup volumes (GiB-s): before data moves, × bound of the completed work', (f) => `${fmt(f.figures.backupVolumeGiBSeconds)}<br><small>${fmt(f.figures.backupVolumeIdleGiBSeconds)} before moving${f.figures.ratioToLowerBound.backupVolumeGiBSeconds !== undefined ? ` · ×${fmt(f.figures.ratioToLowerBound.backupVolumeGiBSeconds)}` : ''}</small>`],
+  ['peak backup PVCs / GiB / VolumeSnapshots', (f) => `${f.figures.peakBackupPvcs} / ${fmt(f.figures.peakBackupGiB)} / ${f.figures.peakVolumeSnapshots}`],
   ['peak data-mover pods (max per node)', (f) => `${f.figures.peakDataMoverPods} (${Math.max(0, ...Object.values(f.figures.peakDataMoverPodsPerNode))})`],
   ['API requests per DataUpload: sent + modeled', (f) => `${fmt(sum(f.figures.apiRequestsPerDataUpload))}<br><small>${fmt(sum(f.figures.apiRequestsSentPerDataUpload))} + ${fmt(sum(f.figures.apiRequestsModeledPerDataUpload))}</small><br><small>${perVerb(f.figures.apiRequestsSentPerDataUpload)}</small><br><small>modeled: ${perVerb(f.figures.apiRequestsModeledPerDataUpload) || 'none'}</small>`],
   ['waited for a client rate-limit token (s): node-agents / server', (f) => `${fmt(f.figures.throttleWaitSeconds['node-agent'])} / ${fmt(f.figures.throttleWaitSeconds['velero-server'])}<br><small>${fmt(f.figures.throttledRequests['node-agent'])} / ${fmt(f.figures.throttledRequests['velero-server'])} requests waited</small>`],
@@ -88,6 +90,7 @@ ${flowTable}
 <p class="meta">${timesNote(r)} Idle: a data-mover pod's requests while its data does not move (moving: its data path reporting, its container running, its node Ready); stranded: idle while its DataUpload is InProgress but the pod or its node cannot move data. × bound: the flow's figure over what no flow can beat for the work it completed.</p>
 <figure data-chart="outcomes">${outcomesChart(r.flows)}</figure>
 <figure data-chart="latency-cdf">${latencyCdfChart(r.flows)}</figure>
+<figure data-chart="backup-volumes">${backupVolumeChart(r.flows, endOf)}</figure>
 ${repeat}
 ${perFlow}
 <h2>Parameters</h2>

@@ -30,6 +30,9 @@ export default defineScenario({
       { figure: 'idleCpuCoreSeconds', flow: 'deploying', op: '<=', baseline: { tolerance: 0.1, slack: 10 } },
       { figure: 'peakDataMoverPods', flow: 'deploying', op: '<=', baseline: { tolerance: 0 } },
       { figure: 'makespanSeconds', flow: 'deploying', op: '<=', baseline: { tolerance: 0.05 } },
+      // What it holds besides pods: backup volumes provisioned before their data moves, and at most at once.
+      { figure: 'backupVolumeIdleGiBSeconds', flow: 'deploying', op: '<=', baseline: { tolerance: 0.1 } },
+      { figure: 'peakBackupGiB', flow: 'deploying', op: '<=', baseline: { tolerance: 0.1 } },
       { figure: 'idleCpuCoreSeconds', flow: 'velero-1.17', op: '<=', baseline: { tolerance: 0.1, slack: 10 } },
       { figure: 'timeouts', flow: 'velero-1.16', op: '<=', baseline: { tolerance: 0.1, slack: 1 } },
       ...completionGates('deploying', { all: true }),

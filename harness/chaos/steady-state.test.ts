@@ -21,6 +21,8 @@ describe('steady-state checks', () => {
     nodes: [],
     apiRequests: { sent: zero, modeled: zero },
     throttle: { 'node-agent': { waitSeconds: 0, requests: 0 }, 'velero-server': { waitSeconds: 0, requests: 0 } },
+    backupPvcs: [],
+    volumeSnapshots: [],
   };
 
   it('pass on a clean end, and name what is wrong otherwise', () => {

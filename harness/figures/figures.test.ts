@@ -28,10 +28,36 @@ const record: RunRecord = {
   nodes: [{ name: 'n1', labels: { 'kubernetes.io/hostname': 'n1' }, ready: [{ ready: true, at: 0 }] }],
   apiRequests: { sent: { ...zero, get: 18, update: 12 }, modeled: { ...zero, get: 12 } },
   throttle: { 'node-agent': { waitSeconds: 12.5, requests: 4 }, 'velero-server': { waitSeconds: 0.25, requests: 1 } },
+  // Backup PVCs: a (2 GiB) bound 9, deleted 112; b (4 GiB) bound 14, deleted 213; c (1 GiB)
+  // created 8, never bound, deleted 1809. VolumeSnapshots: the three sources 0-10, 5-15, 7-17,
+  // the backup copies of a (2-112) and b (6-213), and one left at the end (1800-).
+  backupPvcs: [
+    { name: 'a', createdAt: 2, boundAt: 9, deletedAt: 112, gib: 2 },
+    { name: 'b', createdAt: 7, boundAt: 14, deletedAt: 213, gib: 4 },
+    { name: 'c', createdAt: 8, deletedAt: 1809, gib: 1 },
+  ],
+  volumeSnapshots: [
+    { namespace: 'app', name: 'a', createdAt: 0, deletedAt: 10 },
+    { namespace: 'velero', name: 'a', createdAt: 2, deletedAt: 112 },
+    { namespace: 'app', name: 'b', createdAt: 5, deletedAt: 15 },
+    { namespace: 'velero', name: 'b', createdAt: 6, deletedAt: 213 },
+    { namespace: 'app', name: 'c', createdAt: 7, deletedAt: 17 },
+    { namespace: 'velero', name: 'left', createdAt: 1800 },
+  ],
 };
 
 describe('figures from a hand-worked timeline', () => {
   const f = computeFigures(record);
+
+  it('backup volumes held: GiB-seconds from Bound, the part before the data path started, and the peaks', () => {
+    // a: 2 GiB x (112 - 9) = 206, of which 2 x (11 - 9) = 4 before its data path started at 11;
+    // b: 4 x (213 - 14) = 796, 4 x (111 - 14) = 388 before; c never bound: nothing.
+    expect(f.backupVolumeGiBSeconds).toBe(206 + 796);
+    expect(f.backupVolumeIdleGiBSeconds).toBe(4 + 388);
+    // PVCs: a, b and c all exist from 8 to 112. GiB: 2 + 4 from 14 to 112. Snapshots: at 7 the
+    // sources a, b, c and the copies of a and b (5); a's source goes at 10.
+    expect([f.peakBackupPvcs, f.peakBackupGiB, f.peakVolumeSnapshots]).toEqual([3, 6, 5]);
+  });
 
   it('outcomes, reasons and timeouts', () => {
     expect(f).toMatchObject({ dataUploads: 3, completed: 2, failed: 1, canceled: 0, unfinished: 0, timeouts: 1, outcomesByReason: { 'prepare-timeout': 1 } });
@@ -109,6 +135,8 @@ describe('busy means the data moves: the data path reports, its pod runs, its no
     ],
     apiRequests: { sent: zero, modeled: zero },
     throttle: { 'node-agent': { waitSeconds: 0, requests: 0 }, 'velero-server': { waitSeconds: 0, requests: 0 } },
+    backupPvcs: [],
+    volumeSnapshots: [],
   };
 
   it('each pod: moving while all three hold, stranded while InProgress and its pod or node cannot move data', () => {
@@ -174,6 +202,8 @@ describe('BestEffort pods: resident memory instead of requests', () => {
     nodes: [],
     apiRequests: { sent: zero, modeled: zero },
     throttle: { 'node-agent': { waitSeconds: 0, requests: 0 }, 'velero-server': { waitSeconds: 0, requests: 0 } },
+    backupPvcs: [],
+    volumeSnapshots: [],
   };
 
   it('integrates the idle size while running and idle, the busy size while moving', () => {

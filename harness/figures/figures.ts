@@ -55,6 +55,26 @@ export interface DataPathEventRecord {
   at: number;
 }
 
+/** A backup PVC (the exposer's, in Velero's namespace, restored from the backup VolumeSnapshot). */
+export interface BackupPvcRecord {
+  /** The claim's name: its DataUpload's. */
+  name: string;
+  createdAt: number;
+  /** When it was first Bound: from then its volume is provisioned; absent: never bound. */
+  boundAt?: number;
+  deletedAt?: number;
+  /** Its requested storage, GiB (the source PVC's size). */
+  gib: number;
+}
+
+/** A VolumeSnapshot, in any namespace (the server's of each source PVC, the exposer's backup copy). */
+export interface VolumeSnapshotRecord {
+  namespace: string;
+  name: string;
+  createdAt: number;
+  deletedAt?: number;
+}
+
 export interface NodeRecord {
   name: string;
   labels: Record<string, string>;
@@ -71,6 +91,9 @@ export interface RunRecord {
   dataPathEvents: DataPathEventRecord[];
   /** The nodes as the API showed them: labels and Ready. A node not recorded counts as Ready. */
   nodes: NodeRecord[];
+  /** Backup PVCs in Velero's namespace, and VolumeSnapshots cluster-wide. */
+  backupPvcs: BackupPvcRecord[];
+  volumeSnapshots: VolumeSnapshotRecord[];
   /** The node-agents' requests by verb: sent, and modeled (counted as Velero sends them, answered otherwise). */
   apiRequests: { sent: Record<ApiVerb, number>; modeled: Record<ApiVerb, number> };
   /**
@@ -125,6 +148,13 @@ export interface Figures {
   apiRequestsPerDataUpload: Record<ApiVerb, number>;
   apiRequestsSentPerDataUpload: Record<ApiVerb, number>;
   apiRequestsModeledPerDataUpload: Record<ApiVerb, number>;
+  /** Backup volumes provisioned (Bound to deleted, or the end), GiB x seconds; the part before their data path started (or, never started, all of it). */
+  backupVolumeGiBSeconds: number;
+  backupVolumeIdleGiBSeconds: number;
+  /** Most backup PVCs existing at once; most backup GiB provisioned at once; most VolumeSnapshots at once, cluster-wide. */
+  peakBackupPvcs: number;
+  peakBackupGiB: number;
+  peakVolumeSnapshots: number;
   /** Seconds requests waited for a client-side rate-limit token, per role (section 4.7). */
   throttleWaitSeconds: Record<ThrottleRole, number>;
   /** Requests that waited for a token, per role. */
@@ -299,15 +329,16 @@ export function latencies(r: RunRecord): { latencySeconds: Quantiles; phaseSecon
 }
 
 /** The most data-mover pods existing at once in the observation window, cluster-wide, and bound to each node. */
+/** The most at once of [at, change] steps; at equal times, departures first (one replaced at the same instant is not counted twice). */
+function peak(events: [number, number][]): number {
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let cur = 0;
+  let max = 0;
+  for (const [, d] of events) max = Math.max(max, (cur += d));
+  return max;
+}
+
 export function peakPods(r: RunRecord): { peakDataMoverPods: number; peakDataMoverPodsPerNode: Record<string, number> } {
-  const peak = (events: [number, number][]) => {
-    // At equal times, departures first: a pod replaced at the same instant is not counted twice.
-    events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    let cur = 0;
-    let max = 0;
-    for (const [, d] of events) max = Math.max(max, (cur += d));
-    return max;
-  };
   const all: [number, number][] = [];
   const perNode = new Map<string, [number, number][]>();
   for (const p of r.pods) {
@@ -357,7 +388,32 @@ export function computeFigures(r: RunRecord, activity = podActivity(r)): Figures
     ...peakPods(r),
     ...apiRequestsPerDataUpload(r),
     ...throttleFigures(r),
+    ...storageHeld(r),
   };
+}
+
+/** What the flows hold besides pods: backup volumes and VolumeSnapshots (docs/design.md section 4.5). */
+export function storageHeld(r: RunRecord): Pick<Figures, 'backupVolumeGiBSeconds' | 'backupVolumeIdleGiBSeconds' | 'peakBackupPvcs' | 'peakBackupGiB' | 'peakVolumeSnapshots'> {
+  const started = new Map<string, number>();
+  for (const e of r.dataPathEvents) if (e.reason === DATA_PATH_START && !started.has(e.dataUpload)) started.set(e.dataUpload, e.at);
+  let all = 0;
+  let idle = 0;
+  const pvcs: [number, number][] = [];
+  const gib: [number, number][] = [];
+  for (const p of r.backupPvcs) {
+    const gone = Math.min(p.deletedAt ?? r.endAt, r.endAt);
+    if (p.createdAt < gone) pvcs.push([p.createdAt, 1], [gone, -1]);
+    if (p.boundAt === undefined || p.boundAt >= gone) continue;
+    all += p.gib * (gone - p.boundAt);
+    idle += p.gib * (Math.min(gone, Math.max(p.boundAt, started.get(p.name) ?? gone)) - p.boundAt);
+    gib.push([p.boundAt, p.gib], [gone, -p.gib]);
+  }
+  const snaps: [number, number][] = [];
+  for (const v of r.volumeSnapshots) {
+    const gone = Math.min(v.deletedAt ?? r.endAt, r.endAt);
+    if (v.createdAt < gone) snaps.push([v.createdAt, 1], [gone, -1]);
+  }
+  return { backupVolumeGiBSeconds: round(all), backupVolumeIdleGiBSeconds: round(idle), peakBackupPvcs: peak(pvcs), peakBackupGiB: round(peak(gib)), peakVolumeSnapshots: peak(snaps) };
 }
 
 export function throttleFigures(r: RunRecord): Pick<Figures, 'throttleWaitSeconds' | 'throttledRequests'> {

@@ -13,7 +13,8 @@ describe('lowerBound, small cases solved by hand', () => {
       podStartSeconds: 5,
       podRequests: req,
     });
-    expect(lb).toEqual({ dataUploads: 10, makespanSeconds: 5 + 2048, idleCpuCoreSeconds: 50, idleMemoryGiBSeconds: 50 });
+    // Backup volumes: each 20 GiB held at least 20 x 1024 / 100 = 204.8 s: 10 x 4096 GiB-s.
+    expect(lb).toEqual({ dataUploads: 10, makespanSeconds: 5 + 2048, idleCpuCoreSeconds: 50, idleMemoryGiBSeconds: 50, backupVolumeGiBSeconds: 40_960 });
   });
 
   it('node bandwidth caps concurrent slots: 3 slots of 100 MiB/s on a 250 MiB/s node move 250 MiB/s', () => {
@@ -48,6 +49,7 @@ describe('lowerBound, small cases solved by hand', () => {
       makespanSeconds: 0,
       idleCpuCoreSeconds: 0,
       idleMemoryGiBSeconds: 0,
+      backupVolumeGiBSeconds: 0,
     });
   });
 });
@@ -74,10 +76,17 @@ describe('the bound of the completed work, and of all', () => {
   };
 
   it('completed: 2 + 2000/100 = 22 s, 2 x 2 core-s; all: 2 + 3000/100 = 32 s, 3 x 2', () => {
+    // Backup volumes: 1000/1024 GiB each for 10 s: 9.765625 GiB-s each.
     expect(lowerBounds(w)).toEqual({
-      completed: { dataUploads: 2, makespanSeconds: 22, idleCpuCoreSeconds: 4, idleMemoryGiBSeconds: 4 },
-      all: { dataUploads: 3, makespanSeconds: 32, idleCpuCoreSeconds: 6, idleMemoryGiBSeconds: 6 },
+      completed: { dataUploads: 2, makespanSeconds: 22, idleCpuCoreSeconds: 4, idleMemoryGiBSeconds: 4, backupVolumeGiBSeconds: 19.531 },
+      all: { dataUploads: 3, makespanSeconds: 32, idleCpuCoreSeconds: 6, idleMemoryGiBSeconds: 6, backupVolumeGiBSeconds: 29.297 },
     });
+  });
+
+  it('a backup volume is as large as its recorded backup PVC asked', () => {
+    const named = { ...w, dataUploads: w.dataUploads.map((d, i) => ({ ...d, name: `du-${i}` })), backupPvcs: [{ name: 'du-0', gib: 2 }] };
+    // du-0: 2 GiB x 10 s; du-1: 1000/1024 GiB x 10 s.
+    expect(lowerBounds(named).completed.backupVolumeGiBSeconds).toBe(29.766);
   });
 
   it('the latest completed DataUpload counts from the run\'s first creation, not its own first', () => {
@@ -87,7 +96,7 @@ describe('the bound of the completed work, and of all', () => {
   });
 
   it('no pod start latency known (a real cluster): no idle bound', () => {
-    expect(lowerBounds({ ...w, podStartSeconds: undefined }).completed).toEqual({ dataUploads: 2, makespanSeconds: 20 });
+    expect(lowerBounds({ ...w, podStartSeconds: undefined }).completed).toEqual({ dataUploads: 2, makespanSeconds: 20, backupVolumeGiBSeconds: 19.531 });
   });
 
   it('no node admitted: an error naming the nodes and their labels, never a bound of 0', () => {
@@ -98,7 +107,8 @@ describe('the bound of the completed work, and of all', () => {
     const bound = lowerBounds(w).completed;
     expect(ratiosToLowerBound({ completed: 2, makespanSeconds: 44, idleCpuCoreSeconds: 10 }, bound)).toEqual({ makespan: 2, idleCpuCoreSeconds: 2.5 });
     expect(ratiosToLowerBound({ completed: 0, makespanSeconds: 44, idleCpuCoreSeconds: 10 }, bound)).toEqual({});
-    expect(ratiosToLowerBound({ completed: 2, makespanSeconds: 44, idleCpuCoreSeconds: 10 }, { dataUploads: 2, makespanSeconds: 22 })).toEqual({ makespan: 2 });
+    expect(ratiosToLowerBound({ completed: 2, makespanSeconds: 44, idleCpuCoreSeconds: 10 }, { dataUploads: 2, makespanSeconds: 22, backupVolumeGiBSeconds: 0 })).toEqual({ makespan: 2 });
+    expect(ratiosToLowerBound({ completed: 2, makespanSeconds: 44, idleCpuCoreSeconds: 10, backupVolumeGiBSeconds: 39.062 }, bound)).toEqual({ makespan: 2, idleCpuCoreSeconds: 2.5, backupVolumeGiBSeconds: 2 });
     // BestEffort: no requests, so bound and figure are both 0.
     expect(ratiosToLowerBound({ completed: 2, makespanSeconds: 22, idleCpuCoreSeconds: 0 }, { ...bound, idleCpuCoreSeconds: 0 })).toEqual({ makespan: 1, idleCpuCoreSeconds: 1 });
   });

@@ -14,8 +14,11 @@
 // A flow is compared with the bound of the work it completed (lowerBounds().completed): a flow
 // cannot finish that work sooner, nor hold less idle for it, so a ratio below 1 is a defect of
 // the bench, and ratiosToLowerBound throws. The whole workload's bound is reported beside it.
+const GiB = 1024 ** 3;
+
 export interface LowerBoundInput {
-  dataUploads: { bytes: number; createdAt: number }[];
+  /** `backupGiB`: the size of its backup volume (default its bytes in GiB). */
+  dataUploads: { bytes: number; createdAt: number; backupGiB?: number }[];
   /** When the run's first DataUpload was created; default the first of `dataUploads`. */
   start?: number;
   /** Nodes data movers may run on (loadAffinity), with their slots (loadConcurrency) and bandwidth. */
@@ -37,13 +40,15 @@ export interface LowerBound {
   /** Absent where the pod start latency is not known. */
   idleCpuCoreSeconds?: number;
   idleMemoryGiBSeconds?: number;
+  /** Each DataUpload's backup volume provisioned at least while its data moves at the fastest one pod can: sum of GiB x bytes / min(r, max B_n). */
+  backupVolumeGiBSeconds: number;
 }
 
 export function lowerBound(w: LowerBoundInput): LowerBound {
   const n = w.dataUploads.length;
   const L = w.podStartSeconds ?? 0;
   const idle = () => (w.podStartSeconds === undefined ? {} : { idleCpuCoreSeconds: round(n * L * w.podRequests.cpuCores), idleMemoryGiBSeconds: round(n * L * w.podRequests.memoryGiB) });
-  if (n === 0) return { dataUploads: 0, makespanSeconds: 0, ...idle() };
+  if (n === 0) return { dataUploads: 0, makespanSeconds: 0, ...idle(), backupVolumeGiBSeconds: 0 };
   if (w.nodes.length === 0) throw new Error(`no lower bound for ${n} DataUploads: no node to move their data on`);
   const first = w.start ?? Math.min(...w.dataUploads.map((d) => d.createdAt));
   const total = w.dataUploads.reduce((s, d) => s + d.bytes, 0);
@@ -52,7 +57,8 @@ export function lowerBound(w: LowerBoundInput): LowerBound {
   if (!(capacity > 0)) throw new Error(`no lower bound for ${n} DataUploads: the nodes data may move on have no throughput (${JSON.stringify(w.nodes)}, ${w.podBytesPerSecond} B/s per pod)`);
   const throughputBound = L + total / capacity;
   const latestBound = Math.max(...w.dataUploads.map((d) => d.createdAt - first + L + d.bytes / single));
-  return { dataUploads: n, makespanSeconds: round(Math.max(throughputBound, latestBound)), ...idle() };
+  const backupVolume = w.dataUploads.reduce((sum, d) => sum + (d.backupGiB ?? d.bytes / GiB) * (d.bytes / single), 0);
+  return { dataUploads: n, makespanSeconds: round(Math.max(throughputBound, latestBound)), ...idle(), backupVolumeGiBSeconds: round(backupVolume) };
 }
 
 /** A node as the run recorded it, with the data bandwidth it has. */
@@ -64,7 +70,9 @@ export interface BoundNode {
 
 export interface BoundWorkload {
   /** Every DataUpload the run recorded, completed or not. */
-  dataUploads: { bytes: number; createdAt: number; outcome?: string }[];
+  dataUploads: { name?: string; bytes: number; createdAt: number; outcome?: string }[];
+  /** The backup PVCs the run recorded: a DataUpload's backup volume is as large as its PVC asked. */
+  backupPvcs?: { name: string; gib: number }[];
   /** Every node the run recorded, with the labels the API showed. */
   nodes: BoundNode[];
   /** Whether loadAffinity admits a node's data-mover pods, and its concurrency. */
@@ -82,8 +90,9 @@ export function lowerBounds(w: BoundWorkload): { completed: LowerBound; all: Low
     const seen = w.nodes.map((n) => `${n.name} {${Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(', ')}}`).join('; ');
     throw new Error(`no lower bound: loadAffinity admits none of the ${w.nodes.length} nodes the run recorded (${seen || 'none'})`);
   }
+  const gib = new Map((w.backupPvcs ?? []).map((p) => [p.name, p.gib]));
   const input = (dataUploads: BoundWorkload['dataUploads']): LowerBoundInput => ({
-    dataUploads,
+    dataUploads: dataUploads.map((d) => ({ ...d, ...(d.name !== undefined && gib.has(d.name) ? { backupGiB: gib.get(d.name) } : {}) })),
     start: Math.min(...w.dataUploads.map((d) => d.createdAt)),
     nodes: eligible.map((n) => ({ slots: w.slots(n.labels), bytesPerSecond: n.bytesPerSecond })),
     podBytesPerSecond: w.podBytesPerSecond,
@@ -98,9 +107,13 @@ export function lowerBounds(w: BoundWorkload): { completed: LowerBound; all: Low
  * idle ratio where the idle bound is not known. A bound of 0 under a figure above 0, or a figure
  * below its bound, means the bound's inputs are wrong: an error naming both, never a ratio.
  */
-export function ratiosToLowerBound(f: { completed: number; makespanSeconds: number; idleCpuCoreSeconds: number }, bound: LowerBound): { makespan?: number; idleCpuCoreSeconds?: number } {
+export function ratiosToLowerBound(
+  f: { completed: number; makespanSeconds: number; idleCpuCoreSeconds: number; backupVolumeGiBSeconds?: number },
+  bound: LowerBound,
+): { makespan?: number; idleCpuCoreSeconds?: number; backupVolumeGiBSeconds?: number } {
   if (f.completed === 0) return {};
-  const out: { makespan?: number; idleCpuCoreSeconds?: number } = { makespan: ratio('makespan seconds', f.makespanSeconds, bound.makespanSeconds) };
+  const out: { makespan?: number; idleCpuCoreSeconds?: number; backupVolumeGiBSeconds?: number } = { makespan: ratio('makespan seconds', f.makespanSeconds, bound.makespanSeconds) };
+  if (f.backupVolumeGiBSeconds !== undefined) out.backupVolumeGiBSeconds = ratio('backup volume GiB-seconds', f.backupVolumeGiBSeconds, bound.backupVolumeGiBSeconds);
   if (bound.idleCpuCoreSeconds !== undefined) out.idleCpuCoreSeconds = ratio('idle CPU core-seconds', f.idleCpuCoreSeconds, bound.idleCpuCoreSeconds);
   return out;
 }

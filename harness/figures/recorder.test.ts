@@ -26,6 +26,9 @@ describe('RunRecorder: the record from watches', () => {
     const dus = resourceInfo(api, DATA_UPLOAD_GROUP, 'v2alpha1', DATA_UPLOAD_PLURAL);
     const pods = resourceInfo(api, '', 'v1', 'pods');
     const events = resourceInfo(api, '', 'v1', 'events');
+    const pvcs = resourceInfo(api, '', 'v1', 'persistentvolumeclaims');
+    const snapshots = resourceInfo(api, 'snapshot.storage.k8s.io', 'v1', 'volumesnapshots');
+    api.create(ns, undefined, { metadata: { name: 'app' } });
     const nodes = resourceInfo(api, '', 'v1', 'nodes');
     const setReady = (status: 'True' | 'False') =>
       api.patch(nodes, undefined, 'n1', 'merge', { status: { conditions: [{ type: 'Ready', status }] } }, { subresource: 'status' });
@@ -89,6 +92,18 @@ describe('RunRecorder: the record from watches', () => {
       setPhase('b', 'Failed');
     });
     at(51, () => api.delete(pods, 'velero', 'b', { gracePeriodSeconds: 0 }));
+    // Storage: a's backup PVC (5 GiB) created 2, Bound 3, deleted 112; the source snapshot of a
+    // (namespace app) 0 to 5, its backup copy (velero) 1 to 112.
+    const snapshot = (namespace: string, name: string) => ({ apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshot', metadata: { name, namespace }, spec: { source: { persistentVolumeClaimName: 'a' } } });
+    at(0, () => api.create(snapshots, 'app', snapshot('app', 'vs-a')));
+    at(1, () => api.create(snapshots, 'velero', snapshot('velero', 'a')));
+    at(2, () => api.create(pvcs, 'velero', { metadata: { name: 'a', namespace: 'velero' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } } } }));
+    at(3, () => api.patch(pvcs, 'velero', 'a', 'merge', { status: { phase: 'Bound' } }, { subresource: 'status' }));
+    at(5, () => api.delete(snapshots, 'app', 'vs-a'));
+    at(112, () => {
+      api.delete(pvcs, 'velero', 'a');
+      api.delete(snapshots, 'velero', 'a');
+    });
     at(110, () => setPhase('a', 'Completed'));
     at(111, () => api.patch(pods, 'velero', 'a', 'merge', { status: { phase: 'Succeeded' } }, { subresource: 'status' }));
     at(112, () => api.delete(pods, 'velero', 'a', { gracePeriodSeconds: 0 }));
@@ -136,5 +151,13 @@ describe('RunRecorder: the record from watches', () => {
     expect(f).toMatchObject({ bestEffortPods: 1, idleResidentMemoryGiBSeconds: 0, timeouts: 1, outcomesByReason: { 'prepare-timeout': 1 } });
     expect(f.makespanSeconds).toBe(110);
     expect(f.apiRequestsPerDataUpload).toMatchObject({ get: 2, create: 1 });
+
+    expect(record.backupPvcs).toEqual([{ name: 'a', createdAt: 2, boundAt: 3, deletedAt: 112, gib: 5 }]);
+    expect(record.volumeSnapshots).toEqual([
+      { namespace: 'app', name: 'vs-a', createdAt: 0, deletedAt: 5 },
+      { namespace: 'velero', name: 'a', createdAt: 1, deletedAt: 112 },
+    ]);
+    // 5 GiB from Bound at 3 to 112: 545 GiB-s, of which 3 to 11 (its data path started at 11) before moving.
+    expect(f).toMatchObject({ backupVolumeGiBSeconds: 545, backupVolumeIdleGiBSeconds: 40, peakBackupPvcs: 1, peakBackupGiB: 5, peakVolumeSnapshots: 2 });
   });
 });

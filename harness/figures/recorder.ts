@@ -5,12 +5,13 @@
 // change stamped with the run's clock when it arrives. On the embedded cluster's virtual
 // clock an event arrives at the simulated instant it was written (time does not move while
 // watch bytes are in flight). The record is what the figures are computed from.
-import type { CoreV1Event, KubeConfig, V1Node, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, KubeConfig, V1Node, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import { SNAPSHOT_API_VERSION, VOLUME_SNAPSHOT_PLURAL } from '../../controller/api/snapshot.ts';
 import { DATA_UPLOAD_API_VERSION, DATA_UPLOAD_LABEL, DATA_UPLOAD_PLURAL, OUTCOME_REASON_ANNOTATION, type DataUpload } from '../../controller/api/dataupload.ts';
 import type { Clock } from '../../controller/clock.ts';
 import { KubeIo, type Obj, type WatchedCache } from '../../controller/kube/io.ts';
 import { parseBytes, parseCpu } from '../../controller/quantity.ts';
-import { DATA_PATH_ENDS, DATA_PATH_START, TERMINAL, THROTTLE_ROLES, type DataPathEventRecord, type DataUploadRecord, type NodeRecord, type Outcome, type PodRecord, type RunRecord, type ThrottleRole } from './figures.ts';
+import { DATA_PATH_ENDS, DATA_PATH_START, TERMINAL, THROTTLE_ROLES, type BackupPvcRecord, type VolumeSnapshotRecord, type DataPathEventRecord, type DataUploadRecord, type NodeRecord, type Outcome, type PodRecord, type RunRecord, type ThrottleRole } from './figures.ts';
 import type { ThrottleSink } from '../../controller/kube/rate-limit.ts';
 
 const DATA_PATH_REASONS = new Set<string>([DATA_PATH_START, ...DATA_PATH_ENDS]);
@@ -28,6 +29,10 @@ export class RunRecorder {
   /** Event uid -> the count last recorded, so an Event seen again unchanged is not a second occurrence. */
   private readonly eventCounts = new Map<string, number>();
   private readonly nodes = new Map<string, NodeRecord>();
+  private readonly backupPvcs = new Map<string, BackupPvcRecord>();
+  private readonly snapshots = new Map<string, VolumeSnapshotRecord>();
+  private pvcCache?: WatchedCache<V1PersistentVolumeClaim & Obj>;
+  private snapshotCache?: WatchedCache<Obj>;
   private readonly io: KubeIo;
 
   /**
@@ -56,15 +61,25 @@ export class RunRecorder {
     this.podCache.on('delete', (pod) => this.onPod(pod, true));
     this.eventCache = this.io.watch<CoreV1Event & Obj>('v1', 'events', this.namespace, undefined, 'involvedObject.kind=DataUpload');
     this.nodeCache = this.io.watch<V1Node & Obj>('v1', 'nodes');
+    // What the flows hold besides pods: the exposer's backup PVCs (Velero's namespace holds no
+    // other PVC) and every VolumeSnapshot (the server's of each source PVC, the exposer's copy).
+    this.pvcCache = this.io.watch<V1PersistentVolumeClaim & Obj>('v1', 'persistentvolumeclaims', this.namespace);
+    this.snapshotCache = this.io.watch<Obj>(SNAPSHOT_API_VERSION, VOLUME_SNAPSHOT_PLURAL);
+    for (const verb of ['add', 'update'] as const) {
+      this.pvcCache.on(verb, (pvc) => this.onBackupPvc(pvc, false));
+      this.snapshotCache.on(verb, (vs) => this.onSnapshot(vs, false));
+    }
+    this.pvcCache.on('delete', (pvc) => this.onBackupPvc(pvc, true));
+    this.snapshotCache.on('delete', (vs) => this.onSnapshot(vs, true));
     for (const verb of ['add', 'update'] as const) {
       this.eventCache.on(verb, (e) => this.onEvent(e));
       this.nodeCache.on(verb, (n) => this.onNode(n));
     }
-    await Promise.all([this.duCache.start(), this.podCache.start(), this.eventCache.start(), this.nodeCache.start()]);
+    await Promise.all([this.duCache.start(), this.podCache.start(), this.eventCache.start(), this.nodeCache.start(), this.pvcCache.start(), this.snapshotCache.start()]);
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.duCache?.stop(), this.podCache?.stop(), this.eventCache?.stop(), this.nodeCache?.stop()]);
+    await Promise.all([this.duCache?.stop(), this.podCache?.stop(), this.eventCache?.stop(), this.nodeCache?.stop(), this.pvcCache?.stop(), this.snapshotCache?.stop()]);
   }
 
   /** DataUploads seen, and how many of them are in a terminal phase. */
@@ -82,6 +97,8 @@ export class RunRecorder {
       pods: [...this.pods.values()].map((p) => ({ ...p })).sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name)),
       dataPathEvents: this.dataPathEvents.map((e) => ({ ...e })),
       nodes: [...this.nodes.values()].map((n) => ({ ...n, labels: { ...n.labels }, ready: [...n.ready] })).sort((a, b) => a.name.localeCompare(b.name)),
+      backupPvcs: [...this.backupPvcs.values()].map((p) => ({ ...p })).sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name)),
+      volumeSnapshots: [...this.snapshots.values()].map((v) => ({ ...v })).sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name)),
       apiRequests: { sent: { ...apiRequests.sent }, modeled: { ...apiRequests.modeled } },
       throttle: Object.fromEntries(THROTTLE_ROLES.map((role) => [role, { waitSeconds: (throttled[role]?.throttledMs ?? 0) / 1000, requests: throttled[role]?.throttled ?? 0 }])) as RunRecord['throttle'],
     };
@@ -147,6 +164,26 @@ export class RunRecorder {
     if (this.eventCounts.get(uid) === count) return;
     this.eventCounts.set(uid, count);
     this.dataPathEvents.push({ dataUpload: e.involvedObject.name, reason: e.reason!, at: this.now() });
+  }
+
+  private onBackupPvc(pvc: V1PersistentVolumeClaim, deleted: boolean): void {
+    const uid = pvc.metadata?.uid ?? pvc.metadata!.name!;
+    const at = this.now();
+    let rec = this.backupPvcs.get(uid);
+    if (!rec) {
+      const storage = pvc.spec?.resources?.requests?.storage;
+      rec = { name: pvc.metadata!.name!, createdAt: at, gib: storage ? parseBytes(String(storage)) / GiB : 0 };
+      this.backupPvcs.set(uid, rec);
+    }
+    if (pvc.status?.phase === 'Bound' && rec.boundAt === undefined) rec.boundAt = at;
+    if (deleted) rec.deletedAt = at;
+  }
+
+  private onSnapshot(vs: Obj, deleted: boolean): void {
+    const uid = vs.metadata?.uid ?? `${vs.metadata?.namespace}/${vs.metadata?.name}`;
+    let rec = this.snapshots.get(uid);
+    if (!rec) this.snapshots.set(uid, (rec = { namespace: vs.metadata!.namespace ?? '', name: vs.metadata!.name!, createdAt: this.now() }));
+    if (deleted) rec.deletedAt = this.now();
   }
 
   private onNode(node: V1Node): void {

@@ -341,6 +341,7 @@ function lowerBoundsFor(opts: BackupRunOptions, config: NodeAgentConfig, record:
   const bandwidth = new Map(expandNodePools(opts.nodes).map((n) => [n.name, (n.dataMiBps ?? behaviour.dataPath.nodeMiBps) * MiB]));
   return lowerBounds({
     dataUploads: record.dataUploads,
+    backupPvcs: record.backupPvcs,
     nodes: record.nodes.map((n) => ({ name: n.name, labels: n.labels, bytesPerSecond: bandwidth.get(n.name) ?? behaviour.dataPath.nodeMiBps * MiB })),
     podBytesPerSecond: behaviour.dataPath.perPodMiBps * MiB,
     podStartSeconds: minimumOf(behaviour.scheduler.bindSeconds) + minimumOf(behaviour.kubelet.podStartSeconds),

@@ -396,6 +396,7 @@ async function leftovers(kc: KubeConfig): Promise<BackupRunResult['leftovers']> 
 function lowerBoundsOnCluster(config: NodeAgentConfig, record: RunRecord, podBytesPerSecond: number): { completed: LowerBound; all: LowerBound } {
   return lowerBounds({
     dataUploads: record.dataUploads,
+    backupPvcs: record.backupPvcs,
     nodes: record.nodes.map((n) => ({ name: n.name, labels: n.labels, bytesPerSecond: concurrencyForNode(config, n.labels) * podBytesPerSecond })),
     podBytesPerSecond,
     ...boundSettings(config),

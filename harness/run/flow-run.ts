@@ -106,6 +106,7 @@ export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => 
       reason: reason ?? null,
       fault: r.failuresByFault[d.name] ?? null,
     })),
+    backupPvcs: r.record.backupPvcs,
   };
 }
 

@@ -1,7 +1,7 @@
 // The results file (docs/design.md section 5): the contract between a run, the reports, the gates and
 // users' scripts. One JSON document per run; and the terminal table, flows side by side.
 import type { FlowName } from '../../controller/flows/types.ts';
-import { TIMEOUT_REASONS, type DataUploadRecord, type Figures, type PodActivity, type PodRecord } from '../figures/figures.ts';
+import { TIMEOUT_REASONS, type BackupPvcRecord, type DataUploadRecord, type Figures, type PodActivity, type PodRecord } from '../figures/figures.ts';
 import type { LowerBound } from '../figures/lower-bound.ts';
 import type { FaultRecord } from '../chaos/injector.ts';
 import type { SteadyStateCheck } from '../chaos/steady-state.ts';
@@ -42,7 +42,7 @@ export interface FlowResult {
    * completed nothing; no idle ratio where the idle bound is not known); lowerBoundAll: of every
    * DataUpload it was given.
    */
-  figures: Figures & { lowerBound: LowerBound; lowerBoundAll: LowerBound; ratioToLowerBound: { makespan?: number; idleCpuCoreSeconds?: number } };
+  figures: Figures & { lowerBound: LowerBound; lowerBoundAll: LowerBound; ratioToLowerBound: { makespan?: number; idleCpuCoreSeconds?: number; backupVolumeGiBSeconds?: number } };
   /** The fault schedule as it happened in this run (harness/chaos). */
   faults: FaultRecord[];
   /** After the run: all terminal, nothing leaked, no slot held, every failure explained. */
@@ -51,6 +51,8 @@ export interface FlowResult {
   pods: (PodRecord & PodActivity)[];
   /** `fault`: the fault a failed or canceled DataUpload is attributed to, if any. */
   dataUploads: (Omit<DataUploadRecord, 'createdAt' | 'outcome' | 'reason'> & { outcome: string | null; reason: string | null; fault: string | null })[];
+  /** The backup PVCs as the recorder saw them: created, Bound, deleted (seconds from the start), GiB. */
+  backupPvcs: BackupPvcRecord[];
 }
 
 export interface Results {
@@ -177,6 +179,8 @@ export function summaryTable(results: Results): string {
     ['makespan s (x bound of completed)', (f) => `${fmt(f.figures.makespanSeconds)} (${ratioText(f.figures.ratioToLowerBound.makespan, f)})`],
     ['lower bound s: completed / all', (f) => `${fmt(f.figures.lowerBound.makespanSeconds)} / ${fmt(f.figures.lowerBoundAll.makespanSeconds)}`],
     ['latency p50 / p95 / max s', (f) => `${fmt(f.figures.latencySeconds.p50)} / ${fmt(f.figures.latencySeconds.p95)} / ${fmt(f.figures.latencySeconds.max)}`],
+    ['backup volume GiB-s (before moving, x bound)', (f) => `${fmt(f.figures.backupVolumeGiBSeconds)} (${fmt(f.figures.backupVolumeIdleGiBSeconds)}, ${ratioText(f.figures.ratioToLowerBound.backupVolumeGiBSeconds, f)})`],
+    ['peak backup PVCs / GiB / snapshots', (f) => `${f.figures.peakBackupPvcs} / ${fmt(f.figures.peakBackupGiB)} / ${f.figures.peakVolumeSnapshots}`],
     ['peak pods (max per node)', (f) => `${f.figures.peakDataMoverPods} (${Math.max(0, ...Object.values(f.figures.peakDataMoverPodsPerNode))})`],
     ['API requests / DataUpload (modeled)', (f) => `${fmt(sum(f.figures.apiRequestsPerDataUpload))} (${fmt(sum(f.figures.apiRequestsModeledPerDataUpload))})`],
     ['throttled s: node-agents / server', (f) => `${fmt(f.figures.throttleWaitSeconds['node-agent'])} / ${fmt(f.figures.throttleWaitSeconds['velero-server'])}`],
