@@ -56,10 +56,14 @@ function byPhase(input: FlowInput): Decision {
 }
 
 /** Accepted -> Prepared on the accepting agent once the backup PVC is bound; no node yet (it
- *  is chosen at the claim). The prepare timeout still covers it; cancel as velero-1.17. */
+ *  is chosen at the claim). With a WaitForFirstConsumer StorageClass the claim binds only with a
+ *  pod, which this flow makes after the claim: Prepared is then the snapshot copy and the PVC
+ *  made, and the volume is provisioned on the claiming node when its pod is scheduled (the
+ *  proposal's reading for that case). The prepare timeout still covers it; cancel as velero-1.17. */
 function accepted(input: FlowInput): Decision {
   const { du, backupPvc, nodeName } = input;
-  if (du.status?.acceptedByNode === nodeName && backupPvc?.status?.phase === 'Bound') return decision({ kind: 'prepare' });
+  const ready = backupPvc?.status?.phase === 'Bound' || (backupPvc !== undefined && input.backupPvcWaitsForConsumer === true);
+  if (du.status?.acceptedByNode === nodeName && ready) return decision({ kind: 'prepare' });
   return prepareTimedOut(input) ?? NONE;
 }
 

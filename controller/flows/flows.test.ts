@@ -494,6 +494,10 @@ describe('deploying', () => {
     },
     { name: 'Accepted here, backup PVC Bound -> Prepared, no node yet', input: input(accepted(), { backupPvc: pvc('Bound') }), expected: { kind: 'prepare' } },
     { name: 'Accepted here, backup PVC Pending', input: input(accepted(), { backupPvc: pvc('Pending') }), expected: NONE },
+    // WaitForFirstConsumer: the claim binds only with the pod, made after the claim.
+    { name: 'Accepted here, backup PVC Pending, its class binds with a consumer -> Prepared', input: input(accepted(), { backupPvc: pvc('Pending'), backupPvcWaitsForConsumer: true }), expected: { kind: 'prepare' } },
+    { name: 'Accepted here, no backup PVC yet, WaitForFirstConsumer: not before the PVC exists', input: input(accepted(), { backupPvcWaitsForConsumer: true }), expected: NONE },
+    { name: 'Accepted by another node, WaitForFirstConsumer PVC', input: input(accepted({ acceptedByNode: B }), { backupPvc: pvc('Pending'), backupPvcWaitsForConsumer: true }), expected: NONE },
     { name: 'Accepted here, backup PVC not seen yet', input: input(accepted()), expected: NONE },
     { name: 'Accepted by another node, backup PVC Bound', input: input(accepted({ acceptedByNode: B }), { backupPvc: pvc('Bound') }), expected: NONE },
     { name: 'Accepted here, a pod is nothing to this flow', input: input(accepted(), { pod: evicted(A) }), expected: NONE },

@@ -68,6 +68,8 @@ export interface FlowInput {
   pod?: V1Pod;
   /** The backup PVC (named as the DataUpload, in its namespace), if this agent's cache has it. */
   backupPvc?: V1PersistentVolumeClaim;
+  /** The backup PVC is not Bound and its StorageClass binds it only with a pod (volumeBindingMode WaitForFirstConsumer). */
+  backupPvcWaitsForConsumer?: boolean;
   /** This agent runs (watches) a data path for this DataUpload: Velero's dataPathMgr.GetAsyncBR(du) != nil. */
   dataPathRunning: boolean;
   /** This node's limiter: data paths running + slots reserved (deploying), against loadConcurrency for this node. */

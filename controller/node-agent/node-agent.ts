@@ -108,6 +108,8 @@ export class NodeAgent {
   private eventSeq = 0;
   /** canRunHere by storage class: the node's labels and the config are fixed for the agent's life. */
   private readonly runsHere = new Map<string | undefined, boolean>();
+  /** bindsWithConsumer by StorageClass name. */
+  private readonly waitsForConsumer = new Map<string, boolean>();
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.queue = new WorkQueue(opts.clock);
@@ -288,12 +290,15 @@ export class NodeAgent {
             throw e;
           });
     }
+    const backupPvc = this.pvcs?.get(name, namespace);
+    const waitsForConsumer = backupPvc && backupPvc.status?.phase !== 'Bound' ? await this.bindsWithConsumer(backupPvc.spec?.storageClassName) : undefined;
     return {
       du,
       now,
       nodeName,
       pod,
-      backupPvc: this.pvcs?.get(name, namespace),
+      backupPvc,
+      ...(waitsForConsumer !== undefined ? { backupPvcWaitsForConsumer: waitsForConsumer } : {}),
       dataPathRunning: this.watchers.has(name),
       slots: { used: this.limiter.used, limit: this.limiter.limit },
       exposeOnGoing: this.exposeOnGoing.size,
@@ -305,6 +310,20 @@ export class NodeAgent {
         prepareQueueLength: config.loadConcurrency.prepareQueueLength,
       },
     };
+  }
+
+  /** A StorageClass's volumeBindingMode is WaitForFirstConsumer: one GET per class for the agent's life (a class's mode cannot change). */
+  private async bindsWithConsumer(className: string | undefined): Promise<boolean> {
+    if (!className) return false;
+    let waits = this.waitsForConsumer.get(className);
+    if (waits === undefined) {
+      const sc = await this.opts.io.getObject<Obj>({ apiVersion: 'storage.k8s.io/v1', resource: 'storageclasses', name: className }).catch((e) => {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      });
+      this.waitsForConsumer.set(className, (waits = sc?.volumeBindingMode === 'WaitForFirstConsumer'));
+    }
+    return waits;
   }
 
   private canRunHere(du: DataUpload): boolean {

@@ -55,6 +55,8 @@ export interface BackupRunOptions {
   /** The node-agent ConfigMap's JSON document (Velero's format plus `datamoverBench`); the flow is set from `flow`. */
   nodeAgentConfig?: Record<string, unknown>;
   behaviour?: BehaviourOverrides;
+  /** The StorageClass's binding mode (default Immediate). */
+  volumeBindingMode?: 'Immediate' | 'WaitForFirstConsumer';
   /** Simulated seconds after which the run stops, ended or not. */
   deadlineSeconds: number;
   itemOperationTimeoutMs?: number;
@@ -136,7 +138,7 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
   const start = clock.now();
   const at = () => (clock.now() - start) / 1000;
   const random = seededRandom(opts.seed);
-  const cluster = await startEmbeddedCluster({ clock, seed: opts.seed, simulation: { nodes: opts.nodes, behaviour: opts.behaviour } });
+  const cluster = await startEmbeddedCluster({ clock, seed: opts.seed, simulation: { nodes: opts.nodes, behaviour: opts.behaviour, volumeBindingMode: opts.volumeBindingMode } });
   const api = cluster.server.api;
   const ctx = cluster.simulation!.ctx;
   let progressTimer: NodeJS.Timeout | undefined;

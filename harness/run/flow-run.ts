@@ -78,6 +78,7 @@ export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => 
     pvcs: experiment.pvcs,
     nodeAgentConfig: experiment.nodeAgentConfig(job.flow),
     behaviour: experiment.behaviour,
+    volumeBindingMode: experiment.volumeBindingMode,
     deadlineSeconds: experiment.deadlineSeconds,
     itemOperationTimeoutMs: experiment.itemOperationTimeoutMs,
     faults: experiment.faults,

@@ -23,6 +23,7 @@ export const BACKUP_WORKLOAD_PARAMS: ParamDecl[] = [
   { name: 'prepare-timeout', type: 'string', default: '30m', description: 'the node-agent’s prepare timeout (--data-mover-prepare-timeout), a Go duration' },
   { name: 'item-operation-timeout', type: 'string', default: '4h', description: 'the backup’s item operation timeout (velero backup create --item-operation-timeout), a Go duration' },
   { name: 'pod-in-progress-timeout', type: 'string', default: 'none', description: 'the data-mover pod’s deadline for InProgress, a Go duration, or "none"' },
+  { name: 'binding-mode', type: 'string', default: 'Immediate', choices: ['Immediate', 'WaitForFirstConsumer'], description: 'the StorageClass’s volumeBindingMode (embedded cluster): WaitForFirstConsumer binds a backup PVC only with its pod' },
   { name: 'deadline-hours', type: 'number', default: 12, min: 0.01, max: 1000, description: 'simulated hours after which a flow’s run stops' },
 ];
 
@@ -60,6 +61,7 @@ export function backupWorkload(p: ParamValues, seed: number): Experiment {
       podResources: { cpuRequest: String(p['cpu-request']), cpuLimit: '0', memoryRequest: String(p['memory-request']), memoryLimit: '0' },
       datamoverBench: { prepareTimeout: String(p['prepare-timeout']), ...(deadline ? { podInProgressTimeout: deadline } : {}) },
     }),
+    volumeBindingMode: p['binding-mode'] as 'Immediate' | 'WaitForFirstConsumer',
     itemOperationTimeoutMs: goDuration(p, 'item-operation-timeout'),
     deadlineSeconds: Number(p['deadline-hours']) * 3600,
   };

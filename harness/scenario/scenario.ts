@@ -28,6 +28,8 @@ export interface Experiment {
   /** The node-agent ConfigMap document for a flow (Velero's format plus datamoverBench). */
   nodeAgentConfig(flow: FlowName): Record<string, unknown>;
   behaviour?: BehaviourOverrides;
+  /** The StorageClass's volumeBindingMode on the embedded cluster (default Immediate). */
+  volumeBindingMode?: 'Immediate' | 'WaitForFirstConsumer';
   /** Simulated seconds after which a flow's run is stopped and reported unfinished. */
   deadlineSeconds: number;
   itemOperationTimeoutMs?: number;

@@ -20,6 +20,8 @@ export interface SimulationOptions {
   behaviour?: BehaviourOverrides;
   /** The optional deadline of the data-mover pod's wait for InProgress (off by default, as upstream). */
   podInProgressTimeoutSeconds?: number;
+  /** The default StorageClass's binding mode (default Immediate). */
+  volumeBindingMode?: 'Immediate' | 'WaitForFirstConsumer';
 }
 
 export interface Simulation {
@@ -43,7 +45,7 @@ export function startSimulation(
   opts: SimulationOptions,
 ): Simulation {
   const ctx: SimContext = { ...env, behaviour: resolveBehaviour(opts.behaviour) };
-  installStorage(ctx);
+  installStorage(ctx, { volumeBindingMode: opts.volumeBindingMode });
   const nodes = createNodes(ctx, opts.nodes);
   const dataPath = new DataPath(ctx, { podInProgressTimeoutSeconds: opts.podInProgressTimeoutSeconds });
   const programFor: ProgramFor = (pod) => {

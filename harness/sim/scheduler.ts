@@ -31,6 +31,10 @@ import { mutate, onChange, resourceInfo, WorkQueue, type SimContext } from './co
 import { sample } from './distribution.ts';
 import { EventRecorder, referenceTo } from './event-recorder.ts';
 import { CONDITION_TAINTS, type Taint } from './nodes.ts';
+
+/** kube-scheduler's annotation of a WaitForFirstConsumer claim, and its bind timeout (--bind-timeout-seconds 600). */
+const SELECTED_NODE = 'volume.kubernetes.io/selected-node';
+const BIND_TIMEOUT_MS = 600_000;
 import { parseBytes, parseCount, parseCpu, QuantityError } from './quantity.ts';
 
 type Obj = Record<string, any>;
@@ -598,8 +602,8 @@ export class Scheduler {
 
   /**
    * kube-scheduler's VolumeBinding PreFilter: a pod whose PVC is missing, or not yet bound with an
-   * Immediate binding mode, fits no node until the claim binds (WaitForFirstConsumer claims are
-   * bound by scheduling, which the simulated provisioner does not model, so they pass).
+   * Immediate binding mode, fits no node until the claim binds (WaitForFirstConsumer claims pass:
+   * they are bound for the chosen node before the pod is, `claimsBound`).
    */
   private unboundClaims(pod: KubeObject, total: number): { message: string } | undefined {
     const volumes = ((pod.spec as Obj)?.volumes ?? []) as Obj[];
@@ -668,8 +672,45 @@ export class Scheduler {
     q.timer = this.ctx.clock.setTimer(seconds * 1000, () => this.bind(q, pod, node, uid));
   }
 
-  private bind(q: QueuedPod, pod: KubeObject, node: string, uid: string): void {
+  /**
+   * kube-scheduler's VolumeBinding PreBind: a WaitForFirstConsumer claim of the pod gets the
+   * annotation volume.kubernetes.io/selected-node = the chosen node, and the pod is bound only
+   * once its claims are Bound (polled every second, up to the bind timeout of 600 s; then the pod
+   * goes back to the queue). The provisioner provisions on seeing the annotation.
+   */
+  private claimsBound(pod: KubeObject, node: string): boolean {
+    const volumes = ((pod.spec as Obj)?.volumes ?? []) as Obj[];
+    const pvcs = resourceInfo(this.ctx.api, '', 'v1', 'persistentvolumeclaims');
+    let bound = true;
+    for (const v of volumes) {
+      const claim = v.persistentVolumeClaim?.claimName as string | undefined;
+      if (!claim) continue;
+      const pvc = this.ctx.api.table(pvcs).get(`${pod.metadata.namespace}/${claim}`)?.obj as Obj | undefined;
+      if (!pvc || pvc.status?.phase === 'Bound') continue;
+      bound = false;
+      if (!pvc.metadata?.annotations?.[SELECTED_NODE]) {
+        mutate(this.ctx.api, pvcs, pod.metadata.namespace, claim, (o) => {
+          o.metadata.annotations = { ...o.metadata.annotations, [SELECTED_NODE]: node };
+        });
+      }
+    }
+    return bound;
+  }
+
+  private bind(q: QueuedPod, pod: KubeObject, node: string, uid: string, waitedMs = 0): void {
     if (!this.running || this.pending.get(q.key) !== q) return;
+    if (!this.claimsBound(pod, node)) {
+      if (waitedMs < BIND_TIMEOUT_MS) {
+        q.timer = this.ctx.clock.setTimer(1000, () => this.bind(q, pod, node, uid, waitedMs + 1000));
+        return;
+      }
+      this.assumed.delete(q.key);
+      this.pending.delete(q.key);
+      this.enqueue(q.key);
+      this.moveAllToActive();
+      this.kick();
+      return;
+    }
     this.assumed.delete(q.key);
     const { namespace, name } = pod.metadata;
     try {
