@@ -70,7 +70,10 @@ describe('runBackupOnCluster, against the embedded cluster on the wall clock', (
     // no pod start latency on a real cluster, so no idle bound.
     const created = r.record.dataUploads.map((d) => d.createdAt);
     const latest = Math.max(...created) - Math.min(...created) + 1024 / 3000;
-    expect(r.figures.lowerBound).toEqual({ dataUploads: 3, makespanSeconds: Math.round(Math.max(latest, 3072 / 12000) * 1000) / 1000 });
+    // Each backup volume (1 MiB, as its PVC asked) is held at least while its 1 MiB moves at 3000 KiB/s.
+    expect(r.record.backupPvcs.map((p) => p.gib)).toEqual([1 / 1024, 1 / 1024, 1 / 1024]);
+    const held = 3 * (1 / 1024) * (1024 / 3000);
+    expect(r.figures.lowerBound).toEqual({ dataUploads: 3, makespanSeconds: Math.round(Math.max(latest, 3072 / 12000) * 1000) / 1000, backupVolumeGiBSeconds: Math.round(held * 1000) / 1000 });
     expect(lines).toEqual(expect.arrayContaining(['filling 3 volumes (3 MiB)', 'volumes filled']));
     // The workload's namespaces and the backup's DataUploads are gone: the next flow starts clean.
     const core = kc.makeApiClient(CoreV1Api);
