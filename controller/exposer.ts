@@ -57,7 +57,7 @@ import {
 import type { Clock } from './clock.ts';
 import { formatGoDuration } from './duration.ts';
 import { podUnrecoverable } from './flows/common.ts';
-import { errorMessage, isNotFound, type KubeIo, type Obj, type ObjectRef } from './kube/io.ts';
+import { errorMessage, isNotFound, isQuotaRefusal, type KubeIo, type Obj, type ObjectRef } from './kube/io.ts';
 import { parseQuantity } from './quantity.ts';
 
 /** waitInternal of pkg/util/csi and pkg/util/kube. */
@@ -127,6 +127,8 @@ export class ExposeError extends Error {
     message: string,
     /** The wait ran out (rather than a request failing). */
     readonly timedOut = false,
+    /** The request was refused by a ResourceQuota (403 "exceeded quota: ..."). */
+    readonly refusedByQuota = false,
   ) {
     super(message);
     this.name = 'ExposeError';
@@ -218,7 +220,7 @@ export class CsiSnapshotExposer {
         spec: { source: { volumeSnapshotContentName: name }, volumeSnapshotClassName: vs.spec.volumeSnapshotClassName },
       })
       .catch((e) => {
-        throw new ExposeError('backup-snapshot', `error to create backup volume snapshot: ${errorMessage(e)}`);
+        throw new ExposeError('backup-snapshot', `error to create backup volume snapshot: ${errorMessage(e)}`, false, isQuotaRefusal(e));
       });
     const undo: (() => Promise<void>)[] = [() => this.deleteVolumeSnapshotIfAny(name, ns)];
     try {
@@ -242,7 +244,7 @@ export class CsiSnapshotExposer {
           },
         })
         .catch((e) => {
-          throw new ExposeError('backup-pvc', `error to create backup pvc: error to create pvc: ${errorMessage(e)}`);
+          throw new ExposeError('backup-pvc', `error to create backup pvc: error to create pvc: ${errorMessage(e)}`, false, isQuotaRefusal(e));
         });
       undo.push(() => this.deletePvAndPvcIfAny(name, ns, 0));
       if (opts.pod) await this.createBackupPod(p, topology);
@@ -378,7 +380,7 @@ export class CsiSnapshotExposer {
         },
       })
       .catch((e) => {
-        throw new ExposeError('backup-snapshot-content', `error to create backup volume snapshot content: ${errorMessage(e)}`);
+        throw new ExposeError('backup-snapshot-content', `error to create backup volume snapshot content: ${errorMessage(e)}`, false, isQuotaRefusal(e));
       });
   }
 
@@ -415,7 +417,7 @@ export class CsiSnapshotExposer {
   private async createBackupPod(p: ExposeParams, topology: V1NodeSelector | undefined): Promise<void> {
     await this.io.model('get', { apiVersion: 'apps/v1', resource: 'daemonsets' }); // getInheritedPodInfo: the node-agent DaemonSet
     await this.io.createObject<V1Pod & Obj>('pods', backupPod(p, topology, this.inherited)).catch((e) => {
-      throw new ExposeError('backup-pod', `error to create backup pod: ${errorMessage(e)}`);
+      throw new ExposeError('backup-pod', `error to create backup pod: ${errorMessage(e)}`, false, isQuotaRefusal(e));
     });
   }
 

@@ -110,3 +110,14 @@ export function formatBytes(bytes: number): string {
   const digits = (f: string) => f.replace(/\D+$/, '').length;
   return forms.reduce((best, f) => (digits(f) < digits(best) ? f : best));
 }
+
+/** The value in nano units, rounded up (resource.Quantity's precision): "500m" -> 500000000n. */
+export function parseNanos(value: Quantity, field = 'quantity'): bigint {
+  const { num, den } = exact(value, field);
+  return ceilDiv(num * 1_000_000_000n, den);
+}
+
+/** True when the quantity is written with a binary suffix (Ki ... Ei): resource.Quantity's BinarySI format. */
+export function isBinaryForm(value: Quantity): boolean {
+  return typeof value === 'string' && /(Ki|Mi|Gi|Ti|Pi|Ei)$/.test(value.trim());
+}

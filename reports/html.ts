@@ -49,11 +49,20 @@ const ROWS: [string, (f: FlowResult) => string][] = [
   ['wall time (s), CPU time (s)', (f) => `${fmt(f.wallSeconds)}${f.cpuSeconds !== undefined ? ` <small>CPU ${fmt(f.cpuSeconds)}</small>` : ''}`],
 ];
 
+/** Shown when a flow gave claims back (deploying under a ResourceQuota). */
+const CLAIMS_RETURNED_ROW: [string, (f: FlowResult) => string] = ['claims returned (data-mover pod refused by a quota)', (f) => fmt(f.figures.claimsReturned ?? 0)];
+
+function withRowAfter<T extends [string, unknown]>(rows: T[], after: string, row: T): T[] {
+  const i = rows.findIndex(([label]) => label === after);
+  return [...rows.slice(0, i + 1), row, ...rows.slice(i + 1)];
+}
+
 export function renderReport(r: Results): string {
   const v = verdict(r);
   const endOf = (f: FlowResult) => Math.max(f.simulatedSeconds ?? 0, ...f.dataUploads.map((d) => d.phases[d.phases.length - 1]?.at ?? 0));
   const params = Object.entries(r.parameters).filter(([k]) => !['nodeAgentConfig', 'nodes', 'variants'].includes(k));
-  const flowTable = `<table><thead><tr><th></th>${r.flows.map((f) => `<th>${esc(columnOf(f))}</th>`).join('')}</tr></thead><tbody>${ROWS.map(
+  const rows = r.flows.some((f) => f.figures.claimsReturned) ? withRowAfter(ROWS, 'failures by reason', CLAIMS_RETURNED_ROW) : ROWS;
+  const flowTable = `<table><thead><tr><th></th>${r.flows.map((f) => `<th>${esc(columnOf(f))}</th>`).join('')}</tr></thead><tbody>${rows.map(
     ([name, cell]) => `<tr><td>${esc(name)}</td>${r.flows.map((f) => `<td>${cell(f)}</td>`).join('')}</tr>`,
   ).join('')}</tbody></table>`;
   const perFlow = r.flows

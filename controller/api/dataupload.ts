@@ -164,5 +164,9 @@ export interface DataPathBackupResult {
 
 /** deploying: when the DataUpload entered DatamoverDeploying (RFC 3339); the deploy timeout runs from it. */
 export const DEPLOYING_TIMESTAMP_ANNOTATION = 'datamover-bench.io/deploying-timestamp';
+/** deploying: when a claim was returned because a ResourceQuota refused its data-mover pod (RFC 3339). */
+export const QUOTA_REFUSED_ANNOTATION = 'datamover-bench.io/quota-refused-timestamp';
+/** deploying: how many times a ResourceQuota refused this DataUpload's data-mover pod. */
+export const QUOTA_REFUSALS_ANNOTATION = 'datamover-bench.io/quota-refusals';
 /** Written with a Failed or Canceled phase: the outcome reason of docs/design.md section 4 (e.g. prepare-timeout). */
 export const OUTCOME_REASON_ANNOTATION = 'datamover-bench.io/outcome-reason';

@@ -5,7 +5,7 @@
 // slot, and only then creates the data-mover pod, pinned to its node. Which waiting DataUpload
 // gets a freed slot is the runtime's, as for the velero flows: each re-checks every 5 s and the
 // first to look claims it. The proposal gives no order; an ordered queue is another flow's design.
-import type { DataUpload } from '../api/dataupload.ts';
+import { QUOTA_REFUSALS_ANNOTATION, QUOTA_REFUSED_ANNOTATION, type DataUpload } from '../api/dataupload.ts';
 import {
   beforePhaseSwitch,
   decision,
@@ -28,6 +28,7 @@ export const deploying: Flow = {
   watchesBackupPvcs: true,
   // velero-1.17's.
   statusWrites: 'update-with-retry',
+  exposeErrorMessage: 'error exposing snapshot',
   decide: (input) => beforePhaseSwitch(input, '1.17') ?? byPhase(input),
   // The proposal keeps Velero's pod watch (updates of pods on this node): its pod exists only from
   // DatamoverDeploying on, and an update of it brings the DataUpload to the reconcile, which
@@ -69,12 +70,27 @@ function accepted(input: FlowInput): Decision {
 
 /** Prepared -> DatamoverDeploying: any agent whose node matches loadAffinity and has a free slot
  *  claims it. Without a free slot, wait: that is never a failure. Cancel on any agent, as there
- *  is no pod and no node yet. */
-function prepared({ du, slots, affinityMatchesNode }: FlowInput): Decision {
+ *  is no pod and no node yet.
+ *  A ResourceQuota that refuses the data-mover pod is one more limit, not a failure: the claim
+ *  must not hold a slot it cannot fill, so it is returned (slot freed, back to Prepared, the
+ *  refusal's time and count in annotations), and no agent claims that DataUpload again for
+ *  quotaBackoffMs(count). The proposal is silent on this; it is this flow's reading. */
+function prepared({ du, slots, affinityMatchesNode, now }: FlowInput): Decision {
   if (du.spec.cancel) return decision({ kind: 'cancel', reason: 'canceled' });
   if (!affinityMatchesNode) return NONE;
+  const refused = Date.parse(du.metadata.annotations?.[QUOTA_REFUSED_ANNOTATION] ?? '');
+  if (Number.isFinite(refused)) {
+    const until = refused + quotaBackoffMs(Number(du.metadata.annotations?.[QUOTA_REFUSALS_ANNOTATION] ?? 1));
+    if (now < until) return { step: { kind: 'none' }, requeueAfterMs: until - now };
+  }
   if (slots.used >= slots.limit) return { step: { kind: 'none' }, requeueAfterMs: VELERO_TIMINGS.requeueMs, waitsFor: 'slot' };
-  return decision({ kind: 'claim' });
+  return decision({ kind: 'claim', podRefusedByQuota: 'return-claim' });
+}
+
+/** After the n-th refusal by a quota: Velero's requeue period (5 s), doubling, at most the periodic re-check's 60 s. */
+export function quotaBackoffMs(refusals: number): number {
+  const n = Number.isFinite(refusals) && refusals >= 1 ? Math.floor(refusals) : 1;
+  return Math.min(VELERO_TIMINGS.periodicMs, VELERO_TIMINGS.requeueMs * 2 ** Math.min(n - 1, 10));
 }
 
 /** DatamoverDeploying -> InProgress when the pod runs on status.node (the claiming agent's

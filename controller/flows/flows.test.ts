@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import {
   DATA_UPLOAD_FINALIZER,
   DEPLOYING_TIMESTAMP_ANNOTATION,
+  QUOTA_REFUSALS_ANNOTATION,
+  QUOTA_REFUSED_ANNOTATION,
   type DataUpload,
   type DataUploadPhase,
 } from '../api/dataupload.ts';
@@ -32,6 +34,9 @@ interface DuOpts {
   deleting?: boolean;
   datamover?: string;
   snapshotType?: string;
+  /** deploying: a claim returned after a quota refused its pod, this many times, the last at this instant. */
+  quotaRefusedAt?: number;
+  quotaRefusals?: number;
 }
 
 function du(o: DuOpts = {}): DataUpload {
@@ -41,7 +46,13 @@ function du(o: DuOpts = {}): DataUpload {
       namespace: 'velero',
       finalizers: o.finalizer === false ? undefined : [DATA_UPLOAD_FINALIZER],
       deletionTimestamp: o.deleting ? new Date(T0 - MIN) : undefined,
-      annotations: o.deployingAt === undefined ? undefined : { [DEPLOYING_TIMESTAMP_ANNOTATION]: new Date(o.deployingAt).toISOString() },
+      annotations:
+        o.deployingAt === undefined && o.quotaRefusedAt === undefined
+          ? undefined
+          : {
+              ...(o.deployingAt === undefined ? {} : { [DEPLOYING_TIMESTAMP_ANNOTATION]: new Date(o.deployingAt).toISOString() }),
+              ...(o.quotaRefusedAt === undefined ? {} : { [QUOTA_REFUSED_ANNOTATION]: new Date(o.quotaRefusedAt).toISOString(), [QUOTA_REFUSALS_ANNOTATION]: String(o.quotaRefusals ?? 1) }),
+            },
     },
     spec: {
       snapshotType: o.snapshotType ?? 'CSI',
@@ -479,7 +490,7 @@ describe('velero-1.17', () => {
 describe('deploying', () => {
   const prepared = (o: DuOpts = {}) => du({ phase: 'Prepared', acceptedByNode: B, acceptedAt: T0 - MIN, ...o });
   const deployingOn = (node: string, o: DuOpts = {}) => du({ phase: 'DatamoverDeploying', node, acceptedByNode: B, acceptedAt: T0 - 5 * MIN, deployingAt: T0 - MIN, ...o });
-  const CLAIM: Step = { kind: 'claim' };
+  const CLAIM: Step = { kind: 'claim', podRefusedByQuota: 'return-claim' };
   const abnormal = (text: string, reason: 'pod-evicted' | 'pod-failed' | 'node-lost'): Step => ({
     kind: 'cancel',
     message: `Cancel dataupload because the data mover pod velero/du-1 is in abnormal status for reason ${text}`,
@@ -512,6 +523,15 @@ describe('deploying', () => {
     // Velero's flows get the 5 s requeue race for a freed slot; so does deploying: no order of its
     // own (an input claiming an older one waits, as the runtime once gave it, changes nothing).
     { name: 'Prepared, free slot, older Prepared ones wait: claim all the same (the runtime\'s race)', input: { ...input(prepared()), firstInLine: false } as FlowInput, expected: CLAIM },
+    // A claim returned because a quota refused its pod: no agent claims it again before the backoff
+    // (5 s after the first refusal, doubling, at most 60 s), then any agent with a free slot does.
+    { name: 'Prepared, its pod refused by a quota 2 s ago -> wait the 3 s left', input: input(prepared({ quotaRefusedAt: T0 - 2_000 })), expected: { step: NONE, requeueAfterMs: 3_000 } },
+    { name: 'Prepared, its pod refused by a quota 5 s ago -> claim', input: input(prepared({ quotaRefusedAt: T0 - 5_000 })), expected: CLAIM },
+    { name: 'Prepared, refused 3 times, the last 19 s ago -> wait 1 s (5 s x 2 x 2)', input: input(prepared({ quotaRefusedAt: T0 - 19_000, quotaRefusals: 3 })), expected: { step: NONE, requeueAfterMs: 1_000 } },
+    { name: 'Prepared, refused 3 times, the last 20 s ago -> claim', input: input(prepared({ quotaRefusedAt: T0 - 20_000, quotaRefusals: 3 })), expected: CLAIM },
+    { name: 'Prepared, refused 10 times, the last 59 s ago: the backoff stops at 60 s', input: input(prepared({ quotaRefusedAt: T0 - 59_000, quotaRefusals: 10 })), expected: { step: NONE, requeueAfterMs: 1_000 } },
+    { name: 'Prepared, refused 10 times, the last 60 s ago -> claim', input: input(prepared({ quotaRefusedAt: T0 - 60_000, quotaRefusals: 10 })), expected: CLAIM },
+    { name: 'Prepared, refused 1 s ago and canceled: canceled at once', input: input(prepared({ quotaRefusedAt: T0 - 1_000, cancel: true })), expected: CANCEL },
     { name: 'Prepared, node outside loadAffinity', input: input(prepared(), { affinityMatchesNode: false }), expected: NONE },
     { name: 'Prepared, node outside loadAffinity and full: no wait either', input: input(prepared(), { affinityMatchesNode: false, slots: { used: 1, limit: 1 } }), expected: NONE },
     { name: 'Prepared hours after the accept: waiting is never a failure', input: input(prepared({ acceptedAt: T0 - 10 * PREPARE_TIMEOUT }), { slots: { used: 1, limit: 1 } }), expected: WAIT_SLOT },
@@ -601,7 +621,7 @@ describe('races and stale observations', () => {
 
   it('deploying: two agents with free slots race the claim; the loser then leaves it to the winner', () => {
     const fresh = du({ phase: 'Prepared', acceptedByNode: A, acceptedAt: T0 });
-    for (const nodeName of [A, B]) expect(decide('deploying', input(fresh, { nodeName })).step).toEqual({ kind: 'claim' });
+    for (const nodeName of [A, B]) expect(decide('deploying', input(fresh, { nodeName })).step).toEqual({ kind: 'claim', podRefusedByQuota: 'return-claim' });
     const wonByB = du({ phase: 'DatamoverDeploying', node: B, acceptedByNode: A, acceptedAt: T0, deployingAt: T0 });
     expect(decide('deploying', input(wonByB, { nodeName: A }))).toEqual({ step: NONE });
     expect(decide('deploying', input(wonByB, { nodeName: B, pod: pending(B) }))).toEqual({ step: NONE });

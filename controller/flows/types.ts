@@ -39,6 +39,7 @@ export type OutcomeReason =
   | 'pod-failed'
   | 'snapshot-failed'
   | 'expose-failed'
+  | 'quota-exceeded'
   | 'data-path-failed'
   | 'canceled'
   | 'node-agent-restart'
@@ -116,9 +117,12 @@ export type Step =
   /**
    * deploying. Exclusive: Prepared -> DatamoverDeploying, status.node = this node, annotation
    * DEPLOYING_TIMESTAMP_ANNOTATION = now; on success reserve a slot and create the data-mover pod
-   * pinned to this node.
+   * pinned to this node. When a ResourceQuota refuses the pod: `fail` it (pod-failed, as any
+   * other refused create), or `return-claim`: give the slot back and, exclusive, DatamoverDeploying
+   * -> Prepared with QUOTA_REFUSED_ANNOTATION = now and QUOTA_REFUSALS_ANNOTATION counted up
+   * (status.node and the deploying timestamp removed).
    */
-  | { kind: 'claim' }
+  | { kind: 'claim'; podRefusedByQuota: 'fail' | 'return-claim' }
   /**
    * Start the data path on this node, in Velero's order: GetExposed (the data-mover pod must be
    * on this node; wait for the backup PVC to be bound: direct GETs of the PVC and its PV), then
@@ -190,6 +194,11 @@ export interface Flow {
    * phase; v1.17+ UpdateDataUploadWithRetry, skipped once the DataUpload is terminal.
    */
   statusWrites: 'merge-patch' | 'update-with-retry';
+  /**
+   * What errorOut prefixes an Expose error with in status.message: v1.16 "error to expose
+   * snapshot", v1.17+ "error exposing snapshot" (data_upload_controller.go, Reconcile's New branch).
+   */
+  exposeErrorMessage: string;
   /** A data-mover pod on this agent's node was updated (`input.pod` is the new object). */
   onPodUpdate(input: FlowInput): PodUpdateDecision;
   /** Which DataUploads the periodic source (every VELERO_TIMINGS.periodicMs) enqueues. */

@@ -16,6 +16,8 @@ export const velero116: Flow = {
   peeksPod: (du) => du.status?.phase === 'Accepted',
   // v1.16.2: Completed, progress, Failed, Canceled, InProgress and Canceling are client.Patch(MergeFrom).
   statusWrites: 'merge-patch',
+  // v1.16.2 data_upload_controller.go Reconcile: r.errorOut(ctx, du, err, "error to expose snapshot", log).
+  exposeErrorMessage: 'error to expose snapshot',
   decide: (input) => beforePhaseSwitch(input, '1.16') ?? byPhase(input),
   onPodUpdate: (input) => podUpdateAccepted(input, '1.16'),
   // preparingMonitorFrequency: only Accepted DataUploads are re-checked (the prepare timeout).

@@ -15,6 +15,8 @@ export const velero117: Flow = {
   peeksPod: (du) => du.status?.phase === 'Accepted',
   // v1.17.0+: those writes are UpdateDataUploadWithRetry, each skipped once the DataUpload is terminal.
   statusWrites: 'update-with-retry',
+  // v1.17.2 / v1.18.1 data_upload_controller.go Reconcile: r.errorOut(ctx, du, err, "error exposing snapshot", log).
+  exposeErrorMessage: 'error exposing snapshot',
   decide: (input) => beforePhaseSwitch(input, '1.17') ?? byPhase(input),
   onPodUpdate: (input) => podUpdateAccepted(input, '1.17'),
   periodic,

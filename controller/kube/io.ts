@@ -112,6 +112,14 @@ export const isNotFound = (e: unknown) => statusOf(e) === 404;
 export const isAlreadyExists = (e: unknown) => statusOf(e) === 409 && /already exists/i.test(String((e as any)?.body ?? (e as Error)?.message ?? ''));
 
 /** An error as client-go prints it: a failed request's Status message (e.g. `pods "x" not found`), else the Error's message. */
+/**
+ * A create refused by kube-apiserver's ResourceQuota admission: 403 Forbidden with "exceeded
+ * quota: ...", "failed quota: ..." or "status unknown for quota: ..." (plugin/pkg/admission/resourcequota).
+ */
+export function isQuotaRefusal(e: unknown): boolean {
+  return statusOf(e) === 403 && /(exceeded quota|failed quota|status unknown for quota): /.test(errorMessage(e));
+}
+
 export function errorMessage(e: unknown): string {
   let body = (e as { body?: unknown })?.body;
   if (typeof body === 'string') {

@@ -28,6 +28,8 @@ import {
   DATA_UPLOAD_KIND,
   DATA_UPLOAD_PLURAL,
   DEPLOYING_TIMESTAMP_ANNOTATION,
+  QUOTA_REFUSALS_ANNOTATION,
+  QUOTA_REFUSED_ANNOTATION,
   EXPOSE_ON_GOING_LABEL,
   OUTCOME_REASON_ANNOTATION,
   type DataPathBackupResult,
@@ -413,7 +415,7 @@ export class NodeAgent {
         return;
       }
       case 'claim':
-        return this.claim(du);
+        return this.claim(du, step.podRefusedByQuota);
       case 'start-data-path':
         return this.startDataPath(du, input);
       case 'cancel':
@@ -450,12 +452,12 @@ export class NodeAgent {
     try {
       await this.exposer.expose(params, { pod: withPod });
     } catch (e) {
-      return this.cleanupAndEnd(written.metadata.name!, 'Failed', exposeReason(e), `error exposing snapshot: ${(e as Error).message}`);
+      return this.cleanupAndEnd(written.metadata.name!, 'Failed', exposeReason(e), `${this.opts.flow.exposeErrorMessage}: ${(e as Error).message}`);
     }
   }
 
   /** deploying: Prepared -> DatamoverDeploying on this node, a reserved slot, the pod pinned here. */
-  private async claim(du: DataUpload): Promise<void> {
+  private async claim(du: DataUpload, podRefusedByQuota: 'fail' | 'return-claim'): Promise<void> {
     const { nodeName, clock } = this.opts;
     const name = du.metadata.name!;
     if (!this.limiter.reserve(name)) return;
@@ -475,8 +477,25 @@ export class NodeAgent {
     try {
       await this.exposer.createPod({ ...(await this.exposeParams(written)), nodeName });
     } catch (e) {
-      return this.cleanupAndEnd(name, 'Failed', 'pod-failed', `error creating data mover pod: ${(e as Error).message}`);
+      const byQuota = e instanceof ExposeError && e.refusedByQuota;
+      if (byQuota && podRefusedByQuota === 'return-claim') return this.returnClaim(written, (e as Error).message);
+      return this.cleanupAndEnd(name, 'Failed', byQuota ? 'quota-exceeded' : 'pod-failed', `error creating data mover pod: ${(e as Error).message}`);
     }
+  }
+
+  /** deploying: a ResourceQuota refused the claim's pod; the slot is freed and the DataUpload is Prepared again. */
+  private async returnClaim(claimed: DataUpload, why: string): Promise<void> {
+    const name = claimed.metadata.name!;
+    this.limiter.release(name);
+    const back = structuredClone(claimed);
+    back.status = { ...back.status, phase: 'Prepared' };
+    delete back.status.node;
+    const refusals = Number(back.metadata.annotations?.[QUOTA_REFUSALS_ANNOTATION] ?? 0) + 1;
+    const annotations: Record<string, string> = { ...back.metadata.annotations, [QUOTA_REFUSED_ANNOTATION]: kubeTime(this.opts.clock.now()), [QUOTA_REFUSALS_ANNOTATION]: String(refusals) };
+    delete annotations[DEPLOYING_TIMESTAMP_ANNOTATION];
+    back.metadata.annotations = annotations;
+    const written = await this.exclusiveUpdate(back);
+    if (written) this.record(written, 'Prepared', `claim returned: ${why}`);
   }
 
   /** Velero's Prepared branch: GetExposed, the limiter, the watcher, then InProgress. */
@@ -790,6 +809,7 @@ function setReason(du: DataUpload, reason: OutcomeReason): void {
 
 /** A snapshot that failed or never became ready is a snapshot failure; the rest of exposing is expose-failed. */
 function exposeReason(e: unknown): OutcomeReason {
+  if (e instanceof ExposeError && e.refusedByQuota) return 'quota-exceeded';
   const step = e instanceof ExposeError ? e.step : undefined;
   return step === 'snapshot-ready' || step === 'snapshot-content' ? 'snapshot-failed' : 'expose-failed';
 }

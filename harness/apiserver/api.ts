@@ -57,6 +57,12 @@ export interface ApiOptions {
 
 type Obj = Record<string, any>;
 
+/**
+ * A validating admission check of a create: throws an ApiError to refuse it, or returns what to
+ * do once the object is stored (a quota charges its usage then).
+ */
+export type AdmitCreate = (info: ResourceInfo, obj: KubeObject, dryRun: boolean) => (() => void) | undefined;
+
 const FOREGROUND = 'foregroundDeletion';
 const ORPHAN = 'orphan';
 
@@ -67,6 +73,7 @@ export class KubeApi {
   /** Served resources by "group/version/resource". */
   private readonly served = new Map<string, ResourceInfo>();
   private readonly writeHooks = new Set<(info: ResourceInfo, cur: Stored | undefined, prev: Stored | undefined) => void>();
+  private readonly admission: AdmitCreate[] = [];
 
   constructor(opts: ApiOptions) {
     this.clock = opts.clock;
@@ -89,6 +96,11 @@ export class KubeApi {
   lookupKind(apiVersion: string, kind: string): ResourceInfo | undefined {
     for (const r of this.served.values()) if (r.kind === kind && apiVersionOf(r) === apiVersion) return r;
     return undefined;
+  }
+
+  /** A validating admission plugin for creates (ResourceQuota); it runs in the order added. */
+  addAdmission(fn: AdmitCreate): void {
+    this.admission.push(fn);
   }
 
   /** Called after every committed write (controllers react to it). */
@@ -258,10 +270,18 @@ export class KubeApi {
     if (info.crd) this.prepareCustomResource(info, obj, undefined, opts);
     else strategy.prepareForCreate?.(obj);
     this.validateKind(info, obj, undefined);
+    // Validating admission (ResourceQuota) runs after validation and before storage, as in kube-apiserver.
+    const afterCommit: (() => void)[] = [];
+    for (const admit of this.admission) {
+      const then = admit(info, obj, opts.dryRun === true);
+      if (then) afterCommit.push(then);
+    }
     // As the real server: an invalid object is 422 even when its name is taken.
     if (table.get(objectKey(meta.namespace, meta.name!))) throw errors.alreadyExists(info.group, info.resource, meta.name!);
     if (opts.dryRun) return new Stored(obj, this.store.currentRv);
-    return this.commit(info, table, obj, undefined);
+    const stored = this.commit(info, table, obj, undefined);
+    for (const then of afterCommit) then();
+    return stored;
   }
 
   update(

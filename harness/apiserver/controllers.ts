@@ -4,6 +4,7 @@
 // They react to committed writes and do their work on a queue, so a request never waits for them.
 import { kubeTime } from '../clock.ts';
 import type { KubeApi } from './api.ts';
+import { ResourceQuotas } from './quota.ts';
 import { groupResource, type CrdObject } from './registry.ts';
 import type { Stored } from './storage.ts';
 import type { KubeObject, ResourceInfo } from './types.ts';
@@ -14,6 +15,8 @@ const CRD_CLEANUP = 'customresourcecleanup.apiextensions.k8s.io';
 
 export class BuiltinControllers {
   private queue: (() => void)[] = [];
+  /** ResourceQuota admission and its controller. */
+  readonly quotas: ResourceQuotas;
   private scheduled = false;
 
   constructor(
@@ -21,6 +24,8 @@ export class BuiltinControllers {
     /** Told about queued work, so a virtual clock waits for it. */
     private readonly work: { begin(): void; end(): void } = { begin() {}, end() {} },
   ) {
+    this.quotas = new ResourceQuotas(api, (fn) => this.enqueue(fn));
+    api.addAdmission((info, obj, dryRun) => this.quotas.admit(info, obj, dryRun));
     api.onWrite((info, cur, prev) => this.observe(info, cur, prev));
   }
 
@@ -54,6 +59,7 @@ export class BuiltinControllers {
     const gr = groupResource(info.group, info.resource);
     if (gr === 'apiextensions.k8s.io/customresourcedefinitions') this.observeCrd(cur, prev);
     if (gr === '/namespaces') this.observeNamespace(cur);
+    this.quotas.observe(info, cur, prev);
     // Garbage collection: a deleted owner's dependents, a deleting owner's foreground/orphan work,
     // a dependent whose owners are all gone, and owners waiting on a dependent that just went away.
     if (!cur && prev?.obj.metadata.uid) {

@@ -3,7 +3,7 @@
 // Since client-go 0.32 the generated typed clients (gentype, "prefers protobuf") send built-in
 // objects as protobuf unless the rest.Config sets a ContentType, and client-go falls back to JSON
 // after a 415 only for CBOR. kubectl 1.32 and 1.33 therefore send protobuf for, among the kinds
-// served here: `create namespace|configmap|serviceaccount` (Namespace, ConfigMap, ServiceAccount),
+// served here: `create namespace|configmap|serviceaccount|quota` (Namespace, ConfigMap, ServiceAccount, ResourceQuota),
 // `debug node/N` and `debug POD --copy-to` (Pod), and the DeleteOptions of typed deletes
 // (`drain --disable-eviction`, `debug --copy-to --replace`). `run`, `create -f`, `apply`,
 // `delete`, `expose` (dynamic/unstructured clients), patches (label, cordon, ...) and evictions
@@ -75,6 +75,11 @@ const MESSAGES: Record<string, string> = {
   ServiceAccount:
     '1 metadata:ObjectMeta; 2 secrets:ObjectReference*; 3 imagePullSecrets:LocalObjectReference*; ' +
     '4 automountServiceAccountToken:bool!',
+  ResourceQuota: '1 metadata:ObjectMeta; 2 spec:ResourceQuotaSpec; 3 status:ResourceQuotaStatus',
+  ResourceQuotaSpec: '1 hard:map<Quantity>; 2 scopes*; 3 scopeSelector:ScopeSelector',
+  ScopeSelector: '1 matchExpressions:ScopedResourceSelectorRequirement*',
+  ScopedResourceSelectorRequirement: '1 scopeName!; 2 operator!; 3 values*',
+  ResourceQuotaStatus: '1 hard:map<Quantity>; 2 used:map<Quantity>',
   Binding: '1 metadata:ObjectMeta; 2 target:ObjectReference',
   ObjectReference: '1 kind; 2 namespace; 3 name; 4 uid; 5 apiVersion; 6 resourceVersion; 7 fieldPath',
   LocalObjectReference: '1 name',
@@ -213,6 +218,7 @@ const KINDS: Record<string, string> = {
   'v1/Namespace': 'Namespace',
   'v1/ConfigMap': 'ConfigMap',
   'v1/ServiceAccount': 'ServiceAccount',
+  'v1/ResourceQuota': 'ResourceQuota',
   'v1/Pod': 'Pod',
   'v1/Binding': 'Binding',
   'policy/v1/Eviction': 'Eviction',

@@ -65,6 +65,7 @@ export const BUILTIN_RESOURCES: ResourceInfo[] = [
     subresources: ['status'],
   }),
   builtin('', 'v1', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
+  builtin('', 'v1', 'resourcequotas', 'ResourceQuota', true, { shortNames: ['quota'], subresources: ['status'] }),
   builtin('', 'v1', 'events', 'Event', true, {
     shortNames: ['ev'],
     fieldSelectors: [

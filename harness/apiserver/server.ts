@@ -96,6 +96,7 @@ export class ApiServer {
 
   async stop(): Promise<void> {
     this.eventExpiry.stop();
+    this.controllers.quotas.stop();
     for (const w of [...this.openWatches]) w.close();
     this.inProcess.closeAll();
     this.server.closeAllConnections();

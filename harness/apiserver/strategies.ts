@@ -4,6 +4,7 @@
 // DaemonSets and Deployments are stored with their defaults and status as written: no
 // workload controller creates pods from them.
 import { goQuote } from './names.ts';
+import { validateResourceQuota } from './quota.ts';
 import { labelSelectorMatcher, SelectorError } from './selectors.ts';
 import type { FieldError, KubeObject } from './types.ts';
 
@@ -178,6 +179,17 @@ const withStatusSubresource: Strategy = {
   prepareForUpdate(obj, old) {
     obj.status = old.status;
   },
+};
+
+/** ResourceQuota: status is the controller's (cleared on create, kept on update), validated as quota.ts says. */
+const resourceQuota: Strategy = {
+  prepareForCreate(obj) {
+    obj.status = {};
+  },
+  prepareForUpdate(obj, old) {
+    obj.status = old.status;
+  },
+  validate: (obj) => validateResourceQuota(obj),
 };
 
 const namespace: Strategy = {
@@ -450,6 +462,7 @@ const STRATEGIES: Record<string, Strategy> = {
   '/nodes': withStatusSubresource,
   '/persistentvolumeclaims': pvc,
   '/persistentvolumes': pv,
+  '/resourcequotas': resourceQuota,
   'storage.k8s.io/storageclasses': storageClass,
   'apiextensions.k8s.io/customresourcedefinitions': { tracksGeneration: true },
   'apps/daemonsets': daemonSet,

@@ -904,6 +904,29 @@ const leasePrinter: BuiltinPrinter = {
   ],
 };
 
+/** printResourceQuota: "name: used/hard" by resource name, limits.* in the Limit column, the rest in Request. */
+function quotaCells(o: KubeObject): { request: string; limit: string } {
+  const hard = (o.status as Record<string, any>)?.hard ?? {};
+  const used = (o.status as Record<string, any>)?.used ?? {};
+  const request: string[] = [];
+  const limit: string[] = [];
+  for (const r of Object.keys(hard).sort()) {
+    const pieces = r.split('.');
+    (pieces.length > 1 && pieces[0] === 'limits' ? limit : request).push(`${r}: ${quantity(used[r] ?? '0')}/${quantity(hard[r])}`);
+  }
+  return { request: request.join(', '), limit: limit.join(', ') };
+}
+
+const resourceQuotaPrinter: BuiltinPrinter = {
+  columns: [
+    nameCell,
+    ageCell,
+    col('Request', 'string', 'Request represents a minimum amount of cpu/memory that a container may consume.', '.status.hard', (o) => quotaCells(o).request),
+    col('Limit', 'string', 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.', '.status.hard',
+      (o) => quotaCells(o).limit),
+  ],
+};
+
 /** Printers by "group/resource" ('' group for core). */
 const BUILTIN_PRINTERS: Record<string, BuiltinPrinter> = {
   '/pods': podPrinter,
@@ -912,6 +935,7 @@ const BUILTIN_PRINTERS: Record<string, BuiltinPrinter> = {
   '/persistentvolumeclaims': pvcPrinter,
   '/persistentvolumes': pvPrinter,
   '/configmaps': configMapPrinter,
+  '/resourcequotas': resourceQuotaPrinter,
   '/secrets': secretPrinter,
   '/events': eventPrinter,
   'events.k8s.io/events': eventPrinter,

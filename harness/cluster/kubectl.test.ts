@@ -253,6 +253,41 @@ describe.skipIf(kubectls.length === 0).each(kubectls.map((k, i) => [k.split('/')
     expect(out).toContain('List of containers belonging to the pod.');
   });
 
+  it('creates and describes a ResourceQuota; a pod over it is refused with the quota\'s message, and a deleted pod gives its share back', async () => {
+    const qns = `${ns}-quota`;
+    kubectl(bin, ['create', 'namespace', qns]);
+    expect(kubectl(bin, ['create', 'quota', 'compute', '-n', qns, '--hard=pods=2,requests.cpu=1,requests.memory=1Gi,limits.memory=2Gi'])).toContain('resourcequota/compute created');
+    const podYaml = (name: string) =>
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n  - name: main\n    image: busybox:1.36\n    resources:\n      requests: {cpu: 600m, memory: 256Mi}\n      limits: {memory: 512Mi}\n`;
+    // The quota controller writes status.used a moment after the create; until then nothing is constrained.
+    const deadline = Date.now() + 10_000;
+    while (!kubectl(bin, ['get', 'quota', 'compute', '-n', qns, '-o', 'jsonpath={.status.used.pods}'])) {
+      if (Date.now() > deadline) throw new Error('the quota controller did not write status.used');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    kubectl(bin, ['apply', '-n', qns, '-f', '-'], podYaml('first'));
+    const described = kubectl(bin, ['describe', 'quota', 'compute', '-n', qns]);
+    expect(described).toMatch(/Name:\s+compute/);
+    expect(described).toMatch(new RegExp(`Namespace:\\s+${qns}`));
+    expect(described).toMatch(/Resource\s+Used\s+Hard/);
+    expect(described).toMatch(/limits\.memory\s+512Mi\s+2Gi/);
+    expect(described).toMatch(/pods\s+1\s+2/);
+    expect(described).toMatch(/requests\.cpu\s+600m\s+1/);
+    expect(described).toMatch(/requests\.memory\s+256Mi\s+1Gi/);
+    expect(kubectl(bin, ['get', 'quota', '-n', qns])).toMatch(/compute\s+\S+\s+pods: 1\/2, requests\.cpu: 600m\/1, requests\.memory: 256Mi\/1Gi\s+limits\.memory: 512Mi\/2Gi/);
+    const refused = kubectlFails(bin, ['apply', '-n', qns, '-f', '-'], podYaml('second'));
+    expect(refused).toContain('pods "second" is forbidden: exceeded quota: compute, requested: requests.cpu=600m, used: requests.cpu=600m, limited: requests.cpu=1');
+    expect(kubectlFails(bin, ['get', 'pod', 'second', '-n', qns])).toContain('not found');
+    kubectl(bin, ['delete', 'pod', 'first', '-n', qns, '--wait=false']);
+    const freed = Date.now() + 10_000;
+    while (kubectl(bin, ['get', 'quota', 'compute', '-n', qns, '-o', 'jsonpath={.status.used.requests\\.cpu}']) !== '0') {
+      if (Date.now() > freed) throw new Error('the deleted pod was not given back to the quota');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(kubectl(bin, ['apply', '-n', qns, '-f', '-'], podYaml('second'))).toContain('pod/second created');
+    kubectl(bin, ['delete', 'namespace', qns, '--wait=false']);
+  });
+
   it('deletes by name and from YAML; a deleted namespace takes its objects with it', async () => {
     kubectl(bin, ['delete', 'configmap', 'node-agent-config', '-n', ns]);
     expect(kubectlFails(bin, ['get', 'configmap', 'node-agent-config', '-n', ns])).toContain('not found');

@@ -123,6 +123,8 @@ export interface Figures {
   unfinished: number;
   timeouts: number;
   outcomesByReason: Record<string, number>;
+  /** DatamoverDeploying -> Prepared: claims given back (deploying, when a ResourceQuota refused the data-mover pod). */
+  claimsReturned: number;
   idleCpuCoreSeconds: number;
   idleMemoryGiBSeconds: number;
   idlePendingCpuCoreSeconds: number;
@@ -172,7 +174,7 @@ export interface Quantiles {
 }
 
 /** Outcomes and reasons. */
-export function outcomes(r: RunRecord): Pick<Figures, 'dataUploads' | 'completed' | 'failed' | 'canceled' | 'unfinished' | 'timeouts' | 'outcomesByReason'> {
+export function outcomes(r: RunRecord): Pick<Figures, 'dataUploads' | 'completed' | 'failed' | 'canceled' | 'unfinished' | 'timeouts' | 'outcomesByReason' | 'claimsReturned'> {
   const count = (o: Outcome) => r.dataUploads.filter((d) => d.outcome === o).length;
   const byReason: Record<string, number> = {};
   for (const d of r.dataUploads) if (d.outcome && d.outcome !== 'Completed') byReason[d.reason ?? 'unknown'] = (byReason[d.reason ?? 'unknown'] ?? 0) + 1;
@@ -184,6 +186,7 @@ export function outcomes(r: RunRecord): Pick<Figures, 'dataUploads' | 'completed
     unfinished: r.dataUploads.filter((d) => !d.outcome).length,
     timeouts: r.dataUploads.filter((d) => d.outcome && d.outcome !== 'Completed' && TIMEOUT_REASONS.has(d.reason ?? '')).length,
     outcomesByReason: byReason,
+    claimsReturned: r.dataUploads.reduce((n, d) => n + d.phases.filter((p, i) => i > 0 && p.phase === 'Prepared' && d.phases[i - 1].phase === 'DatamoverDeploying').length, 0),
   };
 }
 

@@ -40,6 +40,7 @@ export function faultNodes(pools: NodePoolDecl[]): { name: string; labels: Recor
   return expandNodePools(pools).map((n) => ({ name: n.name, labels: { ...n.labels, 'kubernetes.io/hostname': n.name } }));
 }
 import { VirtualClock } from '../sim/virtual-clock.ts';
+import type { QuotaDecl } from '../scenario/scenario.ts';
 import { parseFaults, type FaultDecl } from '../chaos/faults.ts';
 import { ChaosInjector, type FaultRecord } from '../chaos/injector.ts';
 import { attributeFailures, steadyStateChecks, type SteadyStateCheck } from '../chaos/steady-state.ts';
@@ -57,6 +58,8 @@ export interface BackupRunOptions {
   behaviour?: BehaviourOverrides;
   /** The StorageClass's binding mode (default Immediate). */
   volumeBindingMode?: 'Immediate' | 'WaitForFirstConsumer';
+  /** ResourceQuotas on Velero's namespace, made before the controller starts. */
+  resourceQuotas?: QuotaDecl[];
   /** Simulated seconds after which the run stops, ended or not. */
   deadlineSeconds: number;
   itemOperationTimeoutMs?: number;
@@ -147,6 +150,10 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
     const namespaces = resourceInfo(api, '', 'v1', 'namespaces');
     for (const ns of new Set([VELERO_NAMESPACE, ...opts.pvcs.map((p) => p.namespace)])) api.create(namespaces, undefined, { metadata: { name: ns } });
     for (const p of opts.pvcs) createWorkloadPvc(ctx, { namespace: p.namespace, name: p.name, size: p.size });
+    const quotas = resourceInfo(api, '', 'v1', 'resourcequotas');
+    for (const q of opts.resourceQuotas ?? []) api.create(quotas, VELERO_NAMESPACE, { metadata: { name: q.name }, spec: { hard: q.hard } });
+    // The quota controller fills status before anything is admitted against it.
+    cluster.server.controllers.drain();
 
     const observer = observe(api, at, opts.onDataUploadWrite);
     const progress = () => {

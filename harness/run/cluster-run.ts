@@ -29,7 +29,7 @@ import { formatGoDuration } from '../../controller/duration.ts';
 import type { FlowName } from '../../controller/flows/types.ts';
 import { API_VERBS, ApiCost, errorMessage, KubeIo, statusOf, type ApiVerb } from '../../controller/kube/io.ts';
 import { ClientThrottle, VELERO_SERVER_DEFAULT, veleroServerLimits } from '../../controller/kube/rate-limit.ts';
-import { parseBytes } from '../../controller/quantity.ts';
+import { formatBytes, parseBytes } from '../../controller/quantity.ts';
 import { VeleroServer } from '../../controller/server/backup.ts';
 import { steadyStateChecks } from '../chaos/steady-state.ts';
 import { computeFigures, podActivity, type RunRecord } from '../figures/figures.ts';
@@ -111,9 +111,17 @@ export function scaleExperiment(e: Experiment, flow: FlowName, scale: ClusterSca
       clientBurst: parsed.clientLimit.burst,
     },
   };
+  // Storage limits shrink with the volumes; counts, CPU and memory stay (the pods are as configured).
+  const resourceQuotas = (e.resourceQuotas ?? []).map((q) => ({
+    name: q.name,
+    hard: Object.fromEntries(
+      Object.entries(q.hard).map(([k, v]) => [k, k === 'requests.storage' || k.endsWith('.storageclass.storage.k8s.io/requests.storage') ? formatBytes(Math.ceil(parseBytes(v, `quota ${q.name} ${k}`) / scale.size)) : v]),
+    ),
+  }));
   return {
     pvcs,
     nodeAgentConfig,
+    resourceQuotas,
     config: parseNodeAgentConfig(nodeAgentConfig, `the scaled ${flow} configuration`),
     itemOperationTimeoutMs: Math.round((e.itemOperationTimeoutMs ?? 4 * 3600_000) / scale.time),
     deadlineSeconds: e.deadlineSeconds / scale.time,
@@ -142,6 +150,7 @@ export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<Backu
   const namespaces = [...new Set(run.pvcs.map((p) => p.namespace))];
   await ensureNamespace(core, VELERO_NAMESPACE, {});
   for (const ns of namespaces) await ensureNamespace(core, ns, { [WORKLOAD_LABEL]: 'true' });
+  await applyQuotas(core, run.resourceQuotas, log);
   log(`filling ${run.pvcs.length} volumes (${Math.round(run.pvcs.reduce((s, p) => s + p.bytes, 0) / MiB)} MiB)`);
   await fillVolumes(core, run.pvcs, storageClass, image, log);
 
@@ -225,7 +234,27 @@ export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<Backu
       .deleteCollectionNamespacedCustomObject({ group: DATA_UPLOAD_GROUP, version: DATA_UPLOAD_VERSION, namespace: VELERO_NAMESPACE, plural: DATA_UPLOAD_PLURAL, labelSelector: `${BACKUP_NAME_LABEL}=${opts.backupName}` })
       .catch((e) => log(`deleting the DataUploads: ${errorMessage(e)}`));
     await deleteWorkloadNamespaces(core, log);
+    await removeQuotas(core, run.resourceQuotas, log);
     await controller?.stop();
+  }
+}
+
+/** The scenario's ResourceQuotas on Velero's namespace, labelled as ours (one left by an earlier run is replaced). */
+async function applyQuotas(core: CoreV1Api, quotas: { name: string; hard: Record<string, string> }[], log: (line: string) => void): Promise<void> {
+  for (const q of quotas) {
+    await core.deleteNamespacedResourceQuota({ name: q.name, namespace: VELERO_NAMESPACE }).catch((e) => {
+      if (statusOf(e) !== 404) throw e;
+    });
+    await core.createNamespacedResourceQuota({ namespace: VELERO_NAMESPACE, body: { metadata: { name: q.name, labels: { [WORKLOAD_LABEL]: 'true' } }, spec: { hard: q.hard } } });
+    log(`ResourceQuota ${VELERO_NAMESPACE}/${q.name}: ${Object.entries(q.hard).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  }
+}
+
+async function removeQuotas(core: CoreV1Api, quotas: { name: string }[], log: (line: string) => void): Promise<void> {
+  for (const q of quotas) {
+    await core.deleteNamespacedResourceQuota({ name: q.name, namespace: VELERO_NAMESPACE }).catch((e) => {
+      if (statusOf(e) !== 404) log(`deleting ResourceQuota ${q.name}: ${errorMessage(e)}`);
+    });
   }
 }
 

@@ -79,6 +79,7 @@ export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => 
     nodeAgentConfig: experiment.nodeAgentConfig(job.flow),
     behaviour: experiment.behaviour,
     volumeBindingMode: experiment.volumeBindingMode,
+    resourceQuotas: experiment.resourceQuotas,
     deadlineSeconds: experiment.deadlineSeconds,
     itemOperationTimeoutMs: experiment.itemOperationTimeoutMs,
     faults: experiment.faults,

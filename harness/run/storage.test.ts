@@ -44,3 +44,48 @@ describe('backup volumes with a WaitForFirstConsumer StorageClass', () => {
     expect(dep.figures.peakBackupGiB).toBe(4);
   }, 120_000);
 });
+
+// A ResourceQuota on Velero's namespace (kube-apiserver's admission, harness/apiserver/quota.ts).
+// Velero's Expose fails on a refused create and errorOut fails the DataUpload (v1.16.2 / v1.17.2
+// data_upload_controller.go Reconcile, csi_snapshot.go Expose); deploying returns the claim.
+describe('a ResourceQuota on Velero\'s namespace', () => {
+  const QUOTA_NODES = [{ count: 2, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
+  const QUOTA_PVCS = Array.from({ length: 4 }, (_, i) => ({ namespace: 'app', name: `data-${i}`, size: '2Gi' }));
+  // Two slots (one per node) and a quota of one data-mover pod.
+  const quotaConfig = (flow: string) => ({
+    loadConcurrency: { globalConfig: 1, ...(flow === 'velero-1.16' ? {} : { prepareQueueLength: 4 }) },
+    podResources: { cpuRequest: '500m', cpuLimit: '0', memoryRequest: '512Mi', memoryLimit: '0' },
+  });
+  const run = (flow: (typeof FLOW_NAMES)[number]) =>
+    runBackup({ seed: 2, flow, nodes: QUOTA_NODES, pvcs: QUOTA_PVCS, nodeAgentConfig: quotaConfig(flow), resourceQuotas: [{ name: 'movers', hard: { pods: '1' } }], deadlineSeconds: 4 * 3600 });
+
+  it.each([
+    ['velero-1.16', 'error to expose snapshot'],
+    ['velero-1.17', 'error exposing snapshot'],
+  ] as const)('%s fails each DataUpload whose pod the quota refuses, reason quota-exceeded, with Velero\'s message', async (flow, prefix) => {
+    const r = await run(flow);
+    const failed = r.dataUploads.filter((d) => d.phase === 'Failed');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(r.figures.outcomesByReason).toEqual({ 'quota-exceeded': failed.length });
+    expect(r.figures.completed + failed.length).toBe(4);
+    for (const d of failed) {
+      expect(d.message).toBe(`${prefix}: error to create backup pod: pods "${d.name}" is forbidden: exceeded quota: movers, requested: pods=1, used: pods=1, limited: pods=1`);
+    }
+    // The quota held: never more than one data-mover pod at once, and the refused ones left nothing behind.
+    expect(r.figures.peakDataMoverPods).toBe(1);
+    expect(r.figures.claimsReturned).toBe(0);
+    expect(r.steadyState.every((c) => c.ok)).toBe(true);
+  }, 120_000);
+
+  it('deploying gives a refused claim back and completes every DataUpload, one pod at a time', async () => {
+    const r = await run('deploying');
+    expect(r.figures.completed).toBe(4);
+    expect(r.figures.outcomesByReason).toEqual({});
+    expect(r.figures.peakDataMoverPods).toBe(1);
+    // Two slots, one pod allowed: the second node's claims are refused and given back.
+    expect(r.figures.claimsReturned).toBeGreaterThan(0);
+    const returned = r.record.dataUploads.filter((d) => d.phases.some((p, i) => p.phase === 'Prepared' && d.phases[i - 1]?.phase === 'DatamoverDeploying'));
+    expect(returned.length).toBeGreaterThan(0);
+    expect(r.steadyState.every((c) => c.ok)).toBe(true);
+  }, 120_000);
+});

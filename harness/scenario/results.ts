@@ -186,6 +186,9 @@ export function summaryTable(results: Results): string {
     ['throttled s: node-agents / server', (f) => `${fmt(f.figures.throttleWaitSeconds['node-agent'])} / ${fmt(f.figures.throttleWaitSeconds['velero-server'])}`],
     ['wall s (CPU s)', (f) => `${f.wallSeconds.toFixed(1)}${f.cpuSeconds !== undefined ? ` (${f.cpuSeconds.toFixed(1)})` : ''}`],
   ];
+  if (flows.some((f) => f.figures.claimsReturned)) {
+    rows.splice(rows.findIndex(([label]) => label === 'reasons') + 1, 0, ['claims returned (pod refused by a quota)', (f) => String(f.figures.claimsReturned ?? 0)]);
+  }
   if (flows.some((f) => f.faults?.length)) {
     rows.push(
       ['faults that happened', (f) => `${f.faults.filter((x) => x.startedAt !== null).length} of ${f.faults.length}`],

@@ -22,6 +22,12 @@ export interface ParamDecl {
 
 export type ParamValues = Record<string, number | string | boolean>;
 
+/** A ResourceQuota on Velero's namespace: its name and spec.hard (resource name -> quantity). */
+export interface QuotaDecl {
+  name: string;
+  hard: Record<string, string>;
+}
+
 export interface Experiment {
   nodes: NodePoolDecl[];
   pvcs: { namespace: string; name: string; size: string }[];
@@ -30,6 +36,8 @@ export interface Experiment {
   behaviour?: BehaviourOverrides;
   /** The StorageClass's volumeBindingMode on the embedded cluster (default Immediate). */
   volumeBindingMode?: 'Immediate' | 'WaitForFirstConsumer';
+  /** ResourceQuotas on Velero's namespace, made before the backup starts (the quota scenario). */
+  resourceQuotas?: QuotaDecl[];
   /** Simulated seconds after which a flow's run is stopped and reported unfinished. */
   deadlineSeconds: number;
   itemOperationTimeoutMs?: number;
@@ -76,6 +84,7 @@ export interface ExplainInput {
   idleResidentMemoryGiBSeconds: number;
   peakDataMoverPods: number;
   outcomesByReason: Record<string, number>;
+  claimsReturned: number;
 }
 
 export function defineScenario(s: Scenario): Scenario {
