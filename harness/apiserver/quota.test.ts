@@ -180,8 +180,9 @@ describe('ResourceQuota admission and status (kube-apiserver, kube-controller-ma
     expect(t.refused(() => t.api.create(roles, 'velero', { metadata: { name: 'r2' }, rules: [] })).message).toContain('roles.rbac.authorization.k8s.io "r2" is forbidden: exceeded quota: objects');
   });
 
-  it('a terminal pod gives its share back; a Terminating one counts until a grace period past its deletionTimestamp, then at the next resync', async () => {
+  it('a terminal pod gives its share back (but still counts in count/pods); a Terminating one counts until a grace period past its deletionTimestamp, then at the next resync', async () => {
     const t = setUp();
+    t.quota('counts', { 'count/pods': '10' });
     t.quota('q', { pods: '5', 'requests.cpu': '5' });
     t.pod('done', [t.container('c', { cpu: '1' })], { nodeName: 'n1' });
     t.pod('stuck', [t.container('c', { cpu: '1' })], { nodeName: 'n1' });
@@ -190,6 +191,7 @@ describe('ResourceQuota admission and status (kube-apiserver, kube-controller-ma
     t.api.update(pods, 'velero', 'done', { ...t.api.get(pods, 'velero', 'done').obj, status: { phase: 'Succeeded' } }, { subresource: 'status' });
     t.controllers.drain();
     expect(t.status('q').used).toEqual({ pods: '1', 'requests.cpu': '1' });
+    expect(t.status('counts').used).toEqual({ 'count/pods': '2' });
     // A pod on a node (a lost node here: no kubelet finishes it) deleted with the default 30 s grace:
     // deletionTimestamp = now + 30 s, so it counts until now + 60 s.
     t.api.delete(pods, 'velero', 'stuck');

@@ -6,7 +6,7 @@
 //   status.used lacks a restricted resource, then used + requested against status.hard
 //   ("exceeded quota: NAME, requested: ..., used: ..., limited: ..."); on success the quota's
 //   status.used is charged at once, before the controller recounts.
-// - pkg/quota/v1/evaluator/core/pods.go: a pod's usage (pods, count/pods, cpu / memory /
+// - pkg/quota/v1/evaluator/core/pods.go: a pod's usage (count/pods always; pods, cpu / memory /
 //   ephemeral-storage requests and limits, init containers and overhead counted as
 //   resourcehelper.PodRequests does) and QuotaV1Pod: a pod in a terminal phase does not count,
 //   and neither does one still Terminating a grace period after its deletionTimestamp (so a
@@ -140,8 +140,11 @@ function podResources(spec: Obj, which: 'requests' | 'limits'): Map<string, Amou
   return sum;
 }
 
-function podUsage(pod: Obj): Usage {
-  const u: Usage = new Map([['pods', { n: 1_000_000_000n, binary: false }], ['count/pods', { n: 1_000_000_000n, binary: false }]]);
+/** pods.go Usage: count/pods for every pod; the rest only while QuotaV1Pod charges it. */
+function podUsage(pod: Obj, charged = true): Usage {
+  const u: Usage = new Map([['count/pods', { n: 1_000_000_000n, binary: false }]]);
+  if (!charged) return u;
+  u.set('pods', { n: 1_000_000_000n, binary: false });
   const spec = pod.spec ?? {};
   for (const [k, a] of podResources(spec, 'requests')) {
     if (POD_COMPUTE.includes(k)) u.set(k, a);
@@ -196,8 +199,8 @@ function isPodExtended(name: string): boolean {
 }
 
 /** The usage of one object, for the evaluator of its resource (object counts for any other). */
-function usageOf(gr: string, obj: Obj): Usage {
-  if (gr === '/pods') return podUsage(obj);
+function usageOf(gr: string, obj: Obj, now?: number): Usage {
+  if (gr === '/pods') return podUsage(obj, now === undefined || podCounts(obj, now));
   if (gr === '/persistentvolumeclaims') return pvcUsage(obj);
   const one = { n: 1_000_000_000n, binary: false };
   const u: Usage = new Map([[countName(gr), one]]);
@@ -387,9 +390,8 @@ export class ResourceQuotas {
         if (!gr) continue;
         used.set(r, { n: 0n, binary: false });
         for (const s of this.objectsOf(gr, ns)) {
-          if (gr === '/pods' && !podCounts(s.obj, now)) continue;
           if (!inScope(q.obj, gr, s.obj)) continue;
-          const a = usageOf(gr, s.obj).get(r);
+          const a = usageOf(gr, s.obj, now).get(r);
           if (a) add(used, r, a);
         }
       }

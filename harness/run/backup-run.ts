@@ -41,6 +41,7 @@ export function faultNodes(pools: NodePoolDecl[]): { name: string; labels: Recor
 }
 import { VirtualClock } from '../sim/virtual-clock.ts';
 import type { QuotaDecl } from '../scenario/scenario.ts';
+import type { StorageTopology } from '../sim/context.ts';
 import { parseFaults, type FaultDecl } from '../chaos/faults.ts';
 import { ChaosInjector, type FaultRecord } from '../chaos/injector.ts';
 import { attributeFailures, steadyStateChecks, type SteadyStateCheck } from '../chaos/steady-state.ts';
@@ -58,6 +59,8 @@ export interface BackupRunOptions {
   behaviour?: BehaviourOverrides;
   /** The StorageClass's binding mode (default Immediate). */
   volumeBindingMode?: 'Immediate' | 'WaitForFirstConsumer';
+  /** Where volumes can be attached from (embedded cluster; default none). */
+  storageTopology?: StorageTopology;
   /** ResourceQuotas on Velero's namespace, made before the controller starts. */
   resourceQuotas?: QuotaDecl[];
   /** Simulated seconds after which the run stops, ended or not. */
@@ -141,7 +144,7 @@ export async function runBackup(opts: BackupRunOptions): Promise<BackupRunResult
   const start = clock.now();
   const at = () => (clock.now() - start) / 1000;
   const random = seededRandom(opts.seed);
-  const cluster = await startEmbeddedCluster({ clock, seed: opts.seed, simulation: { nodes: opts.nodes, behaviour: opts.behaviour, volumeBindingMode: opts.volumeBindingMode } });
+  const cluster = await startEmbeddedCluster({ clock, seed: opts.seed, simulation: { nodes: opts.nodes, behaviour: opts.behaviour, volumeBindingMode: opts.volumeBindingMode, storageTopology: opts.storageTopology } });
   const api = cluster.server.api;
   const ctx = cluster.simulation!.ctx;
   let progressTimer: NodeJS.Timeout | undefined;

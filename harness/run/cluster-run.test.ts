@@ -45,6 +45,16 @@ describe('scaleExperiment', () => {
     expect(s.nodeAgentConfig.datamoverBench).toMatchObject({ prepareTimeout: '1s' });
     expect(() => scaleExperiment(e, 'deploying', { time: 0.5, size: 1024 })).toThrow('scale.time: 0.5 is not accepted: a number of 1 or more');
   });
+
+  it('shrinks a quota\'s storage limits with the volumes and keeps the rest; refuses the embedded cluster\'s storage settings', () => {
+    const e = { ...backupWorkload({ ...defaults, pvcs: 1 }, 1), resourceQuotas: [{ name: 'q', hard: { pods: '10', 'requests.cpu': '4', 'requests.storage': '1Ti', 'csi-hostpath-sc.storageclass.storage.k8s.io/requests.storage': '100Gi' } }] };
+    // KIND_SCALE.size is 1024: 1 TiB -> 1 GiB, 100 GiB -> 100 MiB.
+    expect(scaleExperiment(e, 'deploying', KIND_SCALE).resourceQuotas).toEqual([
+      { name: 'q', hard: { pods: '10', 'requests.cpu': '4', 'requests.storage': '1Gi', 'csi-hostpath-sc.storageclass.storage.k8s.io/requests.storage': '100Mi' } },
+    ]);
+    expect(() => scaleExperiment(backupWorkload({ ...defaults, pvcs: 1, 'binding-mode': 'WaitForFirstConsumer' }, 1), 'deploying', KIND_SCALE)).toThrow(/--binding-mode WaitForFirstConsumer sets the embedded cluster's StorageClass/);
+    expect(() => scaleExperiment(backupWorkload({ ...defaults, pvcs: 1, 'storage-topology': 'zonal' }, 1), 'deploying', KIND_SCALE)).toThrow(/--storage-topology zonal places the embedded cluster's volumes/);
+  });
 });
 
 describe('runBackupOnCluster, against the embedded cluster on the wall clock', () => {

@@ -86,6 +86,13 @@ export interface ClusterRunOptions {
 
 /** The experiment as it runs on a real cluster: sizes, durations and throughput scaled. */
 export function scaleExperiment(e: Experiment, flow: FlowName, scale: ClusterScale) {
+  // The embedded cluster's storage settings: a real cluster's are its StorageClass's and driver's.
+  if (e.volumeBindingMode === 'WaitForFirstConsumer') {
+    throw new ClusterRunError('--binding-mode WaitForFirstConsumer sets the embedded cluster\'s StorageClass; on a real cluster the binding mode is that of --storage-class (kubectl get storageclass): leave --binding-mode at Immediate');
+  }
+  if (e.storageTopology && e.storageTopology !== 'none') {
+    throw new ClusterRunError(`--storage-topology ${e.storageTopology} places the embedded cluster's volumes; on a real cluster the CSI driver decides (csi-driver-host-path on kind is node-local): leave --storage-topology at none`);
+  }
   for (const [k, v] of Object.entries(scale)) {
     if (!(Number.isFinite(v) && v >= 1)) throw new ClusterRunError(`scale.${k}: ${v} is not accepted: a number of 1 or more`);
   }

@@ -80,6 +80,7 @@ export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => 
     behaviour: experiment.behaviour,
     volumeBindingMode: experiment.volumeBindingMode,
     resourceQuotas: experiment.resourceQuotas,
+    storageTopology: experiment.storageTopology,
     deadlineSeconds: experiment.deadlineSeconds,
     itemOperationTimeoutMs: experiment.itemOperationTimeoutMs,
     faults: experiment.faults,

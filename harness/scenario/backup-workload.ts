@@ -5,10 +5,13 @@
 import { faker } from '@faker-js/faker';
 import { parseGoDuration } from '../../controller/duration.ts';
 import { seededRandom } from '../random.ts';
+import { STORAGE_TOPOLOGIES, type StorageTopology } from '../sim/context.ts';
 import { sample } from '../sim/distribution.ts';
 import { ParamError, type Experiment, type ParamDecl, type ParamValues } from './scenario.ts';
 
 export const BACKUP_NODE_LABEL = 'datamover-bench.io/backup-node';
+/** The zones of --storage-topology zonal. */
+export const ZONES = ['zone-a', 'zone-b', 'zone-c'];
 
 export const BACKUP_WORKLOAD_PARAMS: ParamDecl[] = [
   { name: 'pvcs', type: 'int', default: 240, min: 1, max: 5000, description: 'PVCs in the backup' },
@@ -24,6 +27,7 @@ export const BACKUP_WORKLOAD_PARAMS: ParamDecl[] = [
   { name: 'item-operation-timeout', type: 'string', default: '4h', description: 'the backup’s item operation timeout (velero backup create --item-operation-timeout), a Go duration' },
   { name: 'pod-in-progress-timeout', type: 'string', default: 'none', description: 'the data-mover pod’s deadline for InProgress, a Go duration, or "none"' },
   { name: 'binding-mode', type: 'string', default: 'Immediate', choices: ['Immediate', 'WaitForFirstConsumer'], description: 'the StorageClass’s volumeBindingMode (embedded cluster): WaitForFirstConsumer binds a backup PVC only with its pod' },
+  { name: 'storage-topology', type: 'string', default: 'none', choices: STORAGE_TOPOLOGIES, description: 'where a volume can be attached (embedded cluster): node-local, on its node only; zonal, in its zone only (nodes spread over 3 zones)' },
   { name: 'deadline-hours', type: 'number', default: 12, min: 0.01, max: 1000, description: 'simulated hours after which a flow’s run stops' },
 ];
 
@@ -44,11 +48,15 @@ export function backupWorkload(p: ParamValues, seed: number): Experiment {
   });
   const backupNodes = Math.min(Number(p['backup-nodes']), Number(p.nodes));
   const deadline = p['pod-in-progress-timeout'] === 'none' ? undefined : String(p['pod-in-progress-timeout']);
+  const topology = p['storage-topology'] as StorageTopology;
+  // Zonal: each pool's nodes in turn over three zones, so every zone has backup nodes when there are 3 or more.
+  const zones = topology === 'zonal' ? { zones: ZONES } : {};
   return {
     nodes: [
-      { count: backupNodes, namePrefix: 'backup', labels: { [BACKUP_NODE_LABEL]: 'true' }, capacity: { cpu: '8', memory: '32Gi', pods: '110' } },
-      ...(Number(p.nodes) > backupNodes ? [{ count: Number(p.nodes) - backupNodes, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }] : []),
+      { count: backupNodes, namePrefix: 'backup', labels: { [BACKUP_NODE_LABEL]: 'true' }, capacity: { cpu: '8', memory: '32Gi', pods: '110' }, ...zones },
+      ...(Number(p.nodes) > backupNodes ? [{ count: Number(p.nodes) - backupNodes, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' }, ...zones }] : []),
     ],
+    storageTopology: topology,
     pvcs,
     nodeAgentConfig: (flow) => ({
       loadConcurrency: {

@@ -55,12 +55,12 @@ describe('npm run scenario', () => {
     const r = cli('--list');
     expect(r.status).toBe(0);
     const names = r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]);
-    expect(names).toEqual(['api-degraded', 'chaos-mix', 'controller-restart', 'issue-8316', 'large-pvc', 'node-failure', 'node-pressure', 'quota']);
+    expect(names).toEqual(['api-degraded', 'chaos-mix', 'controller-restart', 'issue-8316', 'large-pvc', 'node-failure', 'node-pressure', 'quota', 'topology']);
     expect(r.stdout).toMatch(/^large-pvc {2,}240 PVCs/m);
   });
 
   it.each([
-    [['no-such'], /unknown scenario "no-such": the scenarios are api-degraded, chaos-mix, controller-restart, issue-8316, large-pvc, node-failure, node-pressure, quota/],
+    [['no-such'], /unknown scenario "no-such": the scenarios are api-degraded, chaos-mix, controller-restart, issue-8316, large-pvc, node-failure, node-pressure, quota, topology/],
     [['quota', '--quota-pods', 'ten'], /--quota-pods: "ten" is not a Kubernetes quantity: use a number with an optional suffix[^]*\(or "none"\)/],
     [['quota', '--quota-pods', '2.5'], /--quota-pods: "2.5" is not accepted: use a whole number \(or "none"\)/],
     [['quota', '--quota-storage=-1Gi'], /--quota-storage: "-1Gi" is not accepted: a quantity of 0 or more \(or "none"\)/],

@@ -6,6 +6,7 @@ import type { GateDecl } from '../../reports/gates.ts';
 export { completionGates } from '../../reports/gates.ts';
 import type { FaultDecl } from '../chaos/faults.ts';
 import type { BehaviourOverrides } from '../sim/behaviour.ts';
+import type { StorageTopology } from '../sim/context.ts';
 import type { NodePoolDecl } from '../sim/nodes.ts';
 
 export interface ParamDecl {
@@ -36,6 +37,8 @@ export interface Experiment {
   behaviour?: BehaviourOverrides;
   /** The StorageClass's volumeBindingMode on the embedded cluster (default Immediate). */
   volumeBindingMode?: 'Immediate' | 'WaitForFirstConsumer';
+  /** Where volumes can be attached from on the embedded cluster (default none; zonal needs pools with zones). */
+  storageTopology?: StorageTopology;
   /** ResourceQuotas on Velero's namespace, made before the backup starts (the quota scenario). */
   resourceQuotas?: QuotaDecl[];
   /** Simulated seconds after which a flow's run is stopped and reported unfinished. */

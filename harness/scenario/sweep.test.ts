@@ -24,7 +24,7 @@ describe('the sweep grid', () => {
   it.each([
     [['pvcs'], /--param: "pvcs" is not accepted: NAME=VALUE,VALUE,\.\.\. such as pvcs=30,60,120; large-pvc's parameters are pvcs, median-gib, namespaces/],
     [['=1,2'], /--param: "=1,2" is not accepted/],
-    [['frobs=1,2'], /--param: large-pvc has no parameter "frobs": its parameters are pvcs, median-gib, namespaces, nodes, backup-nodes, concurrency, prepare-queue-length, cpu-request, memory-request, prepare-timeout, item-operation-timeout, pod-in-progress-timeout, binding-mode, deadline-hours/],
+    [['frobs=1,2'], /--param: large-pvc has no parameter "frobs": its parameters are pvcs, median-gib, namespaces, nodes, backup-nodes, concurrency, prepare-queue-length, cpu-request, memory-request, prepare-timeout, item-operation-timeout, pod-in-progress-timeout, binding-mode, storage-topology, deadline-hours/],
     [['pvcs=30,0'], /^--param pvcs: "0" is not accepted: a whole number >= 1 and <= 5000$/],
     [['pvcs=30,,60'], /^--param pvcs: "" is not accepted: a whole number >= 1 and <= 5000$/],
     [['median-gib=big'], /^--param median-gib: "big" is not accepted: a number >= 0.01 and <= 10000$/],

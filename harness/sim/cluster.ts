@@ -6,7 +6,7 @@ import type { KubeApi } from '../apiserver/api.ts';
 import type { Clock } from '../clock.ts';
 import type { Random } from '../random.ts';
 import { resolveBehaviour, type BehaviourOverrides } from './behaviour.ts';
-import type { SimContext, WorkTracker } from './context.ts';
+import type { SimContext, StorageTopology, WorkTracker } from './context.ts';
 import { CsiDriver, installStorage } from './csi.ts';
 import { DataPath } from './datapath.ts';
 import { Kubelets } from './kubelet.ts';
@@ -22,6 +22,8 @@ export interface SimulationOptions {
   podInProgressTimeoutSeconds?: number;
   /** The default StorageClass's binding mode (default Immediate). */
   volumeBindingMode?: 'Immediate' | 'WaitForFirstConsumer';
+  /** Where volumes can be attached from (PV nodeAffinity); default none. zonal needs node pools with zones. */
+  storageTopology?: StorageTopology;
 }
 
 export interface Simulation {
@@ -44,7 +46,7 @@ export function startSimulation(
   env: { api: KubeApi; clock: Clock; work: WorkTracker; random: Random },
   opts: SimulationOptions,
 ): Simulation {
-  const ctx: SimContext = { ...env, behaviour: resolveBehaviour(opts.behaviour) };
+  const ctx: SimContext = { ...env, behaviour: resolveBehaviour(opts.behaviour), storageTopology: opts.storageTopology ?? 'none' };
   installStorage(ctx, { volumeBindingMode: opts.volumeBindingMode });
   const nodes = createNodes(ctx, opts.nodes);
   const dataPath = new DataPath(ctx, { podInProgressTimeoutSeconds: opts.podInProgressTimeoutSeconds });

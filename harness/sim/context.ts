@@ -17,6 +17,13 @@ import type { ClusterBehaviour } from './behaviour.ts';
 
 export { NO_TRACKING, type WorkTracker } from '../clock.ts';
 
+/**
+ * Where a volume can be reached from: anywhere (none), only the node it lives on (node-local:
+ * csi-driver-host-path, local volumes), or only its zone (zonal: cloud block storage).
+ */
+export type StorageTopology = 'none' | 'node-local' | 'zonal';
+export const STORAGE_TOPOLOGIES: StorageTopology[] = ['none', 'node-local', 'zonal'];
+
 export interface SimContext {
   api: KubeApi;
   clock: Clock;
@@ -24,6 +31,8 @@ export interface SimContext {
   /** The run's generator; components fork their own stream by name. */
   random: Random;
   behaviour: ClusterBehaviour;
+  /** Where the CSI driver's volumes can be attached from (PV nodeAffinity); default none. */
+  storageTopology?: StorageTopology;
 }
 
 /** Runs queued functions in order, off the caller's stack, each counted as work until it has run. */

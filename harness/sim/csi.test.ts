@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../apiserver/types.ts';
 import { SNAPSHOT_API_VERSION, type VolumeSnapshot, type VolumeSnapshotContent } from '../../controller/api/snapshot.ts';
 import type { BehaviourOverrides } from './behaviour.ts';
-import { resourceInfo, type SimContext } from './context.ts';
+import { mutate, resourceInfo, type SimContext } from './context.ts';
 import {
   ANN_VOLUME_SNAPSHOT_BEING_DELETED,
   createWorkloadPvc,
@@ -13,7 +13,9 @@ import {
   installStorage,
   PRE_PROVISIONED_READY_SECONDS,
   SNAPSHOT_FINALIZERS,
+  volumePlace,
 } from './csi.ts';
+import { createNodes } from './nodes.ts';
 import { storageTestCluster, type StorageTestCluster } from './storage-test-cluster.ts';
 
 type Obj = Record<string, any>;
@@ -315,5 +317,74 @@ describe('CsiDriver: provisioning', () => {
     expect(s.pvc('app', 'restore-0')!.status.phase).toBe('Bound');
     // deletionPolicy Delete: the content went with it.
     expect(s.vsc(`snapcontent-${vs.metadata.uid}`)).toBeUndefined();
+  });
+});
+
+describe('storage topology: where a volume can be attached (PV nodeAffinity)', () => {
+  async function topo(topology: 'node-local' | 'zonal') {
+    const s = await storage();
+    s.ctx.storageTopology = topology;
+    createNodes(s.ctx, [{ count: 3, namePrefix: 'n', capacity: { cpu: '4', memory: '16Gi', pods: '110' }, zones: ['zone-a', 'zone-b'] }]);
+    return s;
+  }
+  const term = (key: string, value: string) => ({ required: { nodeSelectorTerms: [{ matchExpressions: [{ key, operator: 'In', values: [value] }] }] } });
+
+  it('node-local: a workload volume lives on one node; a volume restored from its snapshot is made on that node', async () => {
+    const s = await topo('node-local');
+    const { pv } = createWorkloadPvc(s.ctx, { namespace: 'app', name: 'data-0', size: '2Gi' });
+    const at = volumePlace(pv, 'node-local')!;
+    expect(['n-1', 'n-2', 'n-3']).toContain(at);
+    expect((pv.spec as Obj).nodeAffinity).toEqual(term('kubernetes.io/hostname', at));
+    snapshotOf(s.ctx, 'app', 'snap-0', 'data-0');
+    await s.sim.runUntil(() => s.vs('app', 'snap-0')?.status?.readyToUse === true, 60);
+    claimFromSnapshot(s.ctx, 'app', 'restored', 'snap-0', '2Gi');
+    await s.sim.runUntil(() => s.pvc('app', 'restored')?.status?.phase === 'Bound', 60);
+    expect(s.pv(s.pvc('app', 'restored')!.spec.volumeName)!.spec.nodeAffinity).toEqual(term('kubernetes.io/hostname', at));
+  });
+
+  it('node-local: a claim whose selected node is not its snapshot\'s is never provisioned (ProvisioningFailed); on that node it is', async () => {
+    const s = await topo('node-local');
+    const { pv } = createWorkloadPvc(s.ctx, { namespace: 'app', name: 'data-0', size: '2Gi' });
+    const at = volumePlace(pv, 'node-local')!;
+    const other = ['n-1', 'n-2', 'n-3'].find((n) => n !== at)!;
+    snapshotOf(s.ctx, 'app', 'snap-0', 'data-0');
+    await s.sim.runUntil(() => s.vs('app', 'snap-0')?.status?.readyToUse === true, 60);
+    const claim = (name: string, node: string) => {
+      const c = claimFromSnapshot(s.ctx, 'app', name, 'snap-0', '2Gi');
+      mutate(s.ctx.api, s.r.pvc, 'app', name, (o) => {
+        o.metadata.annotations = { ...o.metadata.annotations, 'volume.kubernetes.io/selected-node': node };
+      });
+      return c;
+    };
+    claim('elsewhere', other);
+    claim('there', at);
+    await s.sim.runUntil(() => s.pvc('app', 'there')?.status?.phase === 'Bound', 60);
+    await s.sim.runTo(600);
+    expect(s.pvc('app', 'elsewhere')!.status.phase).toBe('Pending');
+    const failed = s.sim.eventsFor('elsewhere').find((e) => e.reason === 'ProvisioningFailed')!;
+    expect(failed.message).toBe(`failed to provision volume with StorageClass "${CSI_STORAGE_CLASS}": rpc error: code = OutOfRange desc = snapshot of app/data-0 is on node ${at}: a volume restored from it can only be created there, not on node ${other}`);
+  });
+
+  it('zonal: nodes take the pool\'s zones in turn; a volume goes to its selected node\'s zone, or a zone drawn from the seed', async () => {
+    const s = await topo('zonal');
+    const nodes = resourceInfo(s.ctx.api, '', 'v1', 'nodes');
+    expect(['n-1', 'n-2', 'n-3'].map((n) => (s.ctx.api.get(nodes, undefined, n).obj.metadata.labels ?? {})['topology.kubernetes.io/zone'])).toEqual(['zone-a', 'zone-b', 'zone-a']);
+    const { pv } = createWorkloadPvc(s.ctx, { namespace: 'app', name: 'data-0', size: '2Gi' });
+    expect(['zone-a', 'zone-b']).toContain(volumePlace(pv, 'zonal'));
+    snapshotOf(s.ctx, 'app', 'snap-0', 'data-0');
+    await s.sim.runUntil(() => s.vs('app', 'snap-0')?.status?.readyToUse === true, 60);
+    claimFromSnapshot(s.ctx, 'app', 'on-n2', 'snap-0', '2Gi');
+    mutate(s.ctx.api, s.r.pvc, 'app', 'on-n2', (o) => {
+      o.metadata.annotations = { ...o.metadata.annotations, 'volume.kubernetes.io/selected-node': 'n-2' };
+    });
+    await s.sim.runUntil(() => s.pvc('app', 'on-n2')?.status?.phase === 'Bound', 60);
+    expect(s.pv(s.pvc('app', 'on-n2')!.spec.volumeName)!.spec.nodeAffinity).toEqual(term('topology.kubernetes.io/zone', 'zone-b'));
+  });
+
+  it('zonal without zones on the nodes is an error naming what to do', async () => {
+    const s = await storage();
+    s.ctx.storageTopology = 'zonal';
+    createNodes(s.ctx, [{ count: 1, namePrefix: 'n', capacity: { cpu: '4', memory: '16Gi', pods: '110' } }]);
+    expect(() => createWorkloadPvc(s.ctx, { namespace: 'app', name: 'data-0', size: '2Gi' })).toThrow('storage topology zonal: no node has the label topology.kubernetes.io/zone; give the node pools zones');
   });
 });

@@ -32,9 +32,10 @@ import type { Timer } from '../clock.ts';
 import { kubeTime } from '../clock.ts';
 import { randomUuid, type Random } from '../random.ts';
 import { SNAPSHOT_GROUP, SNAPSHOT_VERSION, type VolumeSnapshot, type VolumeSnapshotContent } from '../../controller/api/snapshot.ts';
-import { mutate, onChange, resourceInfo, WorkQueue, type SimContext } from './context.ts';
+import { mutate, onChange, resourceInfo, WorkQueue, type SimContext, type StorageTopology } from './context.ts';
 import { sample } from './distribution.ts';
 import { EventRecorder, referenceTo, type EventType } from './event-recorder.ts';
+import { ZONE_LABEL } from './nodes.ts';
 import { formatBytes, parseBytes, type Quantity } from './quantity.ts';
 
 export const CSI_HOSTPATH_DRIVER = 'hostpath.csi.k8s.io';
@@ -167,6 +168,10 @@ export function createWorkloadPvc(ctx: SimContext, opts: WorkloadPvcOptions): { 
   const storageClassName = opts.storageClassName ?? CSI_STORAGE_CLASS;
   const accessModes = opts.accessModes ?? ['ReadWriteOnce'];
   const capacity = formatBytes(parseBytes(opts.size, `workload PVC ${opts.namespace}/${opts.name} size`));
+  const topology = ctx.storageTopology ?? 'none';
+  // Provisioned long ago for an application pod on some node: where it lives is drawn from the seed
+  // (first, so a topology the nodes cannot serve leaves nothing half made).
+  const place = topology === 'none' ? undefined : drawPlace(ctx, topology, `${opts.namespace}/${opts.name}`);
   const created = ctx.api.create(i.pvc, opts.namespace, {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
@@ -175,12 +180,43 @@ export function createWorkloadPvc(ctx: SimContext, opts: WorkloadPvcOptions): { 
   }).obj;
   const pvName = `pvc-${created.metadata.uid}`;
   const volumeHandle = randomUuid(ctx.random.fork(`csi/volume/${opts.namespace}/${opts.name}`));
-  const pvCreated = ctx.api.create(i.pv, undefined, persistentVolume(pvName, driver, volumeHandle, capacity, created, storageClassName, 'Delete'));
+  const pvBody = persistentVolume(pvName, driver, volumeHandle, capacity, created, storageClassName, 'Delete');
+  if (topology !== 'none') pvBody.spec.nodeAffinity = volumeNodeAffinity(topology, place!);
+  const pvCreated = ctx.api.create(i.pv, undefined, pvBody);
   const pv = mutate(ctx.api, i.pv, undefined, pvName, (o) => {
     o.status = { phase: 'Bound' };
   }) ?? pvCreated.obj;
   const pvc = mutate(ctx.api, i.pvc, opts.namespace, opts.name, (o) => bindClaim(o, pvName, driver, capacity))!;
   return { pvc, pv };
+}
+
+// ---- storage topology ------------------------------------------------------------------------
+
+/** The node label a volume's node affinity names, per topology (csi-driver-host-path's own key is topology.hostpath.csi/node; the hostname label is what local volumes use). */
+const TOPOLOGY_KEY = { 'node-local': 'kubernetes.io/hostname', zonal: ZONE_LABEL } as const;
+
+/** A PV's spec.nodeAffinity for a volume at one node or zone. */
+function volumeNodeAffinity(topology: Exclude<StorageTopology, 'none'>, value: string): Obj {
+  return { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: TOPOLOGY_KEY[topology], operator: 'In', values: [value] }] }] } };
+}
+
+/** The node or zone a PV's node affinity names under the topology, if any. */
+export function volumePlace(pv: Obj | undefined, topology: StorageTopology): string | undefined {
+  if (!pv || topology === 'none') return undefined;
+  for (const t of (pv.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? []) as Obj[]) {
+    for (const e of (t.matchExpressions ?? []) as Obj[]) if (e.key === TOPOLOGY_KEY[topology] && e.operator === 'In') return e.values?.[0];
+  }
+  return undefined;
+}
+
+/** A node (node-local) or zone (zonal) drawn from the seed, among the cluster's nodes in name order. */
+function drawPlace(ctx: SimContext, topology: Exclude<StorageTopology, 'none'>, streamKey: string): string {
+  const nodes = [...ctx.api.table(resourceInfo(ctx.api, '', 'v1', 'nodes')).objects.values()].map((n) => n.obj).sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
+  const places = topology === 'node-local' ? nodes.map((n) => n.metadata.name!) : [...new Set(nodes.map((n) => n.metadata.labels?.[ZONE_LABEL]).filter((z): z is string => Boolean(z)))].sort();
+  if (!places.length) {
+    throw new Error(topology === 'zonal' ? `storage topology zonal: no node has the label ${ZONE_LABEL}; give the node pools zones` : 'storage topology node-local: the cluster has no nodes');
+  }
+  return places[Math.floor(ctx.random.fork(`csi/topology/${streamKey}`).next() * places.length)];
 }
 
 function persistentVolume(
@@ -780,6 +816,14 @@ export class CsiDriver {
       }
     }
     if (this.timers.has(`provision/${uid}`)) return;
+    const place = this.placeVolume(pvc, fromSnapshot);
+    if ('error' in place) {
+      this.once(`ProvisioningFailed/${place.error}`, uid, () => {
+        this.emit(this.provisioner, pvc as KubeObject, 'Normal', 'Provisioning', `External provisioner is provisioning volume for claim "${ns}/${name}"`);
+        this.emit(this.provisioner, pvc as KubeObject, 'Warning', 'ProvisioningFailed', `failed to provision volume with StorageClass "${className}": ${place.error}`);
+      });
+      return;
+    }
     this.emit(this.provisioner, pvc as KubeObject, 'Normal', 'Provisioning', `External provisioner is provisioning volume for claim "${ns}/${name}"`);
     const csi = this.ctx.behaviour.csi;
     const bytes = parseBytes(pvc.spec.resources?.requests?.storage ?? 0, `PVC ${k} spec.resources.requests.storage`);
@@ -787,7 +831,46 @@ export class CsiDriver {
       ? sample(csi.provisionFromSnapshotBaseSeconds, this.stream(`restore/${this.restoredPvc(ns, fromSnapshot) ?? k}`)) +
         csi.provisionFromSnapshotSecondsPerGiB * (bytes / GiB)
       : sample(csi.provisionSeconds, this.stream(`provision/${k}`));
-    this.after(`provision/${uid}`, seconds, () => this.provision(ns, name, uid, className!, bytes));
+    this.after(`provision/${uid}`, seconds, () => this.provision(ns, name, uid, className!, bytes, place.value));
+  }
+
+  /**
+   * Where a new volume goes under the cluster's storage topology. node-local: on the selected
+   * node (WaitForFirstConsumer), else where its snapshot lives (a snapshot stays on its volume's
+   * node, as csi-driver-host-path keeps it), else a node drawn from the seed; a snapshot on
+   * another node than the selected one cannot be restored there. zonal: the selected node's
+   * zone, else a zone drawn from the seed (snapshots are regional).
+   */
+  private placeVolume(pvc: Obj, fromSnapshot: string | undefined): { value?: string } | { error: string } {
+    const topology = this.ctx.storageTopology ?? 'none';
+    if (topology === 'none') return {};
+    const ns = pvc.metadata.namespace as string;
+    const selected = pvc.metadata.annotations?.[ANN.selectedNode] as string | undefined;
+    const streamKey = `${ns}/${pvc.metadata.name}`;
+    if (topology === 'node-local') {
+      const source = fromSnapshot ? this.restoredPvc(ns, fromSnapshot) : undefined;
+      const sourcePvc = source ? live(this.ctx, this.i.pvc, source.split('/')[0], source.split('/')[1]) : undefined;
+      const at = volumePlace(sourcePvc?.spec?.volumeName ? live(this.ctx, this.i.pv, undefined, sourcePvc.spec.volumeName) : undefined, topology);
+      if (selected && at && selected !== at) {
+        return { error: `rpc error: code = OutOfRange desc = snapshot of ${source} is on node ${at}: a volume restored from it can only be created there, not on node ${selected}` };
+      }
+      return selected ?? at ? { value: selected ?? at } : this.drawn(topology, streamKey);
+    }
+    if (selected) {
+      const node = live(this.ctx, resourceInfo(this.ctx.api, '', 'v1', 'nodes'), undefined, selected);
+      const zone = node?.metadata.labels?.[ZONE_LABEL] as string | undefined;
+      if (!zone) return { error: `rpc error: code = InvalidArgument desc = node ${selected} has no ${ZONE_LABEL} label` };
+      return { value: zone };
+    }
+    return this.drawn(topology, streamKey);
+  }
+
+  private drawn(topology: Exclude<StorageTopology, 'none'>, streamKey: string): { value: string } | { error: string } {
+    try {
+      return { value: drawPlace(this.ctx, topology, streamKey) };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
   }
 
   private defaultStorageClass(): string | undefined {
@@ -815,7 +898,7 @@ export class CsiDriver {
     return handle ? this.snapshots.get(handle)?.sourcePvc : undefined;
   }
 
-  private provision(ns: string, name: string, uid: string, className: string, bytes: number): void {
+  private provision(ns: string, name: string, uid: string, className: string, bytes: number, place?: string): void {
     const pvc = live(this.ctx, this.i.pvc, ns, name);
     if (!pvc || pvc.metadata.uid !== uid || pvc.spec.volumeName || pvc.metadata.deletionTimestamp) return;
     // A CreateVolume in flight completes although its snapshot is being deleted meanwhile (the
@@ -831,6 +914,8 @@ export class CsiDriver {
     const volumeHandle = randomUuid(this.stream(`volume/${ns}/${name}`));
     const pv = persistentVolume(pvName, this.driver, volumeHandle, capacity, pvc as KubeObject, className, sc?.reclaimPolicy ?? 'Delete');
     pv.spec.csi.volumeAttributes = { 'storage.kubernetes.io/csiProvisionerIdentity': this.provisionerIdentity };
+    const topology = this.ctx.storageTopology ?? 'none';
+    if (place !== undefined && topology !== 'none') pv.spec.nodeAffinity = volumeNodeAffinity(topology, place);
     try {
       this.ctx.api.create(this.i.pv, undefined, pv);
     } catch {

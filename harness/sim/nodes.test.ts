@@ -51,6 +51,15 @@ describe('expandNodePools', () => {
     expect(node.allocatable).toEqual({ cpu: '7500m', memory: '30G', pods: '20', 'ephemeral-storage': '180Gi' });
   });
 
+  it('spreads a pool over its zones in turn (topology.kubernetes.io/zone), and refuses bad zones', () => {
+    const nodes = expandNodePools([{ count: 4, namePrefix: 'n', capacity: { cpu: '4', memory: '16Gi', pods: '110' }, zones: ['zone-a', 'zone-b', 'zone-c'] }]);
+    expect(nodes.map((n) => n.labels['topology.kubernetes.io/zone'])).toEqual(['zone-a', 'zone-b', 'zone-c', 'zone-a']);
+    const base = { count: 1, namePrefix: 'n', capacity: { cpu: '4', memory: '16Gi', pods: '110' } };
+    expect(problems([{ ...base, zones: [] }])).toEqual(['nodePools[0].zones: [] is not accepted: use a non-empty list of zone names such as ["zone-a", "zone-b"]']);
+    expect(problems([{ ...base, zones: ['Zone A'] }])[0]).toMatch(/^nodePools\[0\]\.zones: "Zone A" is not accepted: /);
+    expect(problems([{ ...base, zones: ['zone-a'], labels: { 'topology.kubernetes.io/zone': 'zone-b' } }])).toEqual(['nodePools[0]: give zones or the label topology.kubernetes.io/zone, not both']);
+  });
+
   it('names the field, the value and what is accepted for every mistake at once', () => {
     expect(
       problems([
@@ -63,7 +72,7 @@ describe('expandNodePools', () => {
       expect.stringMatching(/^nodePools\[1\]\.names: "Bad_Name" is not accepted: a lowercase RFC 1123 subdomain must consist of/),
       'nodePools[1].taints[0].effect: "NoRun" is not accepted: use one of NoSchedule, PreferNoSchedule, NoExecute',
       'nodePools[1].capacity.pods: 1.5 is not accepted: use a whole number of pods',
-      'nodePools[2].zone: unknown field; accepted: count, namePrefix, names, labels, taints, capacity, allocatable, dataMiBps, instanceType',
+      'nodePools[2].zone: unknown field; accepted: count, namePrefix, names, labels, taints, capacity, allocatable, dataMiBps, instanceType, zones',
       'nodePools[2]: node name "a-1" is already declared by nodePools[0]',
       'nodePools[2].allocatable.cpu: "3" is not accepted: allocatable cannot exceed capacity (2)',
       'nodePools[2].dataMiBps: -1 is not accepted: use a number of MiB/s > 0',

@@ -65,7 +65,12 @@ export interface NodePoolDecl {
   allocatable?: Partial<NodeResources>;
   dataMiBps?: number;
   instanceType?: string;
+  /** Zones the pool's nodes are spread over, in turn: node i gets topology.kubernetes.io/zone = zones[i % zones.length]. */
+  zones?: string[];
 }
+
+/** The well-known label of a node's zone (and of a zonal volume's node affinity). */
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
 export class NodePoolError extends Error {}
 
@@ -74,7 +79,7 @@ export const DEFAULT_RESERVE = { cpuMillis: 100, memoryBytes: 100 * 1024 ** 2, e
 /** The kubelet reports ephemeral-storage capacity; a pool that does not declare it gets this disk. */
 export const DEFAULT_EPHEMERAL_STORAGE = '100Gi';
 
-const POOL_FIELDS = ['count', 'namePrefix', 'names', 'labels', 'taints', 'capacity', 'allocatable', 'dataMiBps', 'instanceType'];
+const POOL_FIELDS = ['count', 'namePrefix', 'names', 'labels', 'taints', 'capacity', 'allocatable', 'dataMiBps', 'instanceType', 'zones'];
 const RESOURCE_FIELDS = ['cpu', 'memory', 'pods', 'ephemeral-storage'];
 const EFFECTS: TaintEffect[] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
@@ -158,11 +163,18 @@ export function expandNodePools(pools: NodePoolDecl[]): NodeDecl[] {
       else for (const e of validateLabelValue(pool.instanceType)) bad('instanceType', pool.instanceType, e);
     }
 
+    const zones = pool.zones;
+    if (zones !== undefined) {
+      if (!Array.isArray(zones) || zones.length === 0 || zones.some((z) => typeof z !== 'string')) bad('zones', zones, 'use a non-empty list of zone names such as ["zone-a", "zone-b"]');
+      else for (const z of zones) for (const e of validateLabelValue(z)) bad('zones', z, e);
+      if (typeof labels === 'object' && labels !== null && ZONE_LABEL in labels) problems.push(`${at}: give zones or the label ${ZONE_LABEL}, not both`);
+    }
+
     if (!capacity || !resolvedAllocatable) return;
-    for (const name of names) {
+    for (const [n, name] of names.entries()) {
       out.push({
         name,
-        labels: { ...(labels as Record<string, string>) },
+        labels: { ...(labels as Record<string, string>), ...(Array.isArray(zones) && zones.length ? { [ZONE_LABEL]: zones[n % zones.length] } : {}) },
         taints: Array.isArray(taints) ? taints.map((t) => ({ ...t })) : [],
         capacity: formatResources(capacity),
         allocatable: formatResources(resolvedAllocatable),

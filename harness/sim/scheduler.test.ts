@@ -394,4 +394,32 @@ describe('Scheduler: VolumeBinding', () => {
     expect(nodeOf(c, 'a')).toBe('n1');
     expect(nodeOf(c, 'b')).toBeUndefined();
   });
+
+  it('places a pod only on a node its bound volume\'s node affinity admits; none admitted: volume node affinity conflict', async () => {
+    const c = cluster([node('n1', '2', { labels: { 'topology.kubernetes.io/zone': 'zone-a' } }), node('n2', '2', { labels: { 'topology.kubernetes.io/zone': 'zone-b' } })]);
+    const pvcs = c.api.lookup('', 'v1', 'persistentvolumeclaims')!;
+    const pvs = c.api.lookup('', 'v1', 'persistentvolumes')!;
+    const volume = (name: string, zone: string) => {
+      c.api.create(pvs, undefined, {
+        metadata: { name: `pv-${name}` },
+        spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], csi: { driver: 'd', volumeHandle: name }, nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: [zone] }] }] } } },
+      });
+      c.api.create(pvcs, 'default', { metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], volumeName: `pv-${name}`, resources: { requests: { storage: '1Gi' } } } });
+      mutate(c.api, pvcs, 'default', name, (o) => {
+        (o as Obj).status = { phase: 'Bound' };
+      });
+    };
+    volume('in-b', 'zone-b');
+    volume('in-c', 'zone-c');
+    const withClaim = (claim: string, spec: Obj = {}) => ({ spec: { volumes: [{ name: 'v', persistentVolumeClaim: { claimName: claim } }], ...spec } });
+    // Ten times, so a draw between the nodes would have shown: the volume decides.
+    for (let i = 0; i < 10; i++) createPod(c, `b-${i}`, withClaim('in-b'));
+    createPod(c, 'c', withClaim('in-c'));
+    // Pinned to n1 (as deploying pins its pod to the claiming node) with its volume in zone-b.
+    createPod(c, 'pinned', withClaim('in-b', { nodeSelector: { 'kubernetes.io/hostname': 'n1' } }));
+    await settle(c, () => allBound(c, Array.from({ length: 10 }, (_, i) => `b-${i}`))() && hasCondition(c, 'c')() && hasCondition(c, 'pinned')());
+    for (let i = 0; i < 10; i++) expect(nodeOf(c, `b-${i}`)).toBe('n2');
+    expect(podScheduled(c, 'c')?.message).toBe('0/2 nodes are available: 2 node(s) had volume node affinity conflict. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.');
+    expect(podScheduled(c, 'pinned')?.message).toBe("0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had volume node affinity conflict. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.");
+  });
 });

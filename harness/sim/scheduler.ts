@@ -15,8 +15,10 @@
 // Scores, with the default weights: TaintToleration 3 (PreferNoSchedule), NodeAffinity 2
 // (preferred terms), NodeResourcesFit 1 (LeastAllocated), PodTopologySpread 2 (ScheduleAnyway
 // constraints). Ties go to a node drawn from the scheduler's seeded stream.
+// VolumeBinding's Filter: a bound claim's PV with a nodeAffinity admits only the nodes it
+// matches ("node(s) had volume node affinity conflict").
 // Not modelled: preemption (the message says what kube-scheduler says when it finds no
-// victims), inter-pod affinity, volume topology and attach limits, host ports,
+// victims), inter-pod affinity, volume attach limits, host ports,
 // BalancedAllocation, ImageLocality.
 //
 // Binding goes through the Binding subresource's semantics (KubeApi.bindPod) after
@@ -314,7 +316,13 @@ interface NodeFailure {
 
 type Decision = { node: string } | { message: string };
 
-function filterNode(pod: KubeObject, req: Requests, node: NodeInfo, hard: { cs: SpreadConstraint[]; counts: Map<string, number>[]; min: number[] }): NodeFailure | undefined {
+function filterNode(
+  pod: KubeObject,
+  req: Requests,
+  node: NodeInfo,
+  hard: { cs: SpreadConstraint[]; counts: Map<string, number>[]; min: number[] },
+  volumeAffinities: Obj[],
+): NodeFailure | undefined {
   const spec = pod.spec as Obj;
   const tolerations: Toleration[] = spec.tolerations ?? [];
   const unresolvable = (reason: string): NodeFailure => ({ reasons: [reason], resolvable: false });
@@ -334,6 +342,10 @@ function filterNode(pod: KubeObject, req: Requests, node: NodeInfo, hard: { cs: 
     if (node.allocatable.storage < req.storage + node.requested.storage) insufficient.push('Insufficient ephemeral-storage');
   }
   if (insufficient.length) return { reasons: insufficient, resolvable: true };
+  // VolumeBinding: the PV of every bound claim must be reachable from the node (its nodeAffinity).
+  if (volumeAffinities.some((required) => !((required.nodeSelectorTerms ?? []) as Obj[]).some((t) => termMatches(t, node)))) {
+    return unresolvable('node(s) had volume node affinity conflict');
+  }
 
   for (let i = 0; i < hard.cs.length; i++) {
     const c = hard.cs[i];
@@ -399,7 +411,7 @@ function spreadScores(pod: KubeObject, feasible: NodeInfo[], all: NodeInfo[]): n
 }
 
 /** Filter and score every node for pod; the chosen node, or kube-scheduler's message for why none fits. */
-function decide(pod: KubeObject, nodes: NodeInfo[], rng: Random): Decision {
+function decide(pod: KubeObject, nodes: NodeInfo[], rng: Random, volumeAffinities: Obj[] = []): Decision {
   if (!nodes.length) return { message: 'no nodes available to schedule pods' };
   const spec = pod.spec as Obj;
   let req: Requests;
@@ -421,7 +433,7 @@ function decide(pod: KubeObject, nodes: NodeInfo[], rng: Random): Decision {
   const feasible: NodeInfo[] = [];
   const failures: NodeFailure[] = [];
   for (const node of nodes) {
-    const failure = filterNode(pod, req, node, hard);
+    const failure = filterNode(pod, req, node, hard, volumeAffinities);
     if (failure) failures.push(failure);
     else feasible.push(node);
   }
@@ -589,7 +601,7 @@ export class Scheduler {
       }
       q.attempts++;
       q.lastAttempt = this.ctx.clock.now();
-      const decision = this.unboundClaims(pod, nodes.length) ?? decide(pod, nodes, this.rng);
+      const decision = this.unboundClaims(pod, nodes.length) ?? decide(pod, nodes, this.rng, this.volumeAffinities(pod));
       if ('node' in decision) {
         this.place(byName.get(decision.node)!, pod);
         this.assume(q, pod, decision.node);
@@ -620,6 +632,20 @@ export class Scheduler {
       return { message: `0/${total} nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.` };
     }
     return undefined;
+  }
+
+  /** The required node affinity of the PV of each bound claim of the pod (VolumeBinding's Filter reads them). */
+  private volumeAffinities(pod: KubeObject): Obj[] {
+    const out: Obj[] = [];
+    const pvcs = this.ctx.api.table(resourceInfo(this.ctx.api, '', 'v1', 'persistentvolumeclaims'));
+    const pvs = this.ctx.api.table(resourceInfo(this.ctx.api, '', 'v1', 'persistentvolumes'));
+    for (const v of ((pod.spec as Obj)?.volumes ?? []) as Obj[]) {
+      const claim = v.persistentVolumeClaim?.claimName as string | undefined;
+      const pvName = claim ? ((pvcs.get(`${pod.metadata.namespace}/${claim}`)?.obj.spec as Obj)?.volumeName as string | undefined) : undefined;
+      const required = pvName ? (pvs.get(pvName)?.obj.spec as Obj)?.nodeAffinity?.required : undefined;
+      if (required) out.push(required);
+    }
+    return out;
   }
 
   private snapshot(): NodeInfo[] {
