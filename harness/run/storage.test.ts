@@ -89,3 +89,31 @@ describe('a ResourceQuota on Velero\'s namespace', () => {
     expect(r.steadyState.every((c) => c.ok)).toBe(true);
   }, 120_000);
 });
+
+// Storage topology: volumes that attach only in their zone. kube-scheduler follows the volume
+// (VolumeBinding); deploying pins its pod to the claiming node, which may be in another zone.
+describe('backup volumes that attach only in their zone (--storage-topology zonal)', () => {
+  const ZONAL_NODES = [{ count: 2, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' }, zones: ['zone-a', 'zone-b'] }];
+  const ZONAL_PVCS = Array.from({ length: 6 }, (_, i) => ({ namespace: 'app', name: `data-${i}`, size: '2Gi' }));
+  const zonalConfig = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 6 }, podResources: { cpuRequest: '500m', cpuLimit: '0', memoryRequest: '512Mi', memoryLimit: '0' }, datamoverBench: { deployTimeout: '5m' } };
+  const run = (flow: 'velero-1.17' | 'deploying') => runBackup({ seed: 3, flow, nodes: ZONAL_NODES, pvcs: ZONAL_PVCS, nodeAgentConfig: zonalConfig, storageTopology: 'zonal', deadlineSeconds: 4 * 3600 });
+
+  it('velero-1.17 completes every DataUpload: the scheduler puts each pod in its volume\'s zone', async () => {
+    const r = await run('velero-1.17');
+    expect(r.figures.completed).toBe(6);
+    expect(r.steadyState.every((c) => c.ok)).toBe(true);
+  }, 120_000);
+
+  it('deploying loses the claims made in the wrong zone to the deploy timeout, their pods never scheduled', async () => {
+    const r = await run('deploying');
+    const timedOut = r.record.dataUploads.filter((d) => d.reason === 'deploy-timeout');
+    expect(timedOut.length).toBeGreaterThan(0);
+    expect(r.figures.completed + timedOut.length).toBe(6);
+    for (const d of timedOut) {
+      const pods = r.record.pods.filter((p) => p.dataUpload === d.name);
+      expect(pods.length).toBeGreaterThan(0);
+      for (const p of pods) expect(p.scheduledAt).toBeUndefined();
+    }
+    expect(r.steadyState.every((c) => c.ok)).toBe(true);
+  }, 120_000);
+});
