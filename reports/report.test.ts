@@ -39,6 +39,12 @@ describe('the HTML report', () => {
     for (const unit of ['simulated time (s)', 'CPU (cores)', 'pods', 'latency (s)', 'DataUploads ended (%)', 'DataUploads']) expect(html).toContain(unit);
   });
 
+  it('shows the claims returned row only when a flow gave a claim back (deploying under a quota)', () => {
+    expect(renderReport(results)).not.toContain('claims returned');
+    const withReturns: Results = { ...results, flows: results.flows.map((f) => (f.flow === 'deploying' ? { ...f, figures: { ...f.figures, claimsReturned: 7 } } : f)) };
+    expect(renderReport(withReturns)).toMatch(/<tr><td>claims returned \(data-mover pod refused by a quota\)<\/td><td>0<\/td><td>7<\/td><\/tr>/);
+  });
+
   it('the verdict names the best flow and flags failed steady-state checks', () => {
     const bad = structuredClone(results);
     bad.flows[1].steadyState[2] = { name: 'no-slot-held', ok: false, detail: 'n1 holds x' };

@@ -60,7 +60,22 @@ describe('figures from a hand-worked timeline', () => {
   });
 
   it('outcomes, reasons and timeouts', () => {
-    expect(f).toMatchObject({ dataUploads: 3, completed: 2, failed: 1, canceled: 0, unfinished: 0, timeouts: 1, outcomesByReason: { 'prepare-timeout': 1 } });
+    expect(f).toMatchObject({ dataUploads: 3, completed: 2, failed: 1, canceled: 0, unfinished: 0, timeouts: 1, outcomesByReason: { 'prepare-timeout': 1 }, claimsReturned: 0 });
+  });
+
+  it('claims returned: each DatamoverDeploying -> Prepared, and nothing else', () => {
+    const phases = (...names: string[]) => names.map((phase, at) => ({ phase, at }));
+    const returned = computeFigures({
+      ...record,
+      dataUploads: [
+        // Twice refused by a quota, then claimed for good: 2.
+        { ...record.dataUploads[0], phases: phases('New', 'Accepted', 'Prepared', 'DatamoverDeploying', 'Prepared', 'DatamoverDeploying', 'Prepared', 'DatamoverDeploying', 'InProgress', 'Completed') },
+        // Prepared after Accepted, Failed from DatamoverDeploying: none.
+        { ...record.dataUploads[1], phases: phases('New', 'Accepted', 'Prepared', 'DatamoverDeploying', 'Failed') },
+        record.dataUploads[2],
+      ],
+    });
+    expect(returned.claimsReturned).toBe(2);
   });
 
   it('idle resource-seconds split pending / bound, and busy', () => {
