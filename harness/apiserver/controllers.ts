@@ -24,7 +24,7 @@ export class BuiltinControllers {
     /** Told about queued work, so a virtual clock waits for it. */
     private readonly work: { begin(): void; end(): void } = { begin() {}, end() {} },
   ) {
-    this.quotas = new ResourceQuotas(api, (fn) => this.enqueue(fn));
+    this.quotas = new ResourceQuotas(api, (key, fn) => this.enqueueOnce(`quota/${key}`, fn));
     api.addAdmission((info, obj, dryRun) => this.quotas.admit(info, obj, dryRun));
     api.onWrite((info, cur, prev) => this.observe(info, cur, prev));
   }
@@ -154,15 +154,20 @@ export class BuiltinControllers {
     this.enqueueNamespace(name);
   }
 
-  private readonly namespacesPending = new Set<string>();
-
   /** One pass per terminating namespace per queue turn, however many of its objects changed. */
   private enqueueNamespace(name: string): void {
-    if (this.namespacesPending.has(name)) return;
-    this.namespacesPending.add(name);
+    this.enqueueOnce(`namespace/${name}`, () => this.finishNamespace(name));
+  }
+
+  private readonly pendingKeys = new Set<string>();
+
+  /** Queues fn unless work of the same key is queued and not yet run (one pass, however many writes asked). */
+  private enqueueOnce(key: string, fn: () => void): void {
+    if (this.pendingKeys.has(key)) return;
+    this.pendingKeys.add(key);
     this.enqueue(() => {
-      this.namespacesPending.delete(name);
-      this.finishNamespace(name);
+      this.pendingKeys.delete(key);
+      fn();
     });
   }
 

@@ -262,15 +262,14 @@ export function validateResourceQuota(obj: KubeObject): FieldError[] {
 
 export class ResourceQuotas {
   private readonly info: ResourceInfo;
-  private readonly dirty = new Set<string>();
   private timer?: { cancel(): void };
   /** Creates refused by a quota, by the quota's namespace/name (a figure for tests and the report). */
   readonly refusals = new Map<string, number>();
 
   constructor(
     private readonly api: KubeApi,
-    /** Runs a piece of controller work on the built-in controllers' queue. */
-    private readonly enqueue: (fn: () => void) => void,
+    /** Runs a piece of controller work on the built-in controllers' queue, once per key while queued. */
+    private readonly enqueue: (key: string, fn: () => void) => void,
   ) {
     this.info = api.lookup('', 'v1', 'resourcequotas')!;
   }
@@ -353,7 +352,7 @@ export class ResourceQuotas {
       this.startResync();
       return;
     }
-    if (this.dirty.has(ns) || !this.tracked(ns, gr)) return;
+    if (!this.tracked(ns, gr)) return;
     if (gr === '/pods' && cur && prev) {
       const now = this.api.clock.now();
       const was = podCounts(prev.obj, now);
@@ -369,12 +368,7 @@ export class ResourceQuotas {
   }
 
   private markDirty(ns: string): void {
-    if (this.dirty.has(ns)) return;
-    this.dirty.add(ns);
-    this.enqueue(() => {
-      this.dirty.delete(ns);
-      this.sync(ns);
-    });
+    this.enqueue(ns, () => this.sync(ns));
   }
 
   /** The controller's syncResourceQuota for every quota of a namespace: status.hard = spec.hard, status.used recounted. */
