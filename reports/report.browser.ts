@@ -35,7 +35,7 @@ describe('the report in chromium', () => {
           return { chart: f.getAttribute('data-chart'), width: box?.width ?? 0, height: box?.height ?? 0, paths: svg?.querySelectorAll('path').length ?? 0, texts: [...(svg?.querySelectorAll('text') ?? [])].map((t) => t.textContent) };
         }),
       );
-      expect(charts.map((c) => c.chart).sort()).toEqual(['gantt', 'gantt', 'latency-cdf', 'outcomes', 'pods-per-node', 'pods-per-node', 'resources', 'resources']);
+      expect(charts.map((c) => c.chart).sort()).toEqual(['backup-volumes', 'gantt', 'gantt', 'latency-cdf', 'outcomes', 'pods-per-node', 'pods-per-node', 'resources', 'resources']);
       for (const c of charts) {
         expect(c.width, c.chart!).toBeGreaterThan(300);
         expect(c.height, c.chart!).toBeGreaterThan(100);
