@@ -2,7 +2,7 @@
 // (loadConcurrency.perNodeConfig[].nodeSelector, loadAffinity[].nodeSelector), matched as
 // metav1.LabelSelectorAsSelector does: every matchLabels pair and every expression must hold, and
 // an empty selector matches every node (Velero's perNodeConfig relies on that).
-import type { V1LabelSelector } from '@kubernetes/client-node';
+import type { V1LabelSelector, V1NodeSelector, V1NodeSelectorRequirement } from '@kubernetes/client-node';
 
 const OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
 
@@ -101,4 +101,41 @@ function checkValue(value: unknown, field: string): void {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * A core/v1 NodeSelector (a PV's required node affinity) against a node, as the scheduler's
+ * nodeaffinity helper matches it: terms ORed, a term's expressions and fields ANDed, an empty
+ * term matching nothing; Gt and Lt compare integers; fields know metadata.name only.
+ */
+export function matchesNodeSelector(selector: V1NodeSelector, node: { name: string; labels: Record<string, string> | undefined }): boolean {
+  const l = node.labels ?? {};
+  const expression = (e: V1NodeSelectorRequirement): boolean => {
+    const has = Object.hasOwn(l, e.key);
+    const values = e.values ?? [];
+    switch (e.operator) {
+      case 'In':
+        return has && values.includes(l[e.key]);
+      case 'NotIn':
+        return !has || !values.includes(l[e.key]);
+      case 'Exists':
+        return has;
+      case 'DoesNotExist':
+        return !has;
+      case 'Gt':
+      case 'Lt': {
+        const [v, n] = [Number.parseInt(l[e.key] ?? '', 10), Number.parseInt(values[0] ?? '', 10)];
+        return has && Number.isInteger(v) && Number.isInteger(n) && (e.operator === 'Gt' ? v > n : v < n);
+      }
+      default:
+        return false;
+    }
+  };
+  const field = (f: V1NodeSelectorRequirement): boolean =>
+    f.key === 'metadata.name' && (f.operator === 'In' ? (f.values ?? []).includes(node.name) : f.operator === 'NotIn' ? !(f.values ?? []).includes(node.name) : false);
+  return (selector.nodeSelectorTerms ?? []).some((t) => {
+    const exprs = t.matchExpressions ?? [];
+    const fields = t.matchFields ?? [];
+    return (exprs.length > 0 || fields.length > 0) && exprs.every(expression) && fields.every(field);
+  });
 }

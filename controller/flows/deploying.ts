@@ -61,7 +61,7 @@ function byPhase(input: FlowInput): Decision {
  *  pod, which this flow makes after the claim: Prepared is then the snapshot copy and the PVC
  *  made, and the volume is provisioned on the claiming node when its pod is scheduled (the
  *  proposal's reading for that case). The prepare timeout still covers it; cancel as velero-1.17. */
-function accepted(input: FlowInput): Decision {
+export function accepted(input: FlowInput): Decision {
   const { du, backupPvc, nodeName } = input;
   const ready = backupPvc?.status?.phase === 'Bound' || (backupPvc !== undefined && input.backupPvcWaitsForConsumer === true);
   if (du.status?.acceptedByNode === nodeName && ready) return decision({ kind: 'prepare' });
@@ -78,13 +78,18 @@ function accepted(input: FlowInput): Decision {
 function prepared({ du, slots, affinityMatchesNode, now }: FlowInput): Decision {
   if (du.spec.cancel) return decision({ kind: 'cancel', reason: 'canceled' });
   if (!affinityMatchesNode) return NONE;
-  const refused = Date.parse(du.metadata.annotations?.[QUOTA_REFUSED_ANNOTATION] ?? '');
-  if (Number.isFinite(refused)) {
-    const until = refused + quotaBackoffMs(Number(du.metadata.annotations?.[QUOTA_REFUSALS_ANNOTATION] ?? 1));
-    if (now < until) return { step: { kind: 'none' }, requeueAfterMs: until - now };
-  }
+  const backoff = quotaBackoff(du, now);
+  if (backoff) return backoff;
   if (slots.used >= slots.limit) return { step: { kind: 'none' }, requeueAfterMs: VELERO_TIMINGS.requeueMs, waitsFor: 'slot' };
   return decision({ kind: 'claim', podRefusedByQuota: 'return-claim' });
+}
+
+/** A claim returned after a quota refusal waits out its backoff before any agent claims it again. */
+export function quotaBackoff(du: DataUpload, now: number): Decision | undefined {
+  const refused = Date.parse(du.metadata.annotations?.[QUOTA_REFUSED_ANNOTATION] ?? '');
+  if (!Number.isFinite(refused)) return undefined;
+  const until = refused + quotaBackoffMs(Number(du.metadata.annotations?.[QUOTA_REFUSALS_ANNOTATION] ?? 1));
+  return now < until ? { step: { kind: 'none' }, requeueAfterMs: until - now } : undefined;
 }
 
 /** After the n-th refusal by a quota: Velero's requeue period (5 s), doubling, at most the periodic re-check's 60 s. */
@@ -96,7 +101,7 @@ export function quotaBackoffMs(refusals: number): number {
 /** DatamoverDeploying -> InProgress when the pod runs on status.node (the claiming agent's
  *  reserved slot becomes a running one). The deploy timeout is checked by every agent, so the
  *  claim of a node whose agent is gone still ends. */
-function datamoverDeploying({ du, pod, nodeName, now, config, dataPathRunning }: FlowInput): Decision {
+export function datamoverDeploying({ du, pod, nodeName, now, config, dataPathRunning }: FlowInput): Decision {
   if (du.status?.node === nodeName) {
     if (du.spec.cancel) return decision({ kind: 'cleanup-and-cancel', reason: 'canceled' });
     if (dataPathRunning) return NONE;
@@ -117,7 +122,7 @@ function datamoverDeploying({ du, pod, nodeName, now, config, dataPathRunning }:
 }
 
 /** InProgress on this node: resume the data path. DatamoverDeploying on this node: re-reserve its slot. */
-function onStart(du: DataUpload, nodeName: string): StartAction {
+export function onStart(du: DataUpload, nodeName: string): StartAction {
   if (du.status?.phase === 'DatamoverDeploying' && du.status.node === nodeName) return { kind: 'resume-reservation' };
   return resumeInProgress(du, nodeName);
 }

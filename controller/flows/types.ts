@@ -9,7 +9,7 @@
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import type { DataUpload } from '../api/dataupload.ts';
 
-export const FLOW_NAMES = ['velero-1.16', 'velero-1.17', 'deploying'] as const;
+export const FLOW_NAMES = ['velero-1.16', 'velero-1.17', 'deploying', 'pipelined'] as const;
 export type FlowName = (typeof FLOW_NAMES)[number];
 
 /** Velero's timings (pkg/controller/data_upload_controller.go, v1.16 to v1.18). */
@@ -40,6 +40,7 @@ export type OutcomeReason =
   | 'snapshot-failed'
   | 'expose-failed'
   | 'quota-exceeded'
+  | 'volume-unreachable'
   | 'data-path-failed'
   | 'canceled'
   | 'node-agent-restart'
@@ -81,6 +82,20 @@ export interface FlowInput {
   cancelSpottedAt?: number;
   /** loadAffinity (for the DataUpload's storage class) admits this node, or there is none. */
   affinityMatchesNode: boolean;
+  /**
+   * For flows that read volume topology (`readsVolumeTopology`): whether the backup volume can be
+   * attached on this node, from the node affinity of the backup PVC's PV when it is bound, or of
+   * the source PV when the class binds with a consumer (the exposer then pins the pod to the
+   * source volume's topology); undefined when neither is known yet or the PV has no affinity.
+   */
+  backupVolumeAttachesHere?: boolean;
+  /** With `readsVolumeTopology`: how many nodes loadAffinity admits where the backup volume can be attached (undefined: not known yet). */
+  attachableNodes?: number;
+  /**
+   * For flows that order the waiting (`ordersWaiting`): Prepared DataUploads this node could
+   * claim (loadAffinity, topology, not backing off) accepted before this one (ties by name).
+   */
+  waitingAhead?: number;
   config: FlowConfig;
 }
 
@@ -186,6 +201,19 @@ export interface Flow {
    * node-agent's own cache holds only its node's pods) and passes it as `pod`.
    */
   peeksPod?(du: DataUpload): boolean;
+  /**
+   * A DataUpload waiting for a slot (`waitsFor: 'slot'`) is reconciled as soon as a slot frees on
+   * this node or a waiting one is claimed anywhere, instead of at its next 5 s re-check.
+   */
+  claimsOnRelease?: boolean;
+  /** The runtime fills `backupVolumeAttachesHere` (one GET per PV, cached: node affinity is immutable) and `attachableNodes` (from a watch of Nodes). */
+  readsVolumeTopology?: boolean;
+  /**
+   * The runtime fills `waitingAhead`: the DataUploads the flow says are `waiting` (in the cache)
+   * that this node could serve (loadAffinity, and where the flow reads topology, the volume
+   * attaching here), counted when accepted before this one (ties by name): the oldest first.
+   */
+  ordersWaiting?: { order: 'oldest-first'; waiting(du: DataUpload, now: number): boolean };
   /** One reconcile's decision. */
   decide(input: FlowInput): Decision;
   /**

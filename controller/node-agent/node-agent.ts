@@ -20,7 +20,7 @@
 // expose-on-going count changes or the DataUpload changes, so the runtime parks it and, at such
 // a change, resumes it on the same 5 s grid. The requests the skipped re-checks would have sent
 // (velero flows: GetExposed's GETs of the backup PVC and PV) are counted as modeled in ApiCost.
-import type { CoreV1Event, V1Node, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Node, V1NodeSelector, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import {
   DATA_MOVER_THROUGHPUT_ENV,
   DATA_UPLOAD_API_VERSION,
@@ -48,6 +48,7 @@ import {
   type NodeAgentConfig,
 } from '../config.ts';
 import { parseGoDuration } from '../duration.ts';
+import { matchesNodeSelector } from '../label-selector.ts';
 import { CsiSnapshotExposer, ExposeError, readExposeSource, VELERO_POD_INFO, type ExposeParams, type InheritedPodInfo } from '../exposer.ts';
 import { dataPathFailureReason } from '../flows/common.ts';
 import { isTerminal, VELERO_TIMINGS, type Decision, type Flow, type FlowInput, type OutcomeReason, type Step } from '../flows/types.ts';
@@ -102,6 +103,7 @@ export class NodeAgent {
   private pods!: WatchedCache<V1Pod & Obj>;
   private events!: WatchedCache<CoreV1Event & Obj>;
   private pvcs?: WatchedCache<V1PersistentVolumeClaim & Obj>;
+  private nodes?: WatchedCache<V1Node & Obj>;
   private node?: V1Node;
   private periodic?: Timer;
   private running = false;
@@ -112,6 +114,12 @@ export class NodeAgent {
   private readonly runsHere = new Map<string | undefined, boolean>();
   /** bindsWithConsumer by StorageClass name. */
   private readonly waitsForConsumer = new Map<string, boolean>();
+  /** PV name -> its required node affinity (null: none), for flows that read volume topology. */
+  private readonly pvAffinity = new Map<string, V1NodeSelector | null>();
+  /** DataUpload -> its source PVC's PV name. */
+  private readonly sourcePvNames = new Map<string, string>();
+  /** The phase each DataUpload had when last seen (claimsOnRelease wakes the waiting when one leaves Prepared). */
+  private readonly lastPhase = new Map<string, string>();
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.queue = new WorkQueue(opts.clock);
@@ -135,12 +143,15 @@ export class NodeAgent {
     const { io, namespace, nodeName, flow } = this.opts;
     this.node = await io.getObject<V1Node & Obj>({ apiVersion: 'v1', resource: 'nodes', name: nodeName });
     this.limiter = new Limiter(concurrencyForNode(this.opts.config, this.node.metadata?.labels));
-    this.limiter.onRelease(() => this.unparkAll('slot'));
+    // A flow that claims on release hears of a freed slot at once; the others at their next re-check.
+    this.limiter.onRelease(() => this.unparkAll('slot', flow.claimsOnRelease === true));
 
     this.dataUploads = io.watch<DataUpload & Obj>(DATA_UPLOAD_API_VERSION, DATA_UPLOAD_PLURAL, namespace);
     this.pods = io.watch<V1Pod & Obj>('v1', 'pods', undefined, undefined, `spec.nodeName=${nodeName}`);
     this.events = io.watch<CoreV1Event & Obj>('v1', 'events', namespace);
     if (flow.watchesBackupPvcs) this.pvcs = io.watch<V1PersistentVolumeClaim & Obj>('v1', 'persistentvolumeclaims', namespace);
+    // Where a volume can go: the nodes and their labels (Velero's setupExposeParam LISTs them too).
+    if (flow.readsVolumeTopology) this.nodes = io.watch<V1Node & Obj>('v1', 'nodes');
 
     this.dataUploads.on('add', (du) => this.onDataUpload(du));
     this.dataUploads.on('update', (du) => this.onDataUpload(du));
@@ -153,7 +164,7 @@ export class NodeAgent {
     this.pvcs?.on('add', (pvc) => this.enqueueOwnedBy(pvc.metadata?.name, pvc.metadata?.namespace));
     this.pvcs?.on('update', (pvc) => this.enqueueOwnedBy(pvc.metadata?.name, pvc.metadata?.namespace));
 
-    await Promise.all([this.dataUploads.start(), this.pods.start(), this.events.start(), this.pvcs?.start()]);
+    await Promise.all([this.dataUploads.start(), this.pods.start(), this.events.start(), this.pvcs?.start(), this.nodes?.start()]);
     this.running = true;
     await this.resumeOnStart();
     this.schedulePeriodic();
@@ -169,7 +180,7 @@ export class NodeAgent {
     this.queue.shutdown();
     for (const w of this.watchers.values()) w.close();
     this.watchers.clear();
-    await Promise.all([this.dataUploads?.stop(), this.pods?.stop(), this.events?.stop(), this.pvcs?.stop()]);
+    await Promise.all([this.dataUploads?.stop(), this.pods?.stop(), this.events?.stop(), this.pvcs?.stop(), this.nodes?.stop()]);
   }
 
   // ---- inputs -----------------------------------------------------------------------------
@@ -184,6 +195,11 @@ export class NodeAgent {
     if (du?.metadata.labels?.[EXPOSE_ON_GOING_LABEL] === 'true') this.exposeOnGoing.add(name);
     else this.exposeOnGoing.delete(name);
     if (this.exposeOnGoing.size < before) this.unparkAll('prepare-queue');
+    // A waiting DataUpload claimed anywhere: for a flow that orders the waiting, the next in line may go.
+    const { flow } = this.opts;
+    if (flow.claimsOnRelease && du?.status?.phase !== 'Prepared' && this.lastPhase.get(name) === 'Prepared') this.unparkAll('slot', true);
+    if (du) this.lastPhase.set(name, du.status?.phase ?? '');
+    else this.lastPhase.delete(name);
     // A reservation (deploying's claim) ends when its DataUpload is terminal, whoever wrote it
     // (the deploy timeout is checked by every agent). A running data path does not: its slot is
     // freed by its watcher's callback, as Velero's RemoveAsyncBR.
@@ -294,12 +310,18 @@ export class NodeAgent {
     }
     const backupPvc = this.pvcs?.get(name, namespace);
     const waitsForConsumer = backupPvc && backupPvc.status?.phase !== 'Bound' ? await this.bindsWithConsumer(backupPvc.spec?.storageClassName) : undefined;
+    const required = flow.readsVolumeTopology ? await this.backupVolumeAffinity(du) : undefined;
+    const attaches = required ? matchesNodeSelector(required, { name: nodeName, labels: this.node?.metadata?.labels }) : undefined;
+    const attachable = required ? this.attachableNodes(du, required) : undefined;
+    const ahead = flow.ordersWaiting ? await this.waitingAhead(du, now, flow.ordersWaiting.waiting) : undefined;
     return {
       du,
       now,
       nodeName,
       pod,
       backupPvc,
+      ...(attaches !== undefined ? { backupVolumeAttachesHere: attaches, attachableNodes: attachable } : {}),
+      ...(ahead !== undefined ? { waitingAhead: ahead } : {}),
       ...(waitsForConsumer !== undefined ? { backupPvcWaitsForConsumer: waitsForConsumer } : {}),
       dataPathRunning: this.watchers.has(name),
       slots: { used: this.limiter.used, limit: this.limiter.limit },
@@ -312,6 +334,84 @@ export class NodeAgent {
         prepareQueueLength: config.loadConcurrency.prepareQueueLength,
       },
     };
+  }
+
+  /**
+   * Whether this DataUpload's backup volume can be attached on this node: the node affinity of
+   * the backup PVC's PV once bound, or, for a class that binds with a consumer, of the source PV
+   * (the exposer adds the source volume's topology to the pod). Undefined when not known yet.
+   */
+  private async backupVolumeAttachesHere(du: DataUpload): Promise<boolean | undefined> {
+    const required = await this.backupVolumeAffinity(du);
+    return required ? matchesNodeSelector(required, { name: this.opts.nodeName, labels: this.node?.metadata?.labels }) : undefined;
+  }
+
+  /** The nodes loadAffinity admits for this DataUpload that the volume's node affinity matches. */
+  private attachableNodes(du: DataUpload, required: V1NodeSelector): number {
+    const la = loadAffinityFor(this.opts.config, du.spec.csiSnapshot?.storageClass);
+    let n = 0;
+    for (const node of this.nodes?.list() ?? []) {
+      const labels = node.metadata?.labels;
+      if (affinityMatchesNode(la, labels) && matchesNodeSelector(required, { name: node.metadata!.name!, labels })) n++;
+    }
+    return n;
+  }
+
+  /** The required node affinity of the PV the backup volume is (or, binding with a consumer, will be placed as): see backupVolumeAttachesHere. */
+  private async backupVolumeAffinity(du: DataUpload): Promise<V1NodeSelector | undefined> {
+    const { namespace } = this.opts;
+    const pvc = this.pvcs?.get(du.metadata.name!, namespace);
+    if (!pvc) return undefined;
+    let pvName = pvc.spec?.volumeName;
+    if (!pvName && (await this.bindsWithConsumer(pvc.spec?.storageClassName))) pvName = await this.sourcePvName(du);
+    if (!pvName) return undefined;
+    return (await this.pvNodeAffinity(pvName)) ?? undefined;
+  }
+
+  /** A PV's required node affinity, one GET per PV for the agent's life (it cannot change); null: none, or the PV is gone. */
+  private async pvNodeAffinity(name: string): Promise<V1NodeSelector | null> {
+    let known = this.pvAffinity.get(name);
+    if (known === undefined) {
+      const pv = await this.opts.io.getObject<V1PersistentVolume & Obj>({ apiVersion: 'v1', resource: 'persistentvolumes', name }).catch((e) => {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      });
+      known = pv?.spec?.nodeAffinity?.required ?? null;
+      if (pv) this.pvAffinity.set(name, known);
+    }
+    return known;
+  }
+
+  /** The source PVC's PV name, one GET per DataUpload (a bound claim keeps its volume). */
+  private async sourcePvName(du: DataUpload): Promise<string | undefined> {
+    const name = du.metadata.name!;
+    let pv = this.sourcePvNames.get(name);
+    if (pv === undefined) {
+      const pvc = await this.opts.io
+        .getObject<V1PersistentVolumeClaim & Obj>({ apiVersion: 'v1', resource: 'persistentvolumeclaims', namespace: du.spec.sourceNamespace, name: du.spec.sourcePVC })
+        .catch((e) => {
+          if (isNotFound(e)) return undefined;
+          throw e;
+        });
+      pv = pvc?.spec?.volumeName ?? '';
+      if (pv) this.sourcePvNames.set(name, pv);
+    }
+    return pv || undefined;
+  }
+
+  /** The waiting DataUploads this node could serve that were accepted before this one (ties by name). */
+  private async waitingAhead(du: DataUpload, now: number, waiting: (d: DataUpload, now: number) => boolean): Promise<number> {
+    const mine = [du.status?.acceptedTimestamp ?? '', du.metadata.name!] as const;
+    let n = 0;
+    for (const other of this.dataUploads.list()) {
+      if (other.metadata.name === du.metadata.name || !waiting(other, now)) continue;
+      const theirs = [other.status?.acceptedTimestamp ?? '', other.metadata.name!] as const;
+      if (!(theirs[0] < mine[0] || (theirs[0] === mine[0] && theirs[1] < mine[1]))) continue;
+      if (!this.canRunHere(other)) continue;
+      if (this.opts.flow.readsVolumeTopology && (await this.backupVolumeAttachesHere(other)) === false) continue;
+      n++;
+    }
+    return n;
   }
 
   /** A StorageClass's volumeBindingMode is WaitForFirstConsumer: one GET per class for the agent's life (a class's mode cannot change). */
@@ -347,11 +447,12 @@ export class NodeAgent {
   }
 
   /** Resumes a parked DataUpload at its next re-check (the 5 s grid, later by the waits for tokens its skipped re-checks had). */
-  private unpark(name: string): void {
+  private unpark(name: string, now_ = false): void {
     if (!this.parked.delete(name)) return;
     const now = this.opts.clock.now();
     const due = this.ledger.unpark(name, now);
-    if (due !== undefined) this.queue.addAfter(name, due - now);
+    if (now_) this.queue.add(name);
+    else if (due !== undefined) this.queue.addAfter(name, due - now);
   }
 
   /**
@@ -362,9 +463,10 @@ export class NodeAgent {
     this.ledger.settle(this.opts.clock.now());
   }
 
-  private unparkAll(waitsFor: WaitsFor): void {
+  /** `now`: reconcile them at once (claimsOnRelease) rather than at their next re-check. */
+  private unparkAll(waitsFor: WaitsFor, now = false): void {
     // unpark deletes the entry being visited, which a Map's iteration allows (no copy needed).
-    for (const [name, w] of this.parked) if (w === waitsFor) this.unpark(name);
+    for (const [name, w] of this.parked) if (w === waitsFor) this.unpark(name, now);
   }
 
   // ---- carrying out a step ----------------------------------------------------------------

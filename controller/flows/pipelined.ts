@@ -1,0 +1,72 @@
+// Flow `pipelined`: ours (issue 22; docs/design.md section 2.9). deploying's phases (the pod
+// is made only once a slot is claimed, so no pod waits idle), with what deploying leaves to
+// chance done on purpose:
+// - a freed slot is claimed at once: the waiting DataUploads are reconciled when a slot frees
+//   on this node, or when a waiting one is claimed anywhere, not at their next 5 s re-check
+//   (`claimsOnRelease`);
+// - the oldest first: of the Prepared DataUploads this node can serve, the one accepted first
+//   takes a freed slot (`ordersWaiting`), against the item operation timeout that counts from
+//   the backup's start;
+// - only where the volume attaches: a node-agent claims a DataUpload only if its backup volume
+//   can be attached on its node (`readsVolumeTopology`): the backup PV's node affinity, or the
+//   source PV's when the class binds with a consumer (the exposer then adds the source volume's
+//   topology to the pod). deploying pins the pod wherever it claims and waits out the deploy
+//   timeout where the volume cannot follow.
+// Everything else (finalizer, deletion, the cancel delay, prepareQueueLength, InProgress,
+// terminal phases, restarts, a quota refusal's returned claim) is deploying's, so velero-1.17's.
+// It reads only what a node-agent can know: its caches, its limiter, PV objects.
+import { beforePhaseSwitch, decision, NONE } from './common.ts';
+import { accepted, datamoverDeploying, deploying, onStart, quotaBackoff } from './deploying.ts';
+import { VELERO_TIMINGS, type Decision, type Flow, type FlowInput } from './types.ts';
+import { inProgress, newDataUpload } from './velero-1.17.ts';
+
+export const VOLUME_UNREACHABLE_MESSAGE = 'the backup volume can be attached on no node that loadAffinity allows for data movement';
+
+export const pipelined: Flow = {
+  name: 'pipelined',
+  watchesBackupPvcs: true,
+  statusWrites: 'update-with-retry',
+  exposeErrorMessage: 'error exposing snapshot',
+  claimsOnRelease: true,
+  readsVolumeTopology: true,
+  // Waiting: Prepared, not canceled, not backing off after a quota refusal.
+  ordersWaiting: { order: 'oldest-first', waiting: (du, now) => du.status?.phase === 'Prepared' && !du.spec.cancel && !quotaBackoff(du, now) },
+  decide: (input) => beforePhaseSwitch(input, '1.17') ?? byPhase(input),
+  onPodUpdate: deploying.onPodUpdate,
+  periodic: deploying.periodic,
+  onStart,
+};
+
+function byPhase(input: FlowInput): Decision {
+  switch (input.du.status?.phase || 'New') {
+    case 'New':
+      return newDataUpload(input, { pod: false });
+    case 'Accepted':
+      return accepted(input);
+    case 'Prepared':
+      return prepared(input);
+    case 'DatamoverDeploying':
+      return datamoverDeploying(input);
+    case 'InProgress':
+      return inProgress(input);
+    default:
+      return NONE;
+  }
+}
+
+/** Prepared -> DatamoverDeploying on a node whose free slot is not owed to an older DataUpload
+ *  and where the backup volume attaches. Cancel on any agent. */
+function prepared(input: FlowInput): Decision {
+  const { du, slots, affinityMatchesNode, now } = input;
+  if (du.spec.cancel) return decision({ kind: 'cancel', reason: 'canceled' });
+  // No node loadAffinity admits can attach the volume: fail now, with a name, rather than hold the
+  // prepare queue until the item operation timeout (the velero flows wait for the prepare timeout).
+  if (input.attachableNodes === 0) return decision({ kind: 'fail', reason: 'volume-unreachable', message: VOLUME_UNREACHABLE_MESSAGE, exclusive: true });
+  // Never here: another node, where the volume attaches, claims it.
+  if (!affinityMatchesNode || input.backupVolumeAttachesHere === false) return NONE;
+  const backoff = quotaBackoff(du, now);
+  if (backoff) return backoff;
+  const free = slots.limit - slots.used;
+  if (free <= (input.waitingAhead ?? 0)) return { step: { kind: 'none' }, requeueAfterMs: VELERO_TIMINGS.requeueMs, waitsFor: 'slot' };
+  return decision({ kind: 'claim', podRefusedByQuota: 'return-claim' });
+}
