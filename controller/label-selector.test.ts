@@ -1,6 +1,6 @@
 import type { V1LabelSelector } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { matchesLabelSelector, SelectorError, validateLabelSelector } from './label-selector.ts';
+import { matchesLabelSelector, matchesNodeSelector, SelectorError, validateLabelSelector } from './label-selector.ts';
 
 const worker1 = { 'kubernetes.io/hostname': 'worker-1', 'node-role/backup': 'true', zone: 'a' };
 
@@ -60,5 +60,24 @@ describe('validateLabelSelector', () => {
     expect((err as SelectorError).field).toBe(field);
     expect((err as SelectorError).accepted).toContain(accepted);
     expect((err as Error).message).toMatch(new RegExp(`^${field.replace(/[[\]."]/g, '\\$&')}: .+ is not accepted: `));
+  });
+});
+
+describe('matchesNodeSelector (a PV\'s required node affinity against a node)', () => {
+  const node = { name: 'n1', labels: { 'topology.kubernetes.io/zone': 'zone-a', 'kubernetes.io/hostname': 'n1', cores: '8' } };
+  const term = (...matchExpressions: { key: string; operator: string; values?: string[] }[]) => ({ matchExpressions });
+  it.each([
+    ['In, matching', [term({ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['zone-a', 'zone-b'] })], true],
+    ['In, not matching', [term({ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['zone-b'] })], false],
+    ['NotIn on an absent label', [term({ key: 'disk', operator: 'NotIn', values: ['ssd'] })], true],
+    ['Exists and DoesNotExist ANDed', [term({ key: 'cores', operator: 'Exists' }, { key: 'gpu', operator: 'DoesNotExist' })], true],
+    ['Gt, integers', [term({ key: 'cores', operator: 'Gt', values: ['4'] })], true],
+    ['Lt, integers', [term({ key: 'cores', operator: 'Lt', values: ['4'] })], false],
+    ['terms ORed: the second matches', [term({ key: 'kubernetes.io/hostname', operator: 'In', values: ['n2'] }), term({ key: 'kubernetes.io/hostname', operator: 'In', values: ['n1'] })], true],
+    ['an empty term matches nothing', [{}], false],
+    ['no terms match nothing', [], false],
+    ['matchFields on metadata.name', [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n1'] }] }], true],
+  ])('%s', (_name, nodeSelectorTerms, expected) => {
+    expect(matchesNodeSelector({ nodeSelectorTerms }, node)).toBe(expected);
   });
 });

@@ -12,6 +12,7 @@ import {
   type DataUploadPhase,
 } from '../api/dataupload.ts';
 import { FLOWS, flowByName } from './index.ts';
+import { VOLUME_UNREACHABLE_MESSAGE } from './pipelined.ts';
 import { FLOW_NAMES, type Decision, type FlowInput, type FlowName, type StartAction, type Step } from './types.ts';
 
 // ---- fixtures -----------------------------------------------------------------------------
@@ -571,6 +572,42 @@ describe('deploying', () => {
 // Running -> prepareDataUpload (Prepared, status.node; v1.16 exclusiveUpdateDataUpload, v1.17+
 // UpdateDataUploadWithRetry), then enqueue; the pod unrecoverable -> spec.cancel, then enqueue;
 // otherwise nothing. Reconcile itself never moves Accepted to Prepared (the tables above).
+
+describe('pipelined: deploying, plus claim order and volume topology', () => {
+  const prepared = (o: DuOpts = {}) => du({ phase: 'Prepared', acceptedByNode: B, acceptedAt: T0 - MIN, ...o });
+  const CLAIM: Step = { kind: 'claim', podRefusedByQuota: 'return-claim' };
+  const UNREACHABLE: Step = { kind: 'fail', reason: 'volume-unreachable', message: VOLUME_UNREACHABLE_MESSAGE, exclusive: true };
+  const rows: { name: string; input: FlowInput; expected: Step | Decision }[] = [
+    { name: 'Prepared, free slot, volume attaches here -> claim', input: input(prepared(), { backupVolumeAttachesHere: true, attachableNodes: 1 }), expected: CLAIM },
+    { name: 'Prepared, free slot, topology not known yet -> claim (as deploying)', input: input(prepared()), expected: CLAIM },
+    { name: 'Prepared, free slot, volume attaches elsewhere only -> leave it to that node, no re-check', input: input(prepared(), { backupVolumeAttachesHere: false, attachableNodes: 2 }), expected: NONE },
+    { name: 'Prepared, the volume attaches on no node loadAffinity admits -> Failed, volume-unreachable', input: input(prepared(), { backupVolumeAttachesHere: false, attachableNodes: 0 }), expected: UNREACHABLE },
+    { name: 'Prepared, node outside loadAffinity, the volume attaches nowhere allowed: any agent fails it', input: input(prepared(), { affinityMatchesNode: false, backupVolumeAttachesHere: false, attachableNodes: 0 }), expected: UNREACHABLE },
+    { name: 'Prepared, one free slot, one older waiting this node could serve -> wait', input: input(prepared(), { slots: { used: 1, limit: 2 }, waitingAhead: 1 }), expected: WAIT_SLOT },
+    { name: 'Prepared, two free slots, one older waiting -> claim the second', input: input(prepared(), { slots: { used: 0, limit: 2 }, waitingAhead: 1 }), expected: CLAIM },
+    { name: 'Prepared, two free slots, two older waiting -> wait', input: input(prepared(), { slots: { used: 0, limit: 2 }, waitingAhead: 2 }), expected: WAIT_SLOT },
+    { name: 'Prepared, none older -> claim', input: input(prepared(), { waitingAhead: 0 }), expected: CLAIM },
+    { name: 'Prepared, full, none older -> wait for a slot', input: input(prepared(), { slots: { used: 1, limit: 1 }, waitingAhead: 0 }), expected: WAIT_SLOT },
+    { name: 'Prepared, canceled, volume elsewhere: canceled anyway', input: input(prepared({ cancel: true }), { backupVolumeAttachesHere: false, attachableNodes: 0 }), expected: CANCEL },
+    { name: 'Prepared, refused by a quota 2 s ago: the backoff first', input: input(prepared({ quotaRefusedAt: T0 - 2_000 }), { waitingAhead: 0 }), expected: { step: NONE, requeueAfterMs: 3_000 } },
+  ];
+  it.each(rows)('$name', ({ input: i, expected }) => {
+    expect(decide('pipelined', i)).toEqual(asDecision(expected));
+  });
+
+  it('declares what it asks of the runtime: claim on release, volume topology, the oldest first', () => {
+    const f = FLOWS.pipelined;
+    expect([f.claimsOnRelease, f.readsVolumeTopology, f.ordersWaiting?.order]).toEqual([true, true, 'oldest-first']);
+    // What counts as waiting: Prepared, not canceled, not backing off after a quota refusal.
+    expect(f.ordersWaiting!.waiting(du({ phase: 'Prepared' }), T0)).toBe(true);
+    expect(f.ordersWaiting!.waiting(du({ phase: 'Prepared', cancel: true }), T0)).toBe(false);
+    expect(f.ordersWaiting!.waiting(du({ phase: 'Prepared', quotaRefusedAt: T0 - 1_000 }), T0)).toBe(false);
+    expect(f.ordersWaiting!.waiting(du({ phase: 'DatamoverDeploying', node: A }), T0)).toBe(false);
+    for (const other of ['velero-1.16', 'velero-1.17', 'deploying'] as const) {
+      expect([FLOWS[other].claimsOnRelease, FLOWS[other].readsVolumeTopology, FLOWS[other].ordersWaiting]).toEqual([undefined, undefined, undefined]);
+    }
+  });
+});
 
 describe('findDataUploadForPod (data_upload_controller.go, v1.16.2 to v1.18.2): a pod update on this node', () => {
   const PREPARE_16 = { step: { kind: 'prepare', node: A, exclusive: true }, enqueue: true };

@@ -96,7 +96,8 @@ describe('backup volumes that attach only in their zone (--storage-topology zona
   const ZONAL_NODES = [{ count: 2, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' }, zones: ['zone-a', 'zone-b'] }];
   const ZONAL_PVCS = Array.from({ length: 6 }, (_, i) => ({ namespace: 'app', name: `data-${i}`, size: '2Gi' }));
   const zonalConfig = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 6 }, podResources: { cpuRequest: '500m', cpuLimit: '0', memoryRequest: '512Mi', memoryLimit: '0' }, datamoverBench: { deployTimeout: '5m' } };
-  const run = (flow: 'velero-1.17' | 'deploying') => runBackup({ seed: 3, flow, nodes: ZONAL_NODES, pvcs: ZONAL_PVCS, nodeAgentConfig: zonalConfig, storageTopology: 'zonal', deadlineSeconds: 4 * 3600 });
+  const run = (flow: 'velero-1.17' | 'deploying' | 'pipelined', bindingMode: 'Immediate' | 'WaitForFirstConsumer' = 'Immediate') =>
+    runBackup({ seed: 3, flow, nodes: ZONAL_NODES, pvcs: ZONAL_PVCS, nodeAgentConfig: zonalConfig, storageTopology: 'zonal', volumeBindingMode: bindingMode, deadlineSeconds: 4 * 3600 });
 
   it('velero-1.17 completes every DataUpload: the scheduler puts each pod in its volume\'s zone', async () => {
     const r = await run('velero-1.17');
@@ -115,5 +116,81 @@ describe('backup volumes that attach only in their zone (--storage-topology zona
       for (const p of pods) expect(p.scheduledAt).toBeUndefined();
     }
     expect(r.steadyState.every((c) => c.ok)).toBe(true);
+  }, 120_000);
+});
+
+// pipelined's mechanisms end to end: each test fails with the mechanism switched off (its flow
+// option removed, the flow is deploying in that respect).
+describe('pipelined end to end', () => {
+  const ZONAL_NODES = [{ count: 2, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' }, zones: ['zone-a', 'zone-b'] }];
+  const PVCS = (n: number, size = '2Gi') => Array.from({ length: n }, (_, i) => ({ namespace: 'app', name: `data-${i}`, size }));
+  const resources = { podResources: { cpuRequest: '500m', cpuLimit: '0', memoryRequest: '512Mi', memoryLimit: '0' } };
+
+  it.each(['Immediate', 'WaitForFirstConsumer'] as const)('claims only where the volume attaches: zonal, %s binding, every DataUpload completes (deploying loses some)', async (bindingMode) => {
+    const config = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 6 }, ...resources, datamoverBench: { deployTimeout: '5m' } };
+    const run = (flow: 'deploying' | 'pipelined') => runBackup({ seed: 3, flow, nodes: ZONAL_NODES, pvcs: PVCS(6), nodeAgentConfig: config, storageTopology: 'zonal', volumeBindingMode: bindingMode, deadlineSeconds: 4 * 3600 });
+    const [dep, pipe] = [await run('deploying'), await run('pipelined')];
+    expect(dep.figures.timeouts).toBeGreaterThan(0);
+    expect(pipe.figures.completed).toBe(6);
+    expect(pipe.figures.outcomesByReason).toEqual({});
+    expect(pipe.steadyState.every((c) => c.ok)).toBe(true);
+  }, 120_000);
+
+  it('fails a DataUpload whose volume attaches on no node loadAffinity admits, at once and by name (volume-unreachable)', async () => {
+    // Node-local volumes; data movers only on worker-1: the volumes on worker-2 can never be moved.
+    const nodes = [{ count: 2, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
+    const config = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 6 }, loadAffinity: [{ nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'worker-1' } } }], ...resources };
+    const r = await runBackup({ seed: 5, flow: 'pipelined', nodes, pvcs: PVCS(6), nodeAgentConfig: config, storageTopology: 'node-local', deadlineSeconds: 4 * 3600 });
+    const unreachable = r.record.dataUploads.filter((d) => d.reason === 'volume-unreachable');
+    expect(unreachable.length).toBeGreaterThan(0);
+    expect(r.figures.completed + unreachable.length).toBe(6);
+    for (const d of unreachable) {
+      const prepared = d.phases.find((p) => p.phase === 'Prepared')!.at;
+      const failed = d.phases.find((p) => p.phase === 'Failed')!.at;
+      // Within seconds of Prepared; the velero flows wait the 30 min prepare timeout.
+      expect(failed - prepared).toBeLessThan(10);
+    }
+    expect(r.steadyState.every((c) => c.ok)).toBe(true);
+  }, 120_000);
+
+  /** Seconds from one Data-Path-Completed to the next Data-Path-Started on the one slot, in order. */
+  const handoffs = (r: Awaited<ReturnType<typeof runBackup>>) => {
+    const ev = [...r.record.dataPathEvents].sort((a, b) => a.at - b.at);
+    const gaps: number[] = [];
+    for (let i = 0; i < ev.length; i++) {
+      if (ev[i].reason !== 'Data-Path-Completed') continue;
+      const next = ev.slice(i + 1).find((e) => e.reason === 'Data-Path-Started');
+      if (next) gaps.push(next.at - ev[i].at);
+    }
+    return gaps;
+  };
+
+  it('the oldest first: a DataUpload accepted early but Prepared late (a big volume to restore) takes the next slot', async () => {
+    const nodes = [{ count: 1, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
+    const config = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 6 }, ...resources };
+    const pvcs = [{ namespace: 'app', name: 'data-0', size: '8Gi' }, { namespace: 'app', name: 'data-1', size: '200Gi' }, ...PVCS(4).map((p, i) => ({ ...p, name: `data-${i + 2}` }))];
+    const r = await runBackup({ seed: 7, flow: 'pipelined', nodes, pvcs, nodeAgentConfig: config, deadlineSeconds: 8 * 3600 });
+    const at = (d: (typeof r.record.dataUploads)[number], phase: string) => d.phases.find((p) => p.phase === phase)?.at ?? Infinity;
+    const big = r.record.dataUploads.find((d) => d.pvc === 'app/data-1')!;
+    // Its volume takes longest to restore: others are Prepared before it...
+    expect(r.record.dataUploads.filter((d) => d !== big && at(d, 'Prepared') < at(big, 'Prepared')).length).toBeGreaterThan(1);
+    // ...yet, accepted before them, it takes the first slot that frees once it is Prepared: no
+    // younger one, waiting longer in Prepared, starts in between.
+    const between = r.record.dataUploads.filter((d) => d !== big && at(d, 'InProgress') > at(big, 'Prepared') && at(d, 'InProgress') < at(big, 'InProgress'));
+    expect(between.map((d) => d.pvc)).toEqual([]);
+    expect(r.record.dataUploads.filter((d) => at(d, 'Accepted') > at(big, 'Accepted') && at(d, 'Prepared') < at(big, 'Prepared') && at(d, 'InProgress') > at(big, 'InProgress')).length).toBeGreaterThan(0);
+    expect(r.figures.completed).toBe(6);
+  }, 120_000);
+
+  it('claims a freed slot at once: one slot, six DataUploads, hand-offs shorter than deploying\'s by more than a second on average', async () => {
+    const nodes = [{ count: 1, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
+    const config = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 6 }, ...resources };
+    const run = (flow: 'deploying' | 'pipelined') => runBackup({ seed: 7, flow, nodes, pvcs: PVCS(6, '4Gi'), nodeAgentConfig: config, deadlineSeconds: 4 * 3600 });
+    const [dep, pipe] = [await run('deploying'), await run('pipelined')];
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(handoffs(pipe)).toHaveLength(5);
+    // deploying waits for its next 5 s re-check (2.5 s on average) before it claims.
+    expect(mean(handoffs(pipe))).toBeLessThan(mean(handoffs(dep)) - 1);
+    expect(pipe.figures.completed).toBe(6);
   }, 120_000);
 });
