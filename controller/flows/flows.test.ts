@@ -577,6 +577,7 @@ describe('pipelined: deploying, plus claim order and volume topology', () => {
   const prepared = (o: DuOpts = {}) => du({ phase: 'Prepared', acceptedByNode: B, acceptedAt: T0 - MIN, ...o });
   const CLAIM: Step = { kind: 'claim', podRefusedByQuota: 'return-claim' };
   const UNREACHABLE: Step = { kind: 'fail', reason: 'volume-unreachable', message: VOLUME_UNREACHABLE_MESSAGE, exclusive: true };
+  const CLAIM_AHEAD: Step = { kind: 'claim', podRefusedByQuota: 'return-claim', ahead: true };
   const rows: { name: string; input: FlowInput; expected: Step | Decision }[] = [
     { name: 'Prepared, free slot, volume attaches here -> claim', input: input(prepared(), { backupVolumeAttachesHere: true, attachableNodes: 1 }), expected: CLAIM },
     { name: 'Prepared, free slot, topology not known yet -> claim (as deploying)', input: input(prepared()), expected: CLAIM },
@@ -590,21 +591,29 @@ describe('pipelined: deploying, plus claim order and volume topology', () => {
     { name: 'Prepared, full, none older -> wait for a slot', input: input(prepared(), { slots: { used: 1, limit: 1 }, waitingAhead: 0 }), expected: WAIT_SLOT },
     { name: 'Prepared, canceled, volume elsewhere: canceled anyway', input: input(prepared({ cancel: true }), { backupVolumeAttachesHere: false, attachableNodes: 0 }), expected: CANCEL },
     { name: 'Prepared, refused by a quota 2 s ago: the backoff first', input: input(prepared({ quotaRefusedAt: T0 - 2_000 }), { waitingAhead: 0 }), expected: { step: NONE, requeueAfterMs: 3_000 } },
+    // Look-ahead (LOOK_AHEAD_MS 10 s): every slot taken, this one next, a data path here ending soon.
+    { name: 'Prepared, full, next in line, a data path ends in 8 s -> claim ahead', input: input(prepared(), { slots: { used: 1, limit: 1, ahead: 0, soonestEndMs: 8_000 }, waitingAhead: 0 }), expected: CLAIM_AHEAD },
+    { name: 'Prepared, full, next in line, ends in exactly 10 s -> claim ahead', input: input(prepared(), { slots: { used: 1, limit: 1, ahead: 0, soonestEndMs: 10_000 }, waitingAhead: 0 }), expected: CLAIM_AHEAD },
+    { name: 'Prepared, full, next in line, ends in 12 s -> look again in 2 s', input: input(prepared(), { slots: { used: 1, limit: 1, ahead: 0, soonestEndMs: 12_000 }, waitingAhead: 0 }), expected: { step: NONE, requeueAfterMs: 2_000 } },
+    { name: 'Prepared, full, next in line, ends in 60 s -> the usual 5 s re-check', input: input(prepared(), { slots: { used: 1, limit: 1, ahead: 0, soonestEndMs: 60_000 }, waitingAhead: 0 }), expected: { step: NONE, requeueAfterMs: 5_000 } },
+    { name: 'Prepared, full, a look-ahead pod already made here -> wait for a slot', input: input(prepared(), { slots: { used: 2, limit: 1, ahead: 1, soonestEndMs: 1_000 }, waitingAhead: 0 }), expected: WAIT_SLOT },
+    { name: 'Prepared, full, an older one is next -> wait for a slot', input: input(prepared(), { slots: { used: 1, limit: 1, ahead: 0, soonestEndMs: 1_000 }, waitingAhead: 1 }), expected: WAIT_SLOT },
+    { name: 'Prepared, full, no estimate yet -> wait for a slot', input: input(prepared(), { slots: { used: 1, limit: 1, ahead: 0 }, waitingAhead: 0 }), expected: WAIT_SLOT },
   ];
   it.each(rows)('$name', ({ input: i, expected }) => {
     expect(decide('pipelined', i)).toEqual(asDecision(expected));
   });
 
-  it('declares what it asks of the runtime: claim on release, volume topology, the oldest first', () => {
+  it('declares what it asks of the runtime: claim on release, volume topology, the oldest first, look-ahead', () => {
     const f = FLOWS.pipelined;
-    expect([f.claimsOnRelease, f.readsVolumeTopology, f.ordersWaiting?.order]).toEqual([true, true, 'oldest-first']);
+    expect([f.claimsOnRelease, f.readsVolumeTopology, f.ordersWaiting?.order, f.looksAhead]).toEqual([true, true, 'oldest-first', true]);
     // What counts as waiting: Prepared, not canceled, not backing off after a quota refusal.
     expect(f.ordersWaiting!.waiting(du({ phase: 'Prepared' }), T0)).toBe(true);
     expect(f.ordersWaiting!.waiting(du({ phase: 'Prepared', cancel: true }), T0)).toBe(false);
     expect(f.ordersWaiting!.waiting(du({ phase: 'Prepared', quotaRefusedAt: T0 - 1_000 }), T0)).toBe(false);
     expect(f.ordersWaiting!.waiting(du({ phase: 'DatamoverDeploying', node: A }), T0)).toBe(false);
     for (const other of ['velero-1.16', 'velero-1.17', 'deploying'] as const) {
-      expect([FLOWS[other].claimsOnRelease, FLOWS[other].readsVolumeTopology, FLOWS[other].ordersWaiting]).toEqual([undefined, undefined, undefined]);
+      expect([FLOWS[other].claimsOnRelease, FLOWS[other].readsVolumeTopology, FLOWS[other].ordersWaiting, FLOWS[other].looksAhead]).toEqual([undefined, undefined, undefined, undefined]);
     }
   });
 });

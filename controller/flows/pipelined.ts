@@ -12,6 +12,9 @@
 //   source PV's when the class binds with a consumer (the exposer then adds the source volume's
 //   topology to the pod). deploying pins the pod wherever it claims and waits out the deploy
 //   timeout where the volume cannot follow.
+// - look-ahead: when every slot is taken and a running data path's estimated time left (from its
+//   progress reports) falls below LOOK_AHEAD_MS, the next in line is claimed ahead (one per node),
+//   so its pod is running when the slot frees (`looksAhead`).
 // Everything else (finalizer, deletion, the cancel delay, prepareQueueLength, InProgress,
 // terminal phases, restarts, a quota refusal's returned claim) is deploying's, so velero-1.17's.
 // It reads only what a node-agent can know: its caches, its limiter, PV objects.
@@ -19,6 +22,13 @@ import { beforePhaseSwitch, decision, NONE } from './common.ts';
 import { accepted, datamoverDeploying, deploying, onStart, quotaBackoff } from './deploying.ts';
 import { VELERO_TIMINGS, type Decision, type Flow, type FlowInput } from './types.ts';
 import { inProgress, newDataUpload } from './velero-1.17.ts';
+
+/**
+ * How long before a slot frees the next pod is made: a claim's write, the pod's creation,
+ * scheduling and start (about 3 s median on the embedded cluster, seconds on a real one), with
+ * room for the estimate's error. A pod made too early waits idle, in its slot-to-be.
+ */
+export const LOOK_AHEAD_MS = 10_000;
 
 export const VOLUME_UNREACHABLE_MESSAGE = 'the backup volume can be attached on no node that loadAffinity allows for data movement';
 
@@ -28,6 +38,7 @@ export const pipelined: Flow = {
   statusWrites: 'update-with-retry',
   exposeErrorMessage: 'error exposing snapshot',
   claimsOnRelease: true,
+  looksAhead: true,
   readsVolumeTopology: true,
   // Waiting: Prepared, not canceled, not backing off after a quota refusal.
   ordersWaiting: { order: 'oldest-first', waiting: (du, now) => du.status?.phase === 'Prepared' && !du.spec.cancel && !quotaBackoff(du, now) },
@@ -67,6 +78,14 @@ function prepared(input: FlowInput): Decision {
   const backoff = quotaBackoff(du, now);
   if (backoff) return backoff;
   const free = slots.limit - slots.used;
-  if (free <= (input.waitingAhead ?? 0)) return { step: { kind: 'none' }, requeueAfterMs: VELERO_TIMINGS.requeueMs, waitsFor: 'slot' };
-  return decision({ kind: 'claim', podRefusedByQuota: 'return-claim' });
+  const ahead = input.waitingAhead ?? 0;
+  if (free > ahead) return decision({ kind: 'claim', podRefusedByQuota: 'return-claim' });
+  // Look-ahead: every slot taken, this one next in line, no look-ahead pod yet, and a data path
+  // here about to end: make the pod now, so it is running when the slot frees.
+  if (free <= 0 && ahead === 0 && (slots.ahead ?? 0) === 0 && slots.soonestEndMs !== undefined) {
+    if (slots.soonestEndMs <= LOOK_AHEAD_MS) return decision({ kind: 'claim', podRefusedByQuota: 'return-claim', ahead: true });
+    // Look again when it will be time (or at the usual re-check, whichever comes first).
+    return { step: { kind: 'none' }, requeueAfterMs: Math.min(VELERO_TIMINGS.requeueMs, slots.soonestEndMs - LOOK_AHEAD_MS) };
+  }
+  return { step: { kind: 'none' }, requeueAfterMs: VELERO_TIMINGS.requeueMs, waitsFor: 'slot' };
 }

@@ -74,8 +74,13 @@ export interface FlowInput {
   backupPvcWaitsForConsumer?: boolean;
   /** This agent runs (watches) a data path for this DataUpload: Velero's dataPathMgr.GetAsyncBR(du) != nil. */
   dataPathRunning: boolean;
-  /** This node's limiter: data paths running + slots reserved (deploying), against loadConcurrency for this node. */
-  slots: { used: number; limit: number };
+  /**
+   * This node's limiter: data paths running + slots reserved (deploying), against loadConcurrency
+   * for this node. For a flow that `looksAhead`: `ahead`, look-ahead reservations waiting for a
+   * slot, and `soonestEndMs`, the least estimated time left of a running data path here (from its
+   * last two progress reports), when there is one.
+   */
+  slots: { used: number; limit: number; ahead?: number; soonestEndMs?: number };
   /** Cluster-wide count of DataUploads labelled velero.io/expose-on-going=true, from the cache. */
   exposeOnGoing: number;
   /** v1.17+: when this agent first saw spec.cancel on this DataUpload (ms), if it has. */
@@ -135,9 +140,10 @@ export type Step =
    * pinned to this node. When a ResourceQuota refuses the pod: `fail` it (pod-failed, as any
    * other refused create), or `return-claim`: give the slot back and, exclusive, DatamoverDeploying
    * -> Prepared with QUOTA_REFUSED_ANNOTATION = now and QUOTA_REFUSALS_ANNOTATION counted up
-   * (status.node and the deploying timestamp removed).
+   * (status.node and the deploying timestamp removed). `ahead`: every slot is taken; the claim
+   * reserves a look-ahead slot (one per node), and its data path starts when a slot frees.
    */
-  | { kind: 'claim'; podRefusedByQuota: 'fail' | 'return-claim' }
+  | { kind: 'claim'; podRefusedByQuota: 'fail' | 'return-claim'; ahead?: boolean }
   /**
    * Start the data path on this node, in Velero's order: GetExposed (the data-mover pod must be
    * on this node; wait for the backup PVC to be bound: direct GETs of the PVC and its PV), then
@@ -206,6 +212,8 @@ export interface Flow {
    * this node or a waiting one is claimed anywhere, instead of at its next 5 s re-check.
    */
   claimsOnRelease?: boolean;
+  /** The runtime fills `slots.ahead` and `slots.soonestEndMs` (progress reports of this node's data paths). */
+  looksAhead?: boolean;
   /** The runtime fills `backupVolumeAttachesHere` (one GET per PV, cached: node affinity is immutable) and `attachableNodes` (from a watch of Nodes). */
   readsVolumeTopology?: boolean;
   /**

@@ -34,4 +34,22 @@ describe('Limiter', () => {
     expect(freed).toEqual([1]);
     expect(l.held()).toEqual(['moving']);
   });
+
+  it('a look-ahead reservation: one per node, only when every slot is taken, and it starts only in a free slot', () => {
+    const l = new Limiter(1);
+    expect(l.reserve('early', { ahead: true })).toBe(false); // a slot is free: a plain claim, not a look-ahead
+    l.start('moving');
+    expect(l.reserve('next', { ahead: true })).toBe(true);
+    expect([l.used, l.aheadCount, l.reserve('third', { ahead: true })]).toEqual([2, 1, false]);
+    // Its pod runs before the slot frees: the start must wait (ConcurrentLimitExceed).
+    expect(l.start('next')).toBe(false);
+    expect(l.reserve('plain')).toBe(false);
+    l.release('moving');
+    expect(l.start('next')).toBe(true);
+    expect([l.used, l.aheadCount, l.held()]).toEqual([1, 0, ['next']]);
+    // Released before it started (its DataUpload ended): nothing is left.
+    l.reserve('again', { ahead: true });
+    l.releaseReservation('again');
+    expect([l.used, l.aheadCount]).toEqual([1, 0]);
+  });
 });

@@ -120,6 +120,8 @@ export class NodeAgent {
   private readonly sourcePvNames = new Map<string, string>();
   /** The phase each DataUpload had when last seen (claimsOnRelease wakes the waiting when one leaves Prepared). */
   private readonly lastPhase = new Map<string, string>();
+  /** The last two progress reports of each running data path here: the time seen, bytes done, total. */
+  private readonly progressSeen = new Map<string, [{ at: number; done: number; total: number }, { at: number; done: number; total: number }]>();
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.queue = new WorkQueue(opts.clock);
@@ -324,7 +326,7 @@ export class NodeAgent {
       ...(ahead !== undefined ? { waitingAhead: ahead } : {}),
       ...(waitsForConsumer !== undefined ? { backupPvcWaitsForConsumer: waitsForConsumer } : {}),
       dataPathRunning: this.watchers.has(name),
-      slots: { used: this.limiter.used, limit: this.limiter.limit },
+      slots: { used: this.limiter.used, limit: this.limiter.limit, ...(flow.looksAhead ? this.lookAhead(now) : {}) },
       exposeOnGoing: this.exposeOnGoing.size,
       cancelSpottedAt: this.cancelSpotted.get(name),
       affinityMatchesNode: this.canRunHere(du),
@@ -517,7 +519,7 @@ export class NodeAgent {
         return;
       }
       case 'claim':
-        return this.claim(du, step.podRefusedByQuota);
+        return this.claim(du, step.podRefusedByQuota, step.ahead === true);
       case 'start-data-path':
         return this.startDataPath(du, input);
       case 'cancel':
@@ -559,10 +561,10 @@ export class NodeAgent {
   }
 
   /** deploying: Prepared -> DatamoverDeploying on this node, a reserved slot, the pod pinned here. */
-  private async claim(du: DataUpload, podRefusedByQuota: 'fail' | 'return-claim'): Promise<void> {
+  private async claim(du: DataUpload, podRefusedByQuota: 'fail' | 'return-claim', ahead = false): Promise<void> {
     const { nodeName, clock } = this.opts;
     const name = du.metadata.name!;
-    if (!this.limiter.reserve(name)) return;
+    if (!this.limiter.reserve(name, { ahead })) return;
     const claimed = structuredClone(du);
     claimed.status = { ...claimed.status, phase: 'DatamoverDeploying', node: nodeName };
     claimed.metadata.annotations = { ...claimed.metadata.annotations, [DEPLOYING_TIMESTAMP_ANNOTATION]: kubeTime(clock.now()) };
@@ -662,6 +664,7 @@ export class NodeAgent {
   private closeWatcher(name: string): void {
     this.watchers.get(name)?.close();
     this.watchers.delete(name);
+    this.progressSeen.delete(name);
   }
 
   /** Callbacks run outside the queue (as Velero's watcher goroutine does), one after another per
@@ -677,8 +680,28 @@ export class NodeAgent {
     return next;
   }
 
+  /** Look-ahead reservations, and the least estimated time left of this node's running data paths. */
+  private lookAhead(now: number): { ahead: number; soonestEndMs?: number } {
+    let soonest: number | undefined;
+    for (const name of this.watchers.keys()) {
+      const [a, b] = this.progressSeen.get(name) ?? [];
+      if (!a || !b || b.at <= a.at || b.done <= a.done || !b.total) continue;
+      const rate = (b.done - a.done) / (b.at - a.at);
+      const left = Math.max(0, (b.total - b.done) / rate - (now - b.at));
+      soonest = soonest === undefined ? left : Math.min(soonest, left);
+    }
+    return { ahead: this.limiter.aheadCount, ...(soonest !== undefined ? { soonestEndMs: Math.round(soonest) } : {}) };
+  }
+
   private async onProgress(name: string, p: DataPathProgress): Promise<void> {
     if (!this.dataUploads.get(name, this.opts.namespace)) return;
+    if (p.doneBytes !== undefined) {
+      const last = this.progressSeen.get(name)?.[1];
+      const seen = { at: this.opts.clock.now(), done: p.doneBytes, total: p.totalBytes ?? 0 };
+      this.progressSeen.set(name, [last ?? seen, seen]);
+      // A new estimate of when a slot frees: a flow that looks ahead decides again.
+      if (this.opts.flow.looksAhead) this.unparkAll('slot', true);
+    }
     // OnDataUploadProgress: no check of the phase (v1.16 Patch, v1.17+ UpdateDataUploadWithRetry).
     await this.writeStatus(name, (d) => {
       d.status = { ...d.status, progress: { totalBytes: p.totalBytes, bytesDone: p.doneBytes } };

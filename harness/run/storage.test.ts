@@ -182,6 +182,26 @@ describe('pipelined end to end', () => {
     expect(r.figures.completed).toBe(6);
   }, 120_000);
 
+  it('looks ahead: with every slot taken, the next pod is made as a data path nears its end, so it runs when the slot frees', async () => {
+    const nodes = [{ count: 1, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
+    const config = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 6 }, ...resources };
+    const r = await runBackup({ seed: 7, flow: 'pipelined', nodes, pvcs: PVCS(6, '20Gi'), nodeAgentConfig: config, deadlineSeconds: 4 * 3600 });
+    const ev = [...r.record.dataPathEvents].sort((a, b) => a.at - b.at);
+    const completedAt = new Map(ev.filter((e) => e.reason === 'Data-Path-Completed').map((e) => [e.dataUpload, e.at]));
+    const startedAt = new Map(ev.filter((e) => e.reason === 'Data-Path-Started').map((e) => [e.dataUpload, e.at]));
+    const order = [...startedAt.entries()].sort((a, b) => a[1] - b[1]).map(([d]) => d);
+    const ended = (name: string) => r.record.dataUploads.find((d) => d.name === name)!.phases.find((p) => p.phase === 'Completed')!.at;
+    for (let i = 1; i < order.length; i++) {
+      const pod = r.record.pods.find((p) => p.dataUpload === order[i])!;
+      // The next pod was made before the data path before it ended, and was running by the time
+      // that DataUpload was Completed (its slot frees after CleanUp and that write).
+      expect(pod.createdAt).toBeLessThan(completedAt.get(order[i - 1])!);
+      expect(pod.runningAt!).toBeLessThanOrEqual(ended(order[i - 1]));
+    }
+    expect(r.figures.completed).toBe(6);
+    expect(r.figures.peakDataMoverPods).toBe(2);
+  }, 120_000);
+
   it('claims a freed slot at once: one slot, six DataUploads, hand-offs shorter than deploying\'s by more than a second on average', async () => {
     const nodes = [{ count: 1, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
     const config = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 6 }, ...resources };
