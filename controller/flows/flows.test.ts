@@ -604,9 +604,9 @@ describe('pipelined: deploying, plus claim order and volume topology', () => {
     expect(decide('pipelined', i)).toEqual(asDecision(expected));
   });
 
-  it('declares what it asks of the runtime: claim on release, volume topology, the oldest first, look-ahead', () => {
+  it('declares what it asks of the runtime: claim on release, volume topology, the largest first, look-ahead', () => {
     const f = FLOWS.pipelined;
-    expect([f.claimsOnRelease, f.readsVolumeTopology, f.ordersWaiting?.order, f.looksAhead]).toEqual([true, true, 'oldest-first', true]);
+    expect([f.claimsOnRelease, f.readsVolumeTopology, f.ordersWaiting?.order, f.looksAhead]).toEqual([true, true, 'largest-first', true]);
     // What counts as waiting: Prepared, not canceled, not backing off after a quota refusal.
     expect(f.ordersWaiting!.waiting(du({ phase: 'Prepared' }), T0)).toBe(true);
     expect(f.ordersWaiting!.waiting(du({ phase: 'Prepared', cancel: true }), T0)).toBe(false);

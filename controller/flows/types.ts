@@ -219,9 +219,11 @@ export interface Flow {
   /**
    * The runtime fills `waitingAhead`: the DataUploads the flow says are `waiting` (in the cache)
    * that this node could serve (loadAffinity, and where the flow reads topology, the volume
-   * attaching here), counted when accepted before this one (ties by name): the oldest first.
+   * attaching here), counted when they go before this one: accepted earlier (oldest-first), or
+   * with a larger backup volume (largest-first, from the backup PVC's request; then oldest);
+   * ties by name.
    */
-  ordersWaiting?: { order: 'oldest-first'; waiting(du: DataUpload, now: number): boolean };
+  ordersWaiting?: { order: 'oldest-first' | 'largest-first'; waiting(du: DataUpload, now: number): boolean };
   /** One reconcile's decision. */
   decide(input: FlowInput): Decision;
   /**

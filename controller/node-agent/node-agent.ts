@@ -49,6 +49,7 @@ import {
 } from '../config.ts';
 import { parseGoDuration } from '../duration.ts';
 import { matchesNodeSelector } from '../label-selector.ts';
+import { parseBytes } from '../quantity.ts';
 import { CsiSnapshotExposer, ExposeError, readExposeSource, VELERO_POD_INFO, type ExposeParams, type InheritedPodInfo } from '../exposer.ts';
 import { dataPathFailureReason } from '../flows/common.ts';
 import { isTerminal, VELERO_TIMINGS, type Decision, type Flow, type FlowInput, type OutcomeReason, type Step } from '../flows/types.ts';
@@ -315,7 +316,7 @@ export class NodeAgent {
     const required = flow.readsVolumeTopology ? await this.backupVolumeAffinity(du) : undefined;
     const attaches = required ? matchesNodeSelector(required, { name: nodeName, labels: this.node?.metadata?.labels }) : undefined;
     const attachable = required ? this.attachableNodes(du, required) : undefined;
-    const ahead = flow.ordersWaiting ? await this.waitingAhead(du, now, flow.ordersWaiting.waiting) : undefined;
+    const ahead = flow.ordersWaiting ? await this.waitingAhead(du, now, flow.ordersWaiting) : undefined;
     return {
       du,
       now,
@@ -402,13 +403,19 @@ export class NodeAgent {
   }
 
   /** The waiting DataUploads this node could serve that were accepted before this one (ties by name). */
-  private async waitingAhead(du: DataUpload, now: number, waiting: (d: DataUpload, now: number) => boolean): Promise<number> {
-    const mine = [du.status?.acceptedTimestamp ?? '', du.metadata.name!] as const;
+  private async waitingAhead(du: DataUpload, now: number, ordering: NonNullable<Flow['ordersWaiting']>): Promise<number> {
+    const size = (d: DataUpload) => {
+      const req = this.pvcs?.get(d.metadata.name!, this.opts.namespace)?.spec?.resources?.requests?.storage;
+      return req === undefined ? 0 : parseBytes(req, 'backup PVC spec.resources.requests.storage');
+    };
+    // A sort key: larger first (when ordered so), then accepted earlier, then by name.
+    const keyOf = (d: DataUpload) => [ordering.order === 'largest-first' ? -size(d) : 0, d.status?.acceptedTimestamp ?? '', d.metadata.name!] as const;
+    const before = (a: ReturnType<typeof keyOf>, b: ReturnType<typeof keyOf>) => a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] < b[2])));
+    const mine = keyOf(du);
     let n = 0;
     for (const other of this.dataUploads.list()) {
-      if (other.metadata.name === du.metadata.name || !waiting(other, now)) continue;
-      const theirs = [other.status?.acceptedTimestamp ?? '', other.metadata.name!] as const;
-      if (!(theirs[0] < mine[0] || (theirs[0] === mine[0] && theirs[1] < mine[1]))) continue;
+      if (other.metadata.name === du.metadata.name || !ordering.waiting(other, now)) continue;
+      if (!before(keyOf(other), mine)) continue;
       if (!this.canRunHere(other)) continue;
       if (this.opts.flow.readsVolumeTopology && (await this.backupVolumeAttachesHere(other)) === false) continue;
       n++;

@@ -165,7 +165,7 @@ describe('pipelined end to end', () => {
     return gaps;
   };
 
-  it('the oldest first: a DataUpload accepted early but Prepared late (a big volume to restore) takes the next slot', async () => {
+  it('the largest first: a DataUpload accepted early but Prepared late (its big volume restores slowly) takes the next slot', async () => {
     const nodes = [{ count: 1, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
     const config = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 6 }, ...resources };
     const pvcs = [{ namespace: 'app', name: 'data-0', size: '8Gi' }, { namespace: 'app', name: 'data-1', size: '200Gi' }, ...PVCS(4).map((p, i) => ({ ...p, name: `data-${i + 2}` }))];
@@ -174,9 +174,9 @@ describe('pipelined end to end', () => {
     const big = r.record.dataUploads.find((d) => d.pvc === 'app/data-1')!;
     // Its volume takes longest to restore: others are Prepared before it...
     expect(r.record.dataUploads.filter((d) => d !== big && at(d, 'Prepared') < at(big, 'Prepared')).length).toBeGreaterThan(1);
-    // ...yet, accepted before them, it takes the first slot that frees once it is Prepared: no
-    // younger one, waiting longer in Prepared, starts in between.
-    const between = r.record.dataUploads.filter((d) => d !== big && at(d, 'InProgress') > at(big, 'Prepared') && at(d, 'InProgress') < at(big, 'InProgress'));
+    // ...yet, the largest (and accepted before them), it is the next claimed once it is Prepared:
+    // no smaller one, waiting longer in Prepared, is claimed after that and starts before it.
+    const between = r.record.dataUploads.filter((d) => d !== big && at(d, 'DatamoverDeploying') > at(big, 'Prepared') && at(d, 'InProgress') < at(big, 'InProgress'));
     expect(between.map((d) => d.pvc)).toEqual([]);
     expect(r.record.dataUploads.filter((d) => at(d, 'Accepted') > at(big, 'Accepted') && at(d, 'Prepared') < at(big, 'Prepared') && at(d, 'InProgress') > at(big, 'InProgress')).length).toBeGreaterThan(0);
     expect(r.figures.completed).toBe(6);
