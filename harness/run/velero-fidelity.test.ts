@@ -31,11 +31,16 @@ function run(flow: FlowName, o: { pvcs: number; size: string; faults?: FaultDecl
   });
 }
 
-/** When each DataUpload held worker-1's slot, as the record shows it: from the phase that takes the slot to its terminal phase. */
+/**
+ * When each DataUpload held worker-1's slot, as the record shows it: from the phase that takes the
+ * slot to its terminal phase. pipelined's look-ahead claim (DatamoverDeploying while every slot is
+ * taken) holds a reservation beyond the slots, by its design: its slot is taken at InProgress.
+ */
 function slotHolds(r: BackupRunResult): [string, number, number][] {
   const holds: [string, number, number][] = [];
+  const takes = r.flow === 'pipelined' ? ['InProgress'] : ['InProgress', 'DatamoverDeploying'];
   for (const d of r.record.dataUploads) {
-    const from = d.phases.find((p) => p.phase === 'InProgress' || p.phase === 'DatamoverDeploying')?.at;
+    const from = d.phases.find((p) => takes.includes(p.phase))?.at;
     const to = d.phases.find((p) => p.phase === 'Completed' || p.phase === 'Failed' || p.phase === 'Canceled')?.at;
     if (from !== undefined && to !== undefined) holds.push([d.name, from, to]);
   }
