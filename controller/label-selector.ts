@@ -108,6 +108,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * nodeaffinity helper matches it: terms ORed, a term's expressions and fields ANDed, an empty
  * term matching nothing; Gt and Lt compare integers; fields know metadata.name only.
  */
+const integer = (s: string | undefined) => (s !== undefined && /^[+-]?\d+$/.test(s) ? Number(s) : undefined);
+
 export function matchesNodeSelector(selector: V1NodeSelector, node: { name: string; labels: Record<string, string> | undefined }): boolean {
   const l = node.labels ?? {};
   const expression = (e: V1NodeSelectorRequirement): boolean => {
@@ -124,8 +126,9 @@ export function matchesNodeSelector(selector: V1NodeSelector, node: { name: stri
         return !has;
       case 'Gt':
       case 'Lt': {
-        const [v, n] = [Number.parseInt(l[e.key] ?? '', 10), Number.parseInt(values[0] ?? '', 10)];
-        return has && Number.isInteger(v) && Number.isInteger(n) && (e.operator === 'Gt' ? v > n : v < n);
+        // One value, both sides whole numbers (validation refuses anything else).
+        const [v, n] = [integer(has ? l[e.key] : undefined), values.length === 1 ? integer(values[0]) : undefined];
+        return v !== undefined && n !== undefined && (e.operator === 'Gt' ? v > n : v < n);
       }
       default:
         return false;

@@ -39,14 +39,15 @@ export const deploying: Flow = {
   onStart,
 };
 
-function byPhase(input: FlowInput): Decision {
+/** deploying's phases; `whenPrepared` decides the claim (pipelined brings its own). */
+export function byPhase(input: FlowInput, whenPrepared: (input: FlowInput) => Decision = prepared): Decision {
   switch (input.du.status?.phase || 'New') {
     case 'New':
       return newDataUpload(input, { pod: false });
     case 'Accepted':
       return accepted(input);
     case 'Prepared':
-      return prepared(input);
+      return whenPrepared(input);
     case 'DatamoverDeploying':
       return datamoverDeploying(input);
     case 'InProgress':

@@ -20,9 +20,8 @@
 // terminal phases, restarts, a quota refusal's returned claim) is deploying's, so velero-1.17's.
 // It reads only what a node-agent can know: its caches, its limiter, PV objects.
 import { beforePhaseSwitch, decision, NONE } from './common.ts';
-import { accepted, datamoverDeploying, deploying, onStart, quotaBackoff } from './deploying.ts';
+import { byPhase, deploying, onStart, quotaBackoff } from './deploying.ts';
 import { VELERO_TIMINGS, type Decision, type Flow, type FlowInput } from './types.ts';
-import { inProgress, newDataUpload } from './velero-1.17.ts';
 
 /**
  * How long before a slot frees the next pod is made: a claim's write, the pod's creation,
@@ -43,28 +42,11 @@ export const pipelined: Flow = {
   readsVolumeTopology: true,
   // Waiting: Prepared, not canceled, not backing off after a quota refusal; the largest goes first.
   ordersWaiting: { order: 'largest-first', waiting: (du, now) => du.status?.phase === 'Prepared' && !du.spec.cancel && !quotaBackoff(du, now) },
-  decide: (input) => beforePhaseSwitch(input, '1.17') ?? byPhase(input),
+  decide: (input) => beforePhaseSwitch(input, '1.17') ?? byPhase(input, prepared),
   onPodUpdate: deploying.onPodUpdate,
   periodic: deploying.periodic,
   onStart,
 };
-
-function byPhase(input: FlowInput): Decision {
-  switch (input.du.status?.phase || 'New') {
-    case 'New':
-      return newDataUpload(input, { pod: false });
-    case 'Accepted':
-      return accepted(input);
-    case 'Prepared':
-      return prepared(input);
-    case 'DatamoverDeploying':
-      return datamoverDeploying(input);
-    case 'InProgress':
-      return inProgress(input);
-    default:
-      return NONE;
-  }
-}
 
 /** Prepared -> DatamoverDeploying on a node whose free slot is not owed to an older DataUpload
  *  and where the backup volume attaches. Cancel on any agent. */

@@ -27,6 +27,7 @@ import type { V1Toleration as Toleration } from '@kubernetes/client-node';
 import { kubeTime, type Timer } from '../clock.ts';
 import { ApiError } from '../apiserver/errors.ts';
 import { labelSelectorMatcher, type Labels } from '../apiserver/selectors.ts';
+import { matchesNodeSelector } from '../../controller/label-selector.ts';
 import type { KubeObject } from '../apiserver/types.ts';
 import type { Random } from '../random.ts';
 import { mutate, onChange, resourceInfo, WorkQueue, type SimContext } from './context.ts';
@@ -171,47 +172,9 @@ export function tolerates(t: Toleration, taint: { key: string; value?: string; e
   return false;
 }
 
-const integer = (s: string | undefined) => (s !== undefined && /^[+-]?\d+$/.test(s) ? Number(s) : undefined);
-
-function requirementMatches(e: Obj, labels: Record<string, string>): boolean {
-  const has = Object.hasOwn(labels, e.key);
-  const value = labels[e.key];
-  const values: string[] = e.values ?? [];
-  switch (e.operator) {
-    case 'In':
-      return has && values.includes(value);
-    case 'NotIn':
-      return !has || !values.includes(value);
-    case 'Exists':
-      return has;
-    case 'DoesNotExist':
-      return !has;
-    case 'Gt':
-    case 'Lt': {
-      const a = integer(has ? value : undefined);
-      const b = values.length === 1 ? integer(values[0]) : undefined;
-      if (a === undefined || b === undefined) return false;
-      return e.operator === 'Gt' ? a > b : a < b;
-    }
-    default:
-      return false;
-  }
-}
-
-function fieldMatches(f: Obj, node: NodeInfo): boolean {
-  if (f.key !== 'metadata.name') return false;
-  const values: string[] = f.values ?? [];
-  if (f.operator === 'In') return values.includes(node.name);
-  if (f.operator === 'NotIn') return !values.includes(node.name);
-  return false;
-}
-
-/** A NodeSelectorTerm: expressions and fields ANDed; an empty term matches nothing. */
+/** A NodeSelectorTerm: expressions and fields ANDed; an empty term matches nothing (the controller's matcher, one term). */
 function termMatches(term: Obj | undefined, node: NodeInfo): boolean {
-  const exprs: Obj[] = term?.matchExpressions ?? [];
-  const fields: Obj[] = term?.matchFields ?? [];
-  if (!exprs.length && !fields.length) return false;
-  return exprs.every((e) => requirementMatches(e, node.labels)) && fields.every((f) => fieldMatches(f, node));
+  return term !== undefined && matchesNodeSelector({ nodeSelectorTerms: [term] }, node);
 }
 
 /** nodeSelector and requiredDuringSchedulingIgnoredDuringExecution (terms ORed). */
