@@ -12,7 +12,7 @@ import {
   type DataUploadPhase,
 } from '../api/dataupload.ts';
 import { FLOWS, flowByName } from './index.ts';
-import { VOLUME_UNREACHABLE_MESSAGE } from './pipelined.ts';
+import { POD_GONE_MESSAGE, VOLUME_UNREACHABLE_MESSAGE } from './pipelined.ts';
 import { FLOW_NAMES, type Decision, type FlowInput, type FlowName, type StartAction, type Step } from './types.ts';
 
 // ---- fixtures -----------------------------------------------------------------------------
@@ -604,6 +604,17 @@ describe('pipelined: deploying, plus claim order and volume topology', () => {
     expect(decide('pipelined', i)).toEqual(asDecision(expected));
   });
 
+  it.each([
+    { name: 'InProgress here', d: du({ phase: 'InProgress', node: A }), fails: true },
+    { name: 'Canceling here', d: du({ phase: 'Canceling', node: A, cancel: true }), fails: true },
+    { name: 'InProgress on another node', d: du({ phase: 'InProgress', node: B }), fails: false },
+    { name: 'Canceled here (a forced cancel\'s CleanUp deletes the pod)', d: du({ phase: 'Canceled', node: A }), fails: false },
+    { name: 'DatamoverDeploying here', d: du({ phase: 'DatamoverDeploying', node: A, deployingAt: T0 }), fails: false },
+  ])('a pod gone before its data path ended, $name -> fails: $fails', ({ d, fails }) => {
+    const step = FLOWS.pipelined.onPodGone!(input(d));
+    expect(step).toEqual(fails ? { kind: 'fail', reason: 'pod-failed', message: `${POD_GONE_MESSAGE}: velero/du-1`, exclusive: false } : NONE);
+  });
+
   it('declares what it asks of the runtime: claim on release, volume topology, the largest first, look-ahead', () => {
     const f = FLOWS.pipelined;
     expect([f.claimsOnRelease, f.readsVolumeTopology, f.ordersWaiting?.order, f.looksAhead]).toEqual([true, true, 'largest-first', true]);
@@ -613,7 +624,7 @@ describe('pipelined: deploying, plus claim order and volume topology', () => {
     expect(f.ordersWaiting!.waiting(du({ phase: 'Prepared', quotaRefusedAt: T0 - 1_000 }), T0)).toBe(false);
     expect(f.ordersWaiting!.waiting(du({ phase: 'DatamoverDeploying', node: A }), T0)).toBe(false);
     for (const other of ['velero-1.16', 'velero-1.17', 'deploying'] as const) {
-      expect([FLOWS[other].claimsOnRelease, FLOWS[other].readsVolumeTopology, FLOWS[other].ordersWaiting, FLOWS[other].looksAhead]).toEqual([undefined, undefined, undefined, undefined]);
+      expect([FLOWS[other].claimsOnRelease, FLOWS[other].readsVolumeTopology, FLOWS[other].ordersWaiting, FLOWS[other].looksAhead, FLOWS[other].onPodGone]).toEqual([undefined, undefined, undefined, undefined, undefined]);
     }
   });
 });

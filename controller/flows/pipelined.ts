@@ -16,12 +16,16 @@
 // - look-ahead: when every slot is taken and a running data path's estimated time left (from its
 //   progress reports) falls below LOOK_AHEAD_MS, the next in line is claimed ahead (one per node),
 //   so its pod is running when the slot frees (`looksAhead`).
+// - a lost pod fails fast: its pod deleted before the data path ended (a grace-0 delete), the
+//   DataUpload is failed at once (pod-failed), cleaned up and its slot freed (`onPodGone`); the
+//   other flows wait for the item operation timeout, and velero-1.17's forced cancel then leaks
+//   the slot.
 // Everything else (finalizer, deletion, the cancel delay, prepareQueueLength, InProgress,
 // terminal phases, restarts, a quota refusal's returned claim) is deploying's, so velero-1.17's.
 // It reads only what a node-agent can know: its caches, its limiter, PV objects.
 import { beforePhaseSwitch, decision, NONE } from './common.ts';
 import { byPhase, deploying, onStart, quotaBackoff } from './deploying.ts';
-import { VELERO_TIMINGS, type Decision, type Flow, type FlowInput } from './types.ts';
+import { VELERO_TIMINGS, type Decision, type Flow, type FlowInput, type Step } from './types.ts';
 
 /**
  * How long before a slot frees the next pod is made: a claim's write, the pod's creation,
@@ -29,6 +33,8 @@ import { VELERO_TIMINGS, type Decision, type Flow, type FlowInput } from './type
  * room for the estimate's error. A pod made too early waits idle, in its slot-to-be.
  */
 export const LOOK_AHEAD_MS = 10_000;
+
+export const POD_GONE_MESSAGE = 'the data mover pod was deleted before its data path ended';
 
 export const VOLUME_UNREACHABLE_MESSAGE = 'the backup volume can be attached on no node that loadAffinity allows for data movement';
 
@@ -44,9 +50,18 @@ export const pipelined: Flow = {
   ordersWaiting: { order: 'largest-first', waiting: (du, now) => du.status?.phase === 'Prepared' && !du.spec.cancel && !quotaBackoff(du, now) },
   decide: (input) => beforePhaseSwitch(input, '1.17') ?? byPhase(input, prepared),
   onPodUpdate: deploying.onPodUpdate,
+  onPodGone,
   periodic: deploying.periodic,
   onStart,
 };
+
+/** The data-mover pod went before its data path ended (InProgress or Canceling here): fail it now,
+ *  cleaning up and freeing the slot, instead of waiting hours for the item operation timeout. */
+function onPodGone({ du, nodeName }: FlowInput): Step {
+  const phase = du.status?.phase;
+  if (du.status?.node !== nodeName || (phase !== 'InProgress' && phase !== 'Canceling')) return { kind: 'none' };
+  return { kind: 'fail', reason: 'pod-failed', message: `${POD_GONE_MESSAGE}: ${du.metadata.namespace}/${du.metadata.name}`, exclusive: false };
+}
 
 /** Prepared -> DatamoverDeploying on a node whose free slot is not owed to an older DataUpload
  *  and where the backup volume attaches. Cancel on any agent. */

@@ -239,6 +239,12 @@ export interface Flow {
   exposeErrorMessage: string;
   /** A data-mover pod on this agent's node was updated (`input.pod` is the new object). */
   onPodUpdate(input: FlowInput): PodUpdateDecision;
+  /**
+   * A data-mover pod whose data path runs here was deleted before it ended (a grace-0 delete, a
+   * lost node's pods removed): Velero's watcher never learns of it, and the DataUpload waits for
+   * the item operation timeout. A flow that has this decides a step instead (`input.pod` absent).
+   */
+  onPodGone?(input: FlowInput): Step;
   /** Which DataUploads the periodic source (every VELERO_TIMINGS.periodicMs) enqueues. */
   periodic(du: DataUpload): boolean;
   /** The node-agent start: what to do for a DataUpload found in the cluster. */

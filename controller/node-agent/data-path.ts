@@ -65,6 +65,11 @@ export class DataPathWatcher {
     this.epilog?.cancel();
   }
 
+  /** The pod was seen Succeeded or Failed: the watcher will call back. */
+  get podEnded(): boolean {
+    return this.lastPod !== undefined;
+  }
+
   private finish(): void {
     if (this.closed) return;
     this.close();

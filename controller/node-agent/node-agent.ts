@@ -229,7 +229,20 @@ export class NodeAgent {
     if (!name || pod.metadata?.namespace !== this.opts.namespace || !pod.metadata.labels?.['velero.io/data-upload']) return;
     this.watchers.get(name)?.onPod(pod);
     if (event === 'update') void this.guard(name, () => this.podUpdated(name, pod));
-    else if (event === 'delete' && this.parked.has(name)) this.unpark(name);
+    else if (event === 'delete') {
+      if (this.parked.has(name)) this.unpark(name);
+      // Gone before it ended, its data path still open here: a flow that has onPodGone decides.
+      const w = this.watchers.get(name);
+      if (w && !w.podEnded && this.opts.flow.onPodGone) void this.guard(name, () => this.podGone(name));
+    }
+  }
+
+  private async podGone(name: string): Promise<void> {
+    if (!this.running || !this.watchers.has(name)) return;
+    const du = this.dataUploads.get(name, this.opts.namespace);
+    if (!du) return;
+    const input = await this.observe(du);
+    await this.carryOut(this.opts.flow.onPodGone!({ ...input, pod: undefined }), input);
   }
 
   /** Velero's findDataUploadForPod, as the flow has it: a step in the handler, then maybe a reconcile. */

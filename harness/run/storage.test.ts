@@ -4,6 +4,7 @@
 // and binds the pod once the provisioner has bound the claim on that node.
 import { describe, expect, it } from 'vitest';
 import { FLOW_NAMES } from '../../controller/flows/types.ts';
+import type { FaultDecl } from '../chaos/faults.ts';
 import { runBackup } from './backup-run.ts';
 
 const NODES = [{ count: 3, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
@@ -151,6 +152,21 @@ describe('pipelined end to end', () => {
       expect(failed - prepared).toBeLessThan(10);
     }
     expect(r.steadyState.every((c) => c.ok)).toBe(true);
+  }, 120_000);
+
+  it('fails a DataUpload whose pod is deleted with grace 0 while it moves data, at once, cleaned up, its slot freed', async () => {
+    const nodes = [{ count: 1, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
+    const config = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 4 }, ...resources };
+    const faults: FaultDecl[] = [{ kind: 'pod-kill', count: 1, dataUploadPhase: 'InProgress', when: { phase: 'InProgress', fraction: 0.25 } }];
+    const r = await runBackup({ seed: 2, flow: 'pipelined', nodes, pvcs: PVCS(4, '20Gi'), nodeAgentConfig: config, faults, deadlineSeconds: 4 * 3600 });
+    const kill = r.faults.find((f) => f.kind === 'pod-kill')!;
+    const du = r.record.dataUploads.find((d) => d.name === kill.dataUploads![0])!;
+    expect([du.outcome, du.reason]).toEqual(['Failed', 'pod-failed']);
+    // Within a minute of the kill (the other flows: the 4 h item operation timeout).
+    expect(du.phases[du.phases.length - 1].at - kill.startedAt!).toBeLessThan(60);
+    expect(r.figures.completed).toBe(3);
+    // The slot is not leaked: the three others went on, and every check passes.
+    expect(r.steadyState.filter((c) => !c.ok).map((c) => c.name)).toEqual([]);
   }, 120_000);
 
   /** Seconds from one Data-Path-Completed to the next Data-Path-Started on the one slot, in order. */
