@@ -199,10 +199,11 @@ export class NodeAgent {
     else this.exposeOnGoing.delete(name);
     if (this.exposeOnGoing.size < before) this.unparkAll('prepare-queue');
     // A waiting DataUpload claimed anywhere: for a flow that orders the waiting, the next in line may go.
-    const { flow } = this.opts;
-    if (flow.claimsOnRelease && du?.status?.phase !== 'Prepared' && this.lastPhase.get(name) === 'Prepared') this.unparkAll('slot', true);
-    if (du) this.lastPhase.set(name, du.status?.phase ?? '');
-    else this.lastPhase.delete(name);
+    if (this.opts.flow.claimsOnRelease) {
+      if (du?.status?.phase !== 'Prepared' && this.lastPhase.get(name) === 'Prepared') this.unparkAll('slot', true);
+      if (du) this.lastPhase.set(name, du.status?.phase ?? '');
+      else this.lastPhase.delete(name);
+    }
     // A reservation (deploying's claim) ends when its DataUpload is terminal, whoever wrote it
     // (the deploy timeout is checked by every agent). A running data path does not: its slot is
     // freed by its watcher's callback, as Velero's RemoveAsyncBR.
@@ -327,7 +328,7 @@ export class NodeAgent {
     const backupPvc = this.pvcs?.get(name, namespace);
     const waitsForConsumer = backupPvc && backupPvc.status?.phase !== 'Bound' ? await this.bindsWithConsumer(backupPvc.spec?.storageClassName) : undefined;
     const required = flow.readsVolumeTopology ? await this.backupVolumeAffinity(du) : undefined;
-    const attaches = required ? matchesNodeSelector(required, { name: nodeName, labels: this.node?.metadata?.labels }) : undefined;
+    const attaches = required ? this.attachesHere(required) : undefined;
     const attachable = required ? this.attachableNodes(du, required) : undefined;
     const ahead = flow.ordersWaiting ? await this.waitingAhead(du, now, flow.ordersWaiting) : undefined;
     return {
@@ -359,7 +360,12 @@ export class NodeAgent {
    */
   private async backupVolumeAttachesHere(du: DataUpload): Promise<boolean | undefined> {
     const required = await this.backupVolumeAffinity(du);
-    return required ? matchesNodeSelector(required, { name: this.opts.nodeName, labels: this.node?.metadata?.labels }) : undefined;
+    return required ? this.attachesHere(required) : undefined;
+  }
+
+  /** A volume node affinity admits this agent's node. */
+  private attachesHere(required: V1NodeSelector): boolean {
+    return matchesNodeSelector(required, { name: this.opts.nodeName, labels: this.node?.metadata?.labels });
   }
 
   /** The nodes loadAffinity admits for this DataUpload that the volume's node affinity matches. */
@@ -469,11 +475,11 @@ export class NodeAgent {
   }
 
   /** Resumes a parked DataUpload at its next re-check (the 5 s grid, later by the waits for tokens its skipped re-checks had). */
-  private unpark(name: string, now_ = false): void {
+  private unpark(name: string, immediately = false): void {
     if (!this.parked.delete(name)) return;
     const now = this.opts.clock.now();
     const due = this.ledger.unpark(name, now);
-    if (now_) this.queue.add(name);
+    if (immediately) this.queue.add(name);
     else if (due !== undefined) this.queue.addAfter(name, due - now);
   }
 
@@ -485,10 +491,10 @@ export class NodeAgent {
     this.ledger.settle(this.opts.clock.now());
   }
 
-  /** `now`: reconcile them at once (claimsOnRelease) rather than at their next re-check. */
-  private unparkAll(waitsFor: WaitsFor, now = false): void {
+  /** `immediately`: reconcile them at once (claimsOnRelease) rather than at their next re-check. */
+  private unparkAll(waitsFor: WaitsFor, immediately = false): void {
     // unpark deletes the entry being visited, which a Map's iteration allows (no copy needed).
-    for (const [name, w] of this.parked) if (w === waitsFor) this.unpark(name, now);
+    for (const [name, w] of this.parked) if (w === waitsFor) this.unpark(name, immediately);
   }
 
   // ---- carrying out a step ----------------------------------------------------------------

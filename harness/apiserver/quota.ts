@@ -263,8 +263,6 @@ export function validateResourceQuota(obj: KubeObject): FieldError[] {
 export class ResourceQuotas {
   private readonly info: ResourceInfo;
   private timer?: { cancel(): void };
-  /** Creates refused by a quota, by the quota's namespace/name (a figure for tests and the report). */
-  readonly refusals = new Map<string, number>();
 
   constructor(
     private readonly api: KubeApi,
@@ -289,11 +287,7 @@ export class ResourceQuotas {
     const quotas = this.quotasIn(ns);
     if (quotas.length === 0) return undefined;
     const name = obj.metadata.name ?? '';
-    const refuse = (quota: string, why: string) => {
-      const key = `${ns}/${quota}`;
-      this.refusals.set(key, (this.refusals.get(key) ?? 0) + 1);
-      return errors.forbidden(info.group, info.resource, name, why);
-    };
+    const refuse = (why: string) => errors.forbidden(info.group, info.resource, name, why);
     const interesting: { quota: Stored; hard: Usage; used: Usage }[] = [];
     for (const q of quotas) {
       const status = (q.obj.status ?? {}) as Obj;
@@ -302,10 +296,10 @@ export class ResourceQuotas {
       if (restricted.length === 0 || !inScope(q.obj, gr, obj)) continue;
       if (gr === '/pods') {
         const why = podConstraints(restricted, obj);
-        if (why) throw refuse(q.obj.metadata.name!, `failed quota: ${q.obj.metadata.name}: ${why}`);
+        if (why) throw refuse(`failed quota: ${q.obj.metadata.name}: ${why}`);
       }
       const missing = restricted.filter((r) => status.used?.[r] === undefined);
-      if (missing.length > 0) throw refuse(q.obj.metadata.name!, `status unknown for quota: ${q.obj.metadata.name}, resources: ${missing.join(',')}`);
+      if (missing.length > 0) throw refuse(`status unknown for quota: ${q.obj.metadata.name}, resources: ${missing.join(',')}`);
       interesting.push({ quota: q, hard: toUsage(status.hard), used: toUsage(status.used) });
     }
     if (interesting.length === 0) return undefined;
@@ -317,7 +311,6 @@ export class ResourceQuotas {
       if (exceeded.length > 0) {
         const only = (u: Usage) => mask(u, new Map(exceeded.map((k) => [k, hard.get(k)!])));
         throw refuse(
-          quota.obj.metadata.name!,
           `exceeded quota: ${quota.obj.metadata.name}, requested: ${pretty(only(requested))}, used: ${pretty(only(used))}, limited: ${pretty(only(hard))}`,
         );
       }
@@ -379,14 +372,23 @@ export class ResourceQuotas {
     for (const q of quotas) {
       const hard = ((q.obj.spec as Obj)?.hard ?? {}) as Obj;
       const used: Usage = new Map();
+      // The tracked resource names by the group/resource whose objects they count: each
+      // object's usage is worked out once, however many of its resources the quota limits.
+      const byResource = new Map<string, string[]>();
       for (const r of Object.keys(hard)) {
         const gr = this.resourceOf(r);
         if (!gr) continue;
         used.set(r, { n: 0n, binary: false });
+        byResource.set(gr, [...(byResource.get(gr) ?? []), r]);
+      }
+      for (const [gr, names] of byResource) {
         for (const s of this.objectsOf(gr, ns)) {
           if (!inScope(q.obj, gr, s.obj)) continue;
-          const a = usageOf(gr, s.obj, now).get(r);
-          if (a) add(used, r, a);
+          const usage = usageOf(gr, s.obj, now);
+          for (const r of names) {
+            const a = usage.get(r);
+            if (a) add(used, r, a);
+          }
         }
       }
       this.writeUsed(q, hard, used);

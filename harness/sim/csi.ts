@@ -849,7 +849,8 @@ export class CsiDriver {
     const streamKey = `${ns}/${pvc.metadata.name}`;
     if (topology === 'node-local') {
       const source = fromSnapshot ? this.restoredPvc(ns, fromSnapshot) : undefined;
-      const sourcePvc = source ? live(this.ctx, this.i.pvc, source.split('/')[0], source.split('/')[1]) : undefined;
+      const [sourceNs, sourceName] = source?.split('/') ?? [];
+      const sourcePvc = source ? live(this.ctx, this.i.pvc, sourceNs, sourceName) : undefined;
       const at = volumePlace(sourcePvc?.spec?.volumeName ? live(this.ctx, this.i.pv, undefined, sourcePvc.spec.volumeName) : undefined, topology);
       if (selected && at && selected !== at) {
         return { error: `rpc error: code = OutOfRange desc = snapshot of ${source} is on node ${at}: a volume restored from it can only be created there, not on node ${selected}` };
