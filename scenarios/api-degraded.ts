@@ -9,7 +9,7 @@ import { defineScenario } from '../harness/scenario/scenario.ts';
 export default defineScenario({
   name: 'api-degraded',
   summary: '60 PVCs; API latency +200-500 ms, 5% 500s on DataUpload writes, dropped watches, a forced 410, read load; every flow',
-  flows: ['velero-1.16', 'velero-1.17', 'deploying'],
+  flows: ['velero-1.16', 'velero-1.17', 'deploying', 'pipelined'],
   params: withDefaults({ pvcs: 60, namespaces: 6 }),
   build: (p, seed) => ({
     ...backupWorkload(p, seed),

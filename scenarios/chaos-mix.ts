@@ -9,7 +9,7 @@ const BACKUP_NODE = `random:${BACKUP_NODE_LABEL}=true`;
 export default defineScenario({
   name: 'chaos-mix',
   summary: '60 PVCs; API latency, snapshot failures, slow binds, memory pressure, pod kills, a node-agent crash, a node failure; every flow',
-  flows: ['velero-1.16', 'velero-1.17', 'deploying'],
+  flows: ['velero-1.16', 'velero-1.17', 'deploying', 'pipelined'],
   params: withDefaults({ pvcs: 60, namespaces: 6 }),
   build: (p, seed) => ({
     ...backupWorkload(p, seed),

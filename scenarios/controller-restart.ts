@@ -12,7 +12,7 @@ import { defineScenario } from '../harness/scenario/scenario.ts';
 export default defineScenario({
   name: 'controller-restart',
   summary: '60 PVCs; node-agents crash as the first pods start and at 25% and 60% of DataUploads moving data, restarted 1-2 min later; every flow',
-  flows: ['velero-1.16', 'velero-1.17', 'deploying'],
+  flows: ['velero-1.16', 'velero-1.17', 'deploying', 'pipelined'],
   params: withDefaults({ pvcs: 60, namespaces: 6 }),
   build: (p, seed) => ({
     ...backupWorkload(p, seed),

@@ -17,7 +17,7 @@ import { completionGates, defineScenario, type ExplainInput } from '../harness/s
 export default defineScenario({
   name: 'issue-8316',
   summary: 'Velero #8316: 10 x 20 GiB, concurrency 1, BestEffort movers pinned to one node; with and without a pod deadline',
-  flows: ['velero-1.16', 'velero-1.17', 'deploying'],
+  flows: ['velero-1.16', 'velero-1.17', 'deploying', 'pipelined'],
   params: [
     { name: 'pvcs', type: 'int', default: 10, min: 1, max: 5000, description: 'PVCs in the backup (the report: 10)' },
     { name: 'size-gib', type: 'number', default: 20, min: 0.001, max: 10_000, description: 'size of each PVC, GiB (the report: ~20 GB)' },
@@ -30,7 +30,7 @@ export default defineScenario({
     { name: 'pod deadline 10m', params: { 'pod-in-progress-timeout': '10m' } },
     { name: 'no pod deadline', params: { 'pod-in-progress-timeout': 'none' } },
     // deploying runs with velero-1.17's prepareQueueLength; this shows the phase alone.
-    { name: 'no pod deadline, no prepare queue', params: { 'pod-in-progress-timeout': 'none', 'prepare-queue-length': 0 }, flows: ['deploying'] },
+    { name: 'no pod deadline, no prepare queue', params: { 'pod-in-progress-timeout': 'none', 'prepare-queue-length': 0 }, flows: ['deploying', 'pipelined'] },
   ],
   build(p) {
     const deadline = p['pod-in-progress-timeout'] === 'none' ? undefined : String(p['pod-in-progress-timeout']);

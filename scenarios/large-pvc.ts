@@ -17,7 +17,7 @@ import { completionGates, defineScenario } from '../harness/scenario/scenario.ts
 export default defineScenario({
   name: 'large-pvc',
   summary: '240 PVCs (~20 GiB, heavy-tailed) of 12 apps; movers on 3 of 6 nodes, 2 slots each; every flow',
-  flows: ['velero-1.16', 'velero-1.17', 'deploying'],
+  flows: ['velero-1.16', 'velero-1.17', 'deploying', 'pipelined'],
   params: BACKUP_WORKLOAD_PARAMS,
   build: backupWorkload,
   // npm run gate: 60 PVCs. deploying must complete every DataUpload, not time out, hold idle pods

@@ -9,7 +9,7 @@ import { completionGates, defineScenario } from '../harness/scenario/scenario.ts
 export default defineScenario({
   name: 'node-failure',
   summary: '60 PVCs; a backup node fails when 20% of DataUploads are moving data, back after 15 min; every flow',
-  flows: ['velero-1.16', 'velero-1.17', 'deploying'],
+  flows: ['velero-1.16', 'velero-1.17', 'deploying', 'pipelined'],
   params: withDefaults({ pvcs: 60, namespaces: 6 }),
   build: (p, seed) => ({
     ...backupWorkload(p, seed),

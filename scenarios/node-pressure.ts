@@ -12,7 +12,7 @@ const BACKUP_NODE = `random:${BACKUP_NODE_LABEL}=true`;
 export default defineScenario({
   name: 'node-pressure',
   summary: '60 PVCs; memory pressure (5 min) then CPU pressure (20 min) on backup nodes while data moves; every flow',
-  flows: ['velero-1.16', 'velero-1.17', 'deploying'],
+  flows: ['velero-1.16', 'velero-1.17', 'deploying', 'pipelined'],
   params: withDefaults({ pvcs: 60, namespaces: 6 }),
   build: (p, seed) => ({
     ...backupWorkload(p, seed),

@@ -32,7 +32,7 @@ const QUOTA_PARAMS = [
 export default defineScenario({
   name: 'quota',
   summary: 'large-pvc with a ResourceQuota on Velero’s namespace (sized for the data paths, and below them); every flow',
-  flows: ['velero-1.16', 'velero-1.17', 'deploying'],
+  flows: ['velero-1.16', 'velero-1.17', 'deploying', 'pipelined'],
   params: [
     ...BACKUP_WORKLOAD_PARAMS,
     ...QUOTA_PARAMS.map((q) => ({ name: q.name, type: 'string' as const, default: q.default, description: `${q.description} ("none": not limited)` })),

@@ -19,7 +19,7 @@ import { completionGates, defineScenario, type ExplainInput } from '../harness/s
 export default defineScenario({
   name: 'topology',
   summary: '60 PVCs whose volumes attach only in their zone or on their node, with each binding mode; every flow',
-  flows: ['velero-1.16', 'velero-1.17', 'deploying'],
+  flows: ['velero-1.16', 'velero-1.17', 'deploying', 'pipelined'],
   params: withDefaults({ pvcs: 60, namespaces: 6, 'storage-topology': 'zonal' }),
   variants: [
     { name: 'zonal', params: { 'storage-topology': 'zonal', 'binding-mode': 'Immediate' } },

@@ -12,7 +12,7 @@ import {
   type DataUploadPhase,
 } from '../api/dataupload.ts';
 import { FLOWS, flowByName } from './index.ts';
-import { POD_GONE_MESSAGE, VOLUME_UNREACHABLE_MESSAGE } from './pipelined.ts';
+import { NODE_LOST_MESSAGE, NODE_LOST_MS, POD_GONE_MESSAGE, VOLUME_UNREACHABLE_MESSAGE } from './pipelined.ts';
 import { FLOW_NAMES, type Decision, type FlowInput, type FlowName, type StartAction, type Step } from './types.ts';
 
 // ---- fixtures -----------------------------------------------------------------------------
@@ -615,16 +615,40 @@ describe('pipelined: deploying, plus claim order and volume topology', () => {
     expect(step).toEqual(fails ? { kind: 'fail', reason: 'pod-failed', message: `${POD_GONE_MESSAGE}: velero/du-1`, exclusive: false } : NONE);
   });
 
-  it('declares what it asks of the runtime: claim on release, volume topology, the largest first, look-ahead', () => {
+  // A lost node (NODE_LOST_MS, 5 min): this agent is on A, the DataUpload tied to B.
+  const LOST: Step = { kind: 'fail', reason: 'node-lost', message: `${NODE_LOST_MESSAGE}: ${B}`, exclusive: true };
+  const lost = (d: DataUpload, ms: number | undefined, o: Partial<FlowInput> = {}) => input(d, { ...(ms === undefined ? {} : { tiedNodeNotReadySince: T0 - ms }), ...o });
+  const lostRows: { name: string; input: FlowInput; expected: Step | Decision }[] = [
+    { name: 'InProgress on B, B not Ready for 5 min -> Failed, node-lost', input: lost(du({ phase: 'InProgress', node: B }), NODE_LOST_MS), expected: LOST },
+    { name: 'InProgress on B, B not Ready for 2 min -> look again in 3 min', input: lost(du({ phase: 'InProgress', node: B }), 2 * MIN), expected: { step: NONE, requeueAfterMs: 3 * MIN } },
+    { name: 'InProgress on B, B just stopped being Ready -> look again in 5 min', input: lost(du({ phase: 'InProgress', node: B }), 0), expected: { step: NONE, requeueAfterMs: NODE_LOST_MS } },
+    { name: 'InProgress on B, B Ready -> nothing (as deploying)', input: lost(du({ phase: 'InProgress', node: B }), undefined), expected: NONE },
+    { name: 'InProgress here, this node not Ready (this agent runs: it goes on)', input: lost(du({ phase: 'InProgress', node: A }), 10 * MIN), expected: NONE },
+    { name: 'DatamoverDeploying on B, B lost, before the deploy timeout -> Failed, node-lost', input: lost(du({ phase: 'DatamoverDeploying', node: B, deployingAt: T0 - 6 * MIN }), 6 * MIN), expected: LOST },
+    { name: 'Canceling on B, B lost -> Canceled, node-lost', input: lost(du({ phase: 'Canceling', node: B, cancel: true }), NODE_LOST_MS), expected: { kind: 'cancel', reason: 'node-lost', message: `${NODE_LOST_MESSAGE}: ${B}` } },
+    { name: 'Accepted by B, B lost, backup PVC bound -> Prepared here (it names no node)', input: lost(du({ phase: 'Accepted', acceptedByNode: B, acceptedAt: T0 - 7 * MIN }), NODE_LOST_MS, { backupPvc: pvc('Bound') }), expected: { kind: 'prepare', exclusive: true } },
+    { name: 'Accepted by B, B lost, backup PVC waits for its consumer -> Prepared here', input: lost(du({ phase: 'Accepted', acceptedByNode: B, acceptedAt: T0 - 7 * MIN }), NODE_LOST_MS, { backupPvc: pvc('Pending'), backupPvcWaitsForConsumer: true }), expected: { kind: 'prepare', exclusive: true } },
+    { name: 'Accepted by B, B lost, backup PVC not bound -> wait (the prepare timeout)', input: lost(du({ phase: 'Accepted', acceptedByNode: B, acceptedAt: T0 - 7 * MIN }), NODE_LOST_MS, { backupPvc: pvc('Pending') }), expected: NONE },
+    { name: 'Accepted by B, B lost, its prepare timed out -> the prepare timeout', input: lost(du({ phase: 'Accepted', acceptedByNode: B, acceptedAt: T0 - PREPARE_TIMEOUT }), NODE_LOST_MS, { backupPvc: pvc('Pending') }), expected: PREPARE_TIMEOUT_FAIL },
+    { name: 'Accepted by B, B lost, no backup PVC (its expose never finished) -> Failed, node-lost', input: lost(du({ phase: 'Accepted', acceptedByNode: B, acceptedAt: T0 - 7 * MIN }), NODE_LOST_MS), expected: LOST },
+    { name: 'Prepared (no node), accepted by B, now lost -> claim as usual', input: lost(du({ phase: 'Prepared', acceptedByNode: B, acceptedAt: T0 - MIN }), NODE_LOST_MS), expected: CLAIM },
+    { name: 'Completed on B, B lost -> the finalizer goes, as for any terminal one', input: lost(du({ phase: 'Completed', node: B }), NODE_LOST_MS), expected: { kind: 'remove-finalizer' } },
+  ];
+  it.each(lostRows)('lost node: $name', ({ input: i, expected }) => {
+    expect(decide('pipelined', i)).toEqual(asDecision(expected));
+  });
+
+  it('declares what it asks of the runtime: claim on release, volume topology, the largest first, look-ahead, node health, retried end writes', () => {
     const f = FLOWS.pipelined;
-    expect([f.claimsOnRelease, f.readsVolumeTopology, f.ordersWaiting?.order, f.looksAhead]).toEqual([true, true, 'largest-first', true]);
+    expect([f.claimsOnRelease, f.readsVolumeTopology, f.ordersWaiting?.order, f.looksAhead, f.readsNodeHealth, f.retriesEndWrites]).toEqual([true, true, 'largest-first', true, true, true]);
     // What counts as waiting: Prepared, not canceled, not backing off after a quota refusal.
     expect(f.ordersWaiting!.waiting(du({ phase: 'Prepared' }), T0)).toBe(true);
     expect(f.ordersWaiting!.waiting(du({ phase: 'Prepared', cancel: true }), T0)).toBe(false);
     expect(f.ordersWaiting!.waiting(du({ phase: 'Prepared', quotaRefusedAt: T0 - 1_000 }), T0)).toBe(false);
     expect(f.ordersWaiting!.waiting(du({ phase: 'DatamoverDeploying', node: A }), T0)).toBe(false);
     for (const other of ['velero-1.16', 'velero-1.17', 'deploying'] as const) {
-      expect([FLOWS[other].claimsOnRelease, FLOWS[other].readsVolumeTopology, FLOWS[other].ordersWaiting, FLOWS[other].looksAhead, FLOWS[other].onPodGone]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+      const o = FLOWS[other];
+      expect([o.claimsOnRelease, o.readsVolumeTopology, o.ordersWaiting, o.looksAhead, o.onPodGone, o.readsNodeHealth, o.retriesEndWrites]).toEqual(Array(7).fill(undefined));
     }
   });
 });

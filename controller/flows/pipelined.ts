@@ -20,6 +20,14 @@
 //   DataUpload is failed at once (pod-failed), cleaned up and its slot freed (`onPodGone`); the
 //   other flows wait for the item operation timeout, and velero-1.17's forced cancel then leaks
 //   the slot.
+// - a lost node gives up its DataUploads: when the node a DataUpload is tied to (InProgress,
+//   Canceling, DatamoverDeploying: status.node; Accepted: the accepting agent's) has not been
+//   Ready for NODE_LOST_MS, another agent fails it (node-lost), or, Accepted with its backup PVC
+//   ready, takes it over as Prepared, which names no node (`readsNodeHealth`). The others wait
+//   for the node to come back (its agent then cancels what it ran), or for the timeouts.
+// - a failed completion write is written again: a 500 on the write that ends a DataUpload is
+//   retried until it lands (`retriesEndWrites`); Velero's retries conflicts only, and the
+//   DataUpload stays InProgress until the item operation timeout.
 // Everything else (finalizer, deletion, the cancel delay, prepareQueueLength, InProgress,
 // terminal phases, restarts, a quota refusal's returned claim) is deploying's, so velero-1.17's.
 // It reads only what a node-agent can know: its caches, its limiter, PV objects.
@@ -34,6 +42,16 @@ import { VELERO_TIMINGS, type Decision, type Flow, type FlowInput, type Step } f
  */
 export const LOOK_AHEAD_MS = 10_000;
 
+/**
+ * How long the node a DataUpload is tied to may be other than Ready before it is given up:
+ * kube's DefaultTolerationSeconds for the not-ready and unreachable taints (300 s), after which
+ * the taint eviction controller deletes that node's pods itself. With the node monitor's grace
+ * (50 s), a node lost at t has its DataUploads ended by about t + 6 min.
+ */
+export const NODE_LOST_MS = 300_000;
+
+export const NODE_LOST_MESSAGE = 'the node it was tied to has not been Ready for 5 minutes';
+
 export const POD_GONE_MESSAGE = 'the data mover pod was deleted before its data path ended';
 
 export const VOLUME_UNREACHABLE_MESSAGE = 'the backup volume can be attached on no node that loadAffinity allows for data movement';
@@ -46,14 +64,39 @@ export const pipelined: Flow = {
   claimsOnRelease: true,
   looksAhead: true,
   readsVolumeTopology: true,
+  readsNodeHealth: true,
+  retriesEndWrites: true,
   // Waiting: Prepared, not canceled, not backing off after a quota refusal; the largest goes first.
   ordersWaiting: { order: 'largest-first', waiting: (du, now) => du.status?.phase === 'Prepared' && !du.spec.cancel && !quotaBackoff(du, now) },
-  decide: (input) => beforePhaseSwitch(input, '1.17') ?? byPhase(input, prepared),
+  decide: (input) => beforePhaseSwitch(input, '1.17') ?? onLostNode(input) ?? byPhase(input, prepared),
   onPodUpdate: deploying.onPodUpdate,
   onPodGone,
   periodic: deploying.periodic,
   onStart,
 };
+
+/** Another agent's node, which this DataUpload is tied to, is not Ready: wait NODE_LOST_MS, then
+ *  end it there (exclusive: one agent does), or take an Accepted one over when its exposure is
+ *  done. The tied node's own agent, if it still runs, is not cut off from the API: it goes on. */
+function onLostNode(input: FlowInput): Decision | undefined {
+  const { du, nodeName, backupPvc, now } = input;
+  const since = input.tiedNodeNotReadySince;
+  const phase = du.status?.phase;
+  const tied = phase === 'Accepted' ? du.status?.acceptedByNode : du.status?.node;
+  if (since === undefined || !tied || tied === nodeName || !TIED_PHASES.has(phase ?? '')) return undefined;
+  const lostFor = now - since;
+  if (lostFor < NODE_LOST_MS) return { step: NONE.step, requeueAfterMs: NODE_LOST_MS - lostFor };
+  const message = `${NODE_LOST_MESSAGE}: ${tied}`;
+  if (du.spec.cancel) return decision({ kind: 'cancel', reason: 'node-lost', message });
+  if (phase === 'Accepted' && backupPvc) {
+    // The snapshot copy and the backup PVC exist: once bound, any agent can carry on from Prepared.
+    // Not bound yet: deploying's Accepted (the prepare timeout); the PVC's bind brings it back here.
+    return backupPvc.status?.phase === 'Bound' || input.backupPvcWaitsForConsumer ? decision({ kind: 'prepare', exclusive: true }) : undefined;
+  }
+  return decision({ kind: 'fail', reason: 'node-lost', message, exclusive: true });
+}
+
+const TIED_PHASES = new Set(['Accepted', 'DatamoverDeploying', 'InProgress', 'Canceling']);
 
 /** The data-mover pod went before its data path ended (InProgress or Canceling here): fail it now,
  *  cleaning up and freeing the slot, instead of waiting hours for the item operation timeout. */

@@ -41,6 +41,7 @@ export type OutcomeReason =
   | 'expose-failed'
   | 'quota-exceeded'
   | 'volume-unreachable'
+  | 'node-lost'
   | 'data-path-failed'
   | 'canceled'
   | 'node-agent-restart'
@@ -101,6 +102,13 @@ export interface FlowInput {
    * claim (loadAffinity, topology, not backing off) accepted before this one (ties by name).
    */
   waitingAhead?: number;
+  /**
+   * For flows that read node health (`readsNodeHealth`): when (ms) the node this DataUpload is
+   * tied to (status.node; while Accepted, acceptedByNode) stopped being Ready, from its Ready
+   * condition's lastTransitionTime in this agent's Node cache; absent when that node is Ready,
+   * not known, or there is none.
+   */
+  tiedNodeNotReadySince?: number;
   config: FlowConfig;
 }
 
@@ -214,6 +222,18 @@ export interface Flow {
   claimsOnRelease?: boolean;
   /** The runtime fills `slots.ahead` and `slots.soonestEndMs` (progress reports of this node's data paths). */
   looksAhead?: boolean;
+  /**
+   * The runtime fills `tiedNodeNotReadySince` (from a watch of Nodes), and reconciles the DataUploads
+   * tied to a node when its Ready condition stops being True.
+   */
+  readsNodeHealth?: boolean;
+  /**
+   * A terminal status write (Completed after the data path, Failed or Canceled after cleanup)
+   * that fails with an error other than a conflict is tried again (1 s, doubling to 30 s) for as
+   * long as the agent runs. Velero's UpdateDataUploadWithRetry retries conflicts only; any other
+   * error ends it, and the DataUpload stays InProgress until the item operation timeout.
+   */
+  retriesEndWrites?: boolean;
   /** The runtime fills `backupVolumeAttachesHere` (one GET per PV, cached: node affinity is immutable) and `attachableNodes` (from a watch of Nodes). */
   readsVolumeTopology?: boolean;
   /**

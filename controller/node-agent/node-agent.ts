@@ -105,6 +105,8 @@ export class NodeAgent {
   private events!: WatchedCache<CoreV1Event & Obj>;
   private pvcs?: WatchedCache<V1PersistentVolumeClaim & Obj>;
   private nodes?: WatchedCache<V1Node & Obj>;
+  /** Nodes whose Ready condition is not True, as last seen (readsNodeHealth). */
+  private readonly notReadyNodes = new Set<string>();
   private node?: V1Node;
   private periodic?: Timer;
   private running = false;
@@ -154,7 +156,8 @@ export class NodeAgent {
     this.events = io.watch<CoreV1Event & Obj>('v1', 'events', namespace);
     if (flow.watchesBackupPvcs) this.pvcs = io.watch<V1PersistentVolumeClaim & Obj>('v1', 'persistentvolumeclaims', namespace);
     // Where a volume can go: the nodes and their labels (Velero's setupExposeParam LISTs them too).
-    if (flow.readsVolumeTopology) this.nodes = io.watch<V1Node & Obj>('v1', 'nodes');
+    // Their Ready conditions, for a flow that reads node health.
+    if (flow.readsVolumeTopology || flow.readsNodeHealth) this.nodes = io.watch<V1Node & Obj>('v1', 'nodes');
 
     this.dataUploads.on('add', (du) => this.onDataUpload(du));
     this.dataUploads.on('update', (du) => this.onDataUpload(du));
@@ -166,6 +169,10 @@ export class NodeAgent {
     this.events.on('update', (e) => this.onEvent(e));
     this.pvcs?.on('add', (pvc) => this.enqueueOwnedBy(pvc.metadata?.name, pvc.metadata?.namespace));
     this.pvcs?.on('update', (pvc) => this.enqueueOwnedBy(pvc.metadata?.name, pvc.metadata?.namespace));
+    if (flow.readsNodeHealth) {
+      this.nodes?.on('add', (node) => this.onNodeHealth(node));
+      this.nodes?.on('update', (node) => this.onNodeHealth(node));
+    }
 
     await Promise.all([this.dataUploads.start(), this.pods.start(), this.events.start(), this.pvcs?.start(), this.nodes?.start()]);
     this.running = true;
@@ -267,6 +274,28 @@ export class NodeAgent {
     if (name && namespace === this.opts.namespace && this.dataUploads.get(name, namespace)) this.queue.add(name);
   }
 
+  /** A node's Ready condition stopped being True: the DataUploads tied to it are reconciled (the
+   *  flow decides how long to wait). Heartbeats alone (Ready still not True) do not re-enqueue. */
+  private onNodeHealth(node: V1Node): void {
+    const name = node.metadata?.name;
+    if (!name) return;
+    if (nodeNotReadySince(node) === undefined) {
+      this.notReadyNodes.delete(name);
+      return;
+    }
+    if (this.notReadyNodes.has(name)) return;
+    this.notReadyNodes.add(name);
+    if (!this.running) return;
+    for (const du of this.dataUploads.list()) if (!isTerminal(du) && tiedNode(du) === name) this.queue.add(du.metadata.name!);
+  }
+
+  /** When the node `du` is tied to stopped being Ready, from this agent's Node cache. */
+  private tiedNodeNotReadySince(du: DataUpload): number | undefined {
+    const name = tiedNode(du);
+    const node = name ? this.nodes?.get(name) : undefined;
+    return node ? nodeNotReadySince(node) : undefined;
+  }
+
   private schedulePeriodic(): void {
     this.periodic = this.opts.clock.setTimer(VELERO_TIMINGS.periodicMs, () => {
       if (!this.running) return;
@@ -331,6 +360,7 @@ export class NodeAgent {
     const attaches = required ? this.attachesHere(required) : undefined;
     const attachable = required ? this.attachableNodes(du, required) : undefined;
     const ahead = flow.ordersWaiting ? await this.waitingAhead(du, now, flow.ordersWaiting) : undefined;
+    const notReadySince = flow.readsNodeHealth ? this.tiedNodeNotReadySince(du) : undefined;
     return {
       du,
       now,
@@ -339,6 +369,7 @@ export class NodeAgent {
       backupPvc,
       ...(attaches !== undefined ? { backupVolumeAttachesHere: attaches, attachableNodes: attachable } : {}),
       ...(ahead !== undefined ? { waitingAhead: ahead } : {}),
+      ...(notReadySince !== undefined ? { tiedNodeNotReadySince: notReadySince } : {}),
       ...(waitsForConsumer !== undefined ? { backupPvcWaitsForConsumer: waitsForConsumer } : {}),
       dataPathRunning: this.watchers.has(name),
       slots: { used: this.limiter.used, limit: this.limiter.limit, ...(flow.looksAhead ? this.lookAhead(now) : {}) },
@@ -745,7 +776,7 @@ export class NodeAgent {
     try {
       if (!du) return;
       await this.exposer.cleanUp(du);
-      await this.writeStatus(name, (d) => {
+      await this.endWrite(name, (d) => {
         d.status = { ...d.status, phase: 'Completed', path: result?.source?.byPath, snapshotID: result?.snapshotID, completionTimestamp: kubeTime(this.opts.clock.now()) };
         if (result?.emptySnapshot) d.status.message = 'volume was empty so no data was upload';
         if (d.metadata.labels) delete d.metadata.labels[EXPOSE_ON_GOING_LABEL];
@@ -788,6 +819,25 @@ export class NodeAgent {
       }
       await this.opts.clock.sleep(VELERO_TIMINGS.updateRetryMs);
       if (!this.running) return undefined;
+    }
+  }
+
+  /**
+   * The terminal write after a data path or a cleanup. A flow that `retriesEndWrites` tries again
+   * on any error but a conflict (which writeStatus retries itself), 1 s then doubling to 30 s, while
+   * the agent runs; Velero, and the other flows, give up at the first such error.
+   */
+  private async endWrite(name: string, change: (du: DataUpload) => void, opts: { phase: DataUploadPhase; skipTerminal: boolean; message?: string }): Promise<void> {
+    for (let waitMs = END_WRITE_RETRY_FIRST_MS; ; waitMs = Math.min(END_WRITE_RETRY_MAX_MS, waitMs * 2)) {
+      try {
+        await this.writeStatus(name, change, opts);
+        return;
+      } catch (e) {
+        if (!this.opts.flow.retriesEndWrites || !this.running || !this.dataUploads.get(name, this.opts.namespace)) throw e;
+        this.log(`${name}: ${opts.phase} write failed, again in ${waitMs / 1000} s: ${(e as Error).message}`);
+      }
+      await this.opts.clock.sleep(waitMs);
+      if (!this.running) return;
     }
   }
 
@@ -853,7 +903,7 @@ export class NodeAgent {
       if (!du) return;
       await this.exposer.cleanUp(du);
       const now = kubeTime(this.opts.clock.now());
-      await this.writeStatus(name, (d) => {
+      await this.endWrite(name, (d) => {
         d.status = { ...d.status, phase, completionTimestamp: now };
         if (!d.status.startTimestamp) d.status.startTimestamp = now;
         if (message) d.status.message = message;
@@ -952,6 +1002,23 @@ export class NodeAgent {
   private log(line: string): void {
     this.opts.log?.(`[node-agent ${this.opts.nodeName}] ${line}`);
   }
+}
+
+/** retriesEndWrites: the first wait, and the longest. */
+export const END_WRITE_RETRY_FIRST_MS = 1_000;
+export const END_WRITE_RETRY_MAX_MS = 30_000;
+
+/** The node a DataUpload is tied to: status.node, or while Accepted the agent that accepted it. */
+function tiedNode(du: DataUpload): string | undefined {
+  return du.status?.node || (du.status?.phase === 'Accepted' ? du.status.acceptedByNode : undefined) || undefined;
+}
+
+/** When a node's Ready condition last stopped being True (False or Unknown), ms; undefined: Ready, or no condition. */
+function nodeNotReadySince(node: V1Node): number | undefined {
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  if (!ready || ready.status === 'True') return undefined;
+  const at = ready.lastTransitionTime ? new Date(ready.lastTransitionTime as unknown as string).getTime() : NaN;
+  return Number.isFinite(at) ? at : undefined;
 }
 
 function setReason(du: DataUpload, reason: OutcomeReason): void {

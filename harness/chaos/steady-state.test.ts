@@ -3,7 +3,7 @@ import { Limiter } from '../../controller/node-agent/limiter.ts';
 import type { RunRecord } from '../figures/figures.ts';
 import { runBackup } from '../run/backup-run.ts';
 import type { FaultRecord } from './injector.ts';
-import { attributeFailures, steadyStateChecks } from './steady-state.ts';
+import { attributeFailures, faultEnds, steadyStateChecks } from './steady-state.ts';
 
 const zero = { get: 0, list: 0, watch: 0, create: 0, update: 0, patch: 0, delete: 0 };
 const du = (name: string, node: string | undefined, end: [string, number] | undefined, reason?: string) => ({
@@ -60,6 +60,19 @@ describe('steady-state checks', () => {
     const accepted = { ...record, pods: [], dataUploads: [{ ...du('h', 'n2', ['Failed', 2300], 'prepare-timeout'), phases: [{ phase: 'New', at: 0 }, { phase: 'Accepted', at: 480 }, { phase: 'Failed', at: 2280 }] }] };
     expect(Object.fromEntries(attributeFailures(accepted, faults))).toEqual({ h: 'failure' });
     expect(Object.fromEntries(attributeFailures(accepted, faults.filter((f) => f.node !== 'n2')))).toEqual({});
+  });
+
+  it('time each attributed end from its fault\'s start: the longest, and those over ten minutes', () => {
+    const faults: FaultRecord[] = [
+      { name: 'failure', kind: 'node-failure', node: 'n2', startedAt: 500, endedAt: 900, detail: '' },
+      { name: 'kill', kind: 'pod-kill', startedAt: 250, endedAt: 250, detail: '', dataUploads: ['d'] },
+    ];
+    // b failed at 700 (200 s after the failure at 500), d canceled at 300 (50 s after the kill), g
+    // at 14,550 (14,050 s after the failure); a completed and c is attributed to nothing.
+    const g = { ...du('g', 'n2', ['Canceled', 14550], 'operation-timeout'), phases: [{ phase: 'New', at: 0 }, { phase: 'Prepared', at: 150 }, { phase: 'Canceled', at: 14550 }] };
+    const attributed = { b: 'failure', d: 'kill', g: 'failure' };
+    expect(faultEnds({ ...record, dataUploads: [...record.dataUploads, g] }, faults, attributed)).toEqual({ dataUploads: 3, maxSeconds: 14050, overTenMinutes: 1 });
+    expect(faultEnds(record, faults, {})).toEqual({ dataUploads: 0, maxSeconds: 0, overTenMinutes: 0 });
   });
 });
 

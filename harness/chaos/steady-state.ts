@@ -71,6 +71,35 @@ export const ATTRIBUTION_GRACE_SECONDS = 600;
  * DataUpload Accepted until the prepare timeout). None: not a fault's doing (a flow's own
  * timeout with no fault on its nodes, say).
  */
+/** How soon the DataUploads a fault ended were ended (docs/design.md section 4.10). */
+export interface FaultEnds {
+  /** Failed or canceled DataUploads attributed to a fault. */
+  dataUploads: number;
+  /** The most seconds from a fault's start to the end of a DataUpload attributed to it; 0: none. */
+  maxSeconds: number;
+  /** Those ended more than ten minutes after their fault started. */
+  overTenMinutes: number;
+}
+
+/** From the attribution (attributeFailures): each attributed DataUpload's terminal time less its fault's start. */
+export function faultEnds(record: RunRecord, faults: FaultRecord[], attribution: Map<string, string> | Record<string, string>): FaultEnds {
+  const byName = attribution instanceof Map ? attribution : new Map(Object.entries(attribution));
+  const started = new Map(faults.map((f) => [f.name, f.startedAt]));
+  let n = 0;
+  let max = 0;
+  let over = 0;
+  for (const d of record.dataUploads) {
+    const fault = byName.get(d.name);
+    const at = fault === undefined ? null : started.get(fault);
+    if (at === null || at === undefined || !d.outcome) continue;
+    const seconds = Math.max(0, d.phases[d.phases.length - 1].at - at);
+    n++;
+    max = Math.max(max, seconds);
+    if (seconds > 600) over++;
+  }
+  return { dataUploads: n, maxSeconds: Math.round(max * 10) / 10, overTenMinutes: over };
+}
+
 export function attributeFailures(record: RunRecord, faults: FaultRecord[]): Map<string, string> {
   const podNodes = new Map<string, Set<string>>();
   for (const p of record.pods) {

@@ -2,6 +2,7 @@
 // reduced to the results file's per-flow entry. A job names its scenario rather than carrying
 // it, so it can run in a child process (harness/run/pool.ts) as well as here.
 import type { FlowName } from '../../controller/flows/types.ts';
+import { faultEnds } from '../chaos/steady-state.ts';
 import { ratiosToLowerBound } from '../figures/lower-bound.ts';
 import type { Interval } from '../figures/intervals.ts';
 import type { FlowResult } from '../scenario/results.ts';
@@ -99,6 +100,7 @@ export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => 
     figures: {
       ...f,
       ratioToLowerBound: ratiosToLowerBound(f, f.lowerBound),
+      faultEnds: faultEnds(r.record, r.faults, r.failuresByFault),
     },
     faults: r.faults,
     steadyState: r.steadyState,

@@ -169,6 +169,40 @@ describe('pipelined end to end', () => {
     expect(r.steadyState.filter((c) => !c.ok).map((c) => c.name)).toEqual([]);
   }, 120_000);
 
+  it('gives up a lost node\'s DataUploads within ten minutes of its failure, by name (node-lost); deploying waits for the node to come back', async () => {
+    const nodes = [{ count: 2, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
+    const config = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 4 }, ...resources };
+    // Down for an hour from when the first data path moves.
+    const faults: FaultDecl[] = [{ kind: 'node-failure', node: 'worker-1', when: { phase: 'InProgress', fraction: 0.01 }, durationSeconds: 3600 }];
+    const run = (flow: 'deploying' | 'pipelined') => runBackup({ seed: 2, flow, nodes, pvcs: PVCS(6, '40Gi'), nodeAgentConfig: config, faults, deadlineSeconds: 6 * 3600 });
+    const [dep, pipe] = [await run('deploying'), await run('pipelined')];
+    const lost = pipe.record.dataUploads.filter((d) => d.reason === 'node-lost');
+    expect(lost.length).toBeGreaterThan(0);
+    const failure = pipe.faults.find((f) => f.kind === 'node-failure')!;
+    for (const d of lost) expect(d.phases[d.phases.length - 1].at - failure.startedAt!).toBeLessThan(600);
+    // Everything else completed on the other node (the one accepted on the lost node was taken
+    // over once Prepared), and every check passes.
+    expect(pipe.figures.completed + lost.length).toBe(6);
+    expect(pipe.steadyState.filter((c) => !c.ok).map((c) => c.name)).toEqual([]);
+    // deploying: the one accepted there waits for the prepare timeout (30 min), the one moving
+    // data there until the node is back (its agent cancels it at its start): none within 10 min.
+    const depFailure = dep.faults.find((f) => f.kind === 'node-failure')!;
+    const depEnds = dep.record.dataUploads.filter((d) => d.outcome !== 'Completed').map((d) => d.phases[d.phases.length - 1].at - depFailure.startedAt!);
+    expect(depEnds.length).toBeGreaterThan(0);
+    expect(Math.min(...depEnds)).toBeGreaterThan(600);
+  }, 120_000);
+
+  it('writes a failed completion again: with 40% of DataUpload updates refused (500), every DataUpload completes; deploying leaves some to the item operation timeout', async () => {
+    const nodes = [{ count: 1, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
+    const config = { loadConcurrency: { globalConfig: 2, prepareQueueLength: 6 }, ...resources };
+    const faults: FaultDecl[] = [{ kind: 'api-errors', at: 0, durationSeconds: 4 * 3600, errorCode: 500, rate: 0.4, verbs: ['update'], resources: ['datauploads'] }];
+    const run = (flow: 'deploying' | 'pipelined') => runBackup({ seed: 5, flow, nodes, pvcs: PVCS(8, '4Gi'), nodeAgentConfig: config, faults, itemOperationTimeoutMs: 3600_000, deadlineSeconds: 3 * 3600 });
+    const [dep, pipe] = [await run('deploying'), await run('pipelined')];
+    expect(pipe.figures.completed).toBe(8);
+    expect(pipe.steadyState.filter((c) => !c.ok).map((c) => c.name)).toEqual([]);
+    expect(dep.figures.outcomesByReason['operation-timeout'] ?? 0).toBeGreaterThan(0);
+  }, 120_000);
+
   /** Seconds from one Data-Path-Completed to the next Data-Path-Started on the one slot, in order. */
   const handoffs = (r: Awaited<ReturnType<typeof runBackup>>) => {
     const ev = [...r.record.dataPathEvents].sort((a, b) => a.at - b.at);

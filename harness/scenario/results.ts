@@ -4,7 +4,7 @@ import type { FlowName } from '../../controller/flows/types.ts';
 import { TIMEOUT_REASONS, type BackupPvcRecord, type DataUploadRecord, type Figures, type PodActivity, type PodRecord } from '../figures/figures.ts';
 import type { LowerBound } from '../figures/lower-bound.ts';
 import type { FaultRecord } from '../chaos/injector.ts';
-import type { SteadyStateCheck } from '../chaos/steady-state.ts';
+import type { FaultEnds, SteadyStateCheck } from '../chaos/steady-state.ts';
 import { meanCi, pairedBySeed, type MeanCi, type PairedBySeed } from './stats.ts';
 
 export const RESULTS_SCHEMA = 'datamover-bench/results@3';
@@ -42,7 +42,13 @@ export interface FlowResult {
    * completed nothing; no idle ratio where the idle bound is not known); lowerBoundAll: of every
    * DataUpload it was given.
    */
-  figures: Figures & { lowerBound: LowerBound; lowerBoundAll: LowerBound; ratioToLowerBound: { makespan?: number; idleCpuCoreSeconds?: number; backupVolumeGiBSeconds?: number } };
+  figures: Figures & {
+    lowerBound: LowerBound;
+    lowerBoundAll: LowerBound;
+    ratioToLowerBound: { makespan?: number; idleCpuCoreSeconds?: number; backupVolumeGiBSeconds?: number };
+    /** How soon what a fault ended was ended (absent in results written before it was kept). */
+    faultEnds?: FaultEnds;
+  };
   /** The fault schedule as it happened in this run (harness/chaos). */
   faults: FaultRecord[];
   /** After the run: all terminal, nothing leaked, no slot held, every failure explained. */
@@ -193,6 +199,7 @@ export function summaryTable(results: Results): string {
     rows.push(
       ['faults that happened', (f) => `${f.faults.filter((x) => x.startedAt !== null).length} of ${f.faults.length}`],
       ['failed or canceled by a fault', (f) => String(f.dataUploads.filter((d) => d.fault).length)],
+      ['after its fault: longest to end s (over 10 min)', (f) => (f.figures.faultEnds ? `${fmt(f.figures.faultEnds.maxSeconds)} (${f.figures.faultEnds.overTenMinutes})` : '-')],
     );
   }
   rows.push(['steady state', (f) => (f.steadyState ?? []).filter((c) => !c.ok).map((c) => `FAIL ${c.name}`).join(', ') || 'ok']);
