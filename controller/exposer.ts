@@ -315,6 +315,14 @@ export class CsiSnapshotExposer {
     if (source) await this.deleteVolumeSnapshotIfAny(source, du.spec.sourceNamespace);
   }
 
+  /** The data-mover pod alone, deleted at once (grace 0: it no longer runs a data path), so a new
+   *  one of the same name can be made; the backup PVC and snapshot stay. Not found is no error. */
+  async deletePod(du: DataUpload): Promise<void> {
+    const name = du.metadata.name!;
+    const ns = du.metadata.namespace!;
+    await this.io.deleteObject(ref('pods', name, ns), { gracePeriodSeconds: 0 }).catch((e) => this.log(`Failed to delete pod ${ns}/${name}: ${errorMessage(e)}`));
+  }
+
   // ---- Expose's steps ------------------------------------------------------------------------
 
   /** kube.GetVolumeTopology: for a WaitForFirstConsumer class, the source PV's node affinity. */

@@ -168,5 +168,7 @@ export const DEPLOYING_TIMESTAMP_ANNOTATION = 'datamover-bench.io/deploying-time
 export const QUOTA_REFUSED_ANNOTATION = 'datamover-bench.io/quota-refused-timestamp';
 /** deploying: how many times a ResourceQuota refused this DataUpload's data-mover pod. */
 export const QUOTA_REFUSALS_ANNOTATION = 'datamover-bench.io/quota-refusals';
+/** pipelined: the data path was lost once for its pod's sake (the reason: pod-failed, pod-evicted) and the DataUpload given back to Prepared; a second loss fails it. */
+export const RETRIED_ANNOTATION = 'datamover-bench.io/retried-after';
 /** Written with a Failed or Canceled phase: the outcome reason of docs/design.md section 4 (e.g. prepare-timeout). */
 export const OUTCOME_REASON_ANNOTATION = 'datamover-bench.io/outcome-reason';

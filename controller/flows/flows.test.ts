@@ -7,6 +7,7 @@ import {
   DATA_UPLOAD_FINALIZER,
   DEPLOYING_TIMESTAMP_ANNOTATION,
   QUOTA_REFUSALS_ANNOTATION,
+  RETRIED_ANNOTATION,
   QUOTA_REFUSED_ANNOTATION,
   type DataUpload,
   type DataUploadPhase,
@@ -604,15 +605,29 @@ describe('pipelined: deploying, plus claim order and volume topology', () => {
     expect(decide('pipelined', i)).toEqual(asDecision(expected));
   });
 
+  // A pod lost for its own sake: run again once on a new pod (retry), then fail.
+  const retried = (d: DataUpload): DataUpload => ({ ...d, metadata: { ...d.metadata, annotations: { ...d.metadata.annotations, [RETRIED_ANNOTATION]: 'pod-evicted' } } });
+  const GONE = `${POD_GONE_MESSAGE}: velero/du-1`;
   it.each([
-    { name: 'InProgress here', d: du({ phase: 'InProgress', node: A }), fails: true },
-    { name: 'Canceling here', d: du({ phase: 'Canceling', node: A, cancel: true }), fails: true },
-    { name: 'InProgress on another node', d: du({ phase: 'InProgress', node: B }), fails: false },
-    { name: 'Canceled here (a forced cancel\'s CleanUp deletes the pod)', d: du({ phase: 'Canceled', node: A }), fails: false },
-    { name: 'DatamoverDeploying here', d: du({ phase: 'DatamoverDeploying', node: A, deployingAt: T0 }), fails: false },
-  ])('a pod gone before its data path ended, $name -> fails: $fails', ({ d, fails }) => {
-    const step = FLOWS.pipelined.onPodGone!(input(d));
-    expect(step).toEqual(fails ? { kind: 'fail', reason: 'pod-failed', message: `${POD_GONE_MESSAGE}: velero/du-1`, exclusive: false } : NONE);
+    { name: 'InProgress here -> run again', d: du({ phase: 'InProgress', node: A }), expected: { kind: 'retry', reason: 'pod-failed', message: GONE } },
+    { name: 'InProgress here, run again once already -> Failed', d: retried(du({ phase: 'InProgress', node: A })), expected: { kind: 'fail', reason: 'pod-failed', message: `${GONE} (lost a second time)`, exclusive: false } },
+    { name: 'Canceling here -> Failed (it was being canceled)', d: du({ phase: 'Canceling', node: A, cancel: true }), expected: { kind: 'fail', reason: 'pod-failed', message: GONE, exclusive: false } },
+    { name: 'InProgress on another node', d: du({ phase: 'InProgress', node: B }), expected: NONE },
+    { name: 'Canceled here (a forced cancel\'s CleanUp deletes the pod)', d: du({ phase: 'Canceled', node: A }), expected: NONE },
+    { name: 'DatamoverDeploying here', d: du({ phase: 'DatamoverDeploying', node: A, deployingAt: T0 }), expected: NONE },
+  ])('a pod gone before its data path ended, $name', ({ d, expected }) => {
+    expect(FLOWS.pipelined.onPodGone!(input(d))).toEqual(expected);
+  });
+
+  const EVICTED = { reason: 'pod-evicted' as const, message: 'data path backup failed: evicted' };
+  it.each([
+    { name: 'evicted -> run again', d: du({ phase: 'InProgress', node: A }), failure: EVICTED, expected: { kind: 'retry', ...EVICTED } },
+    { name: 'evicted a second time -> Failed', d: retried(du({ phase: 'InProgress', node: A })), failure: EVICTED, expected: { kind: 'fail', reason: 'pod-evicted', message: `${EVICTED.message} (lost a second time)`, exclusive: false } },
+    { name: 'evicted while canceled -> Failed', d: du({ phase: 'Canceling', node: A, cancel: true }), failure: EVICTED, expected: { kind: 'fail', ...EVICTED, exclusive: false } },
+    { name: 'the uploader failed -> Failed (the data, not the pod)', d: du({ phase: 'InProgress', node: A }), failure: { reason: 'data-path-failed' as const, message: 'm' }, expected: { kind: 'fail', reason: 'data-path-failed', message: 'm', exclusive: false } },
+    { name: 'the pod\'s own deadline -> Failed', d: du({ phase: 'InProgress', node: A }), failure: { reason: 'pod-inprogress-timeout' as const, message: 'm' }, expected: { kind: 'fail', reason: 'pod-inprogress-timeout', message: 'm', exclusive: false } },
+  ])('a data path failed, $name', ({ d, failure, expected }) => {
+    expect(FLOWS.pipelined.onDataPathFailed!(input(d), failure)).toEqual(expected);
   });
 
   // A lost node (NODE_LOST_MS, 5 min): this agent is on A, the DataUpload tied to B.
@@ -648,7 +663,7 @@ describe('pipelined: deploying, plus claim order and volume topology', () => {
     expect(f.ordersWaiting!.waiting(du({ phase: 'DatamoverDeploying', node: A }), T0)).toBe(false);
     for (const other of ['velero-1.16', 'velero-1.17', 'deploying'] as const) {
       const o = FLOWS[other];
-      expect([o.claimsOnRelease, o.readsVolumeTopology, o.ordersWaiting, o.looksAhead, o.onPodGone, o.readsNodeHealth, o.retriesEndWrites]).toEqual(Array(7).fill(undefined));
+      expect([o.claimsOnRelease, o.readsVolumeTopology, o.ordersWaiting, o.looksAhead, o.onPodGone, o.onDataPathFailed, o.readsNodeHealth, o.retriesEndWrites]).toEqual(Array(8).fill(undefined));
     }
   });
 });

@@ -16,10 +16,12 @@
 // - look-ahead: when every slot is taken and a running data path's estimated time left (from its
 //   progress reports) falls below LOOK_AHEAD_MS, the next in line is claimed ahead (one per node),
 //   so its pod is running when the slot frees (`looksAhead`).
-// - a lost pod fails fast: its pod deleted before the data path ended (a grace-0 delete), the
-//   DataUpload is failed at once (pod-failed), cleaned up and its slot freed (`onPodGone`); the
-//   other flows wait for the item operation timeout, and velero-1.17's forced cancel then leaks
-//   the slot.
+// - a pod lost is run again, once: its pod deleted before the data path ended (a grace-0
+//   delete) or evicted (memory pressure), the DataUpload goes back to Prepared, slot freed, its
+//   snapshot copy and backup PVC kept, and any agent runs it on a new pod; lost a second time,
+//   it is failed at once (pod-failed, pod-evicted), cleaned up and its slot freed (`onPodGone`,
+//   `onDataPathFailed`). The other flows fail an evicted one, and wait for the item operation
+//   timeout for a deleted one (velero-1.17's forced cancel then leaks the slot).
 // - a lost node gives up its DataUploads: when the node a DataUpload is tied to (InProgress,
 //   Canceling, DatamoverDeploying: status.node; Accepted: the accepting agent's) has not been
 //   Ready for NODE_LOST_MS, another agent fails it (node-lost), or, Accepted with its backup PVC
@@ -33,7 +35,8 @@
 // It reads only what a node-agent can know: its caches, its limiter, PV objects.
 import { beforePhaseSwitch, decision, NONE } from './common.ts';
 import { byPhase, deploying, onStart, quotaBackoff } from './deploying.ts';
-import { VELERO_TIMINGS, type Decision, type Flow, type FlowInput, type Step } from './types.ts';
+import { RETRIED_ANNOTATION, type DataUpload } from '../api/dataupload.ts';
+import { VELERO_TIMINGS, type Decision, type Flow, type FlowInput, type OutcomeReason, type Step } from './types.ts';
 
 /**
  * How long before a slot frees the next pod is made: a claim's write, the pod's creation,
@@ -71,6 +74,7 @@ export const pipelined: Flow = {
   decide: (input) => beforePhaseSwitch(input, '1.17') ?? onLostNode(input) ?? byPhase(input, prepared),
   onPodUpdate: deploying.onPodUpdate,
   onPodGone,
+  onDataPathFailed,
   periodic: deploying.periodic,
   onStart,
 };
@@ -98,12 +102,31 @@ function onLostNode(input: FlowInput): Decision | undefined {
 
 const TIED_PHASES = new Set(['Accepted', 'DatamoverDeploying', 'InProgress', 'Canceling']);
 
-/** The data-mover pod went before its data path ended (InProgress or Canceling here): fail it now,
- *  cleaning up and freeing the slot, instead of waiting hours for the item operation timeout. */
-function onPodGone({ du, nodeName }: FlowInput): Step {
+/** The data-mover pod went before its data path ended (InProgress or Canceling here): run it
+ *  again on a new pod, once (`lostForThePod`), else fail it now, cleaning up and freeing the slot,
+ *  instead of waiting hours for the item operation timeout. */
+function onPodGone(input: FlowInput): Step {
+  const { du, nodeName } = input;
   const phase = du.status?.phase;
   if (du.status?.node !== nodeName || (phase !== 'InProgress' && phase !== 'Canceling')) return { kind: 'none' };
-  return { kind: 'fail', reason: 'pod-failed', message: `${POD_GONE_MESSAGE}: ${du.metadata.namespace}/${du.metadata.name}`, exclusive: false };
+  return lostForThePod(du, 'pod-failed', `${POD_GONE_MESSAGE}: ${du.metadata.namespace}/${du.metadata.name}`);
+}
+
+/** The data path failed: evicted, its pod is run again once (`lostForThePod`); anything else
+ *  (the data, the uploader, the pod's own deadline) fails it, as Velero's OnDataUploadFailed. */
+function onDataPathFailed({ du }: FlowInput, failure: { reason: OutcomeReason; message: string }): Step {
+  if (failure.reason === 'pod-evicted') return lostForThePod(du, failure.reason, failure.message);
+  return { kind: 'fail', reason: failure.reason, message: failure.message, exclusive: false };
+}
+
+/** A data path lost for its pod's sake: the snapshot copy and the backup PVC are intact, and the
+ *  uploader's repository keeps only complete snapshots, so running it again is safe. Once: a
+ *  second loss of the same DataUpload says the cause is not passing, and fails it. Canceled, it
+ *  ends as canceled. */
+function lostForThePod(du: DataUpload, reason: OutcomeReason, message: string): Step {
+  if (du.spec.cancel) return { kind: 'fail', reason, message, exclusive: false };
+  if (du.metadata.annotations?.[RETRIED_ANNOTATION]) return { kind: 'fail', reason, message: `${message} (lost a second time)`, exclusive: false };
+  return { kind: 'retry', reason, message };
 }
 
 /** Prepared -> DatamoverDeploying on a node whose free slot is not owed to an older DataUpload

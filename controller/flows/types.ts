@@ -41,7 +41,6 @@ export type OutcomeReason =
   | 'expose-failed'
   | 'quota-exceeded'
   | 'volume-unreachable'
-  | 'node-lost'
   | 'data-path-failed'
   | 'canceled'
   | 'node-agent-restart'
@@ -171,7 +170,16 @@ export type Step =
    * -> Failed with `message`, and clean up. `exclusive`: an exclusive update first, then clean up
    * (Velero's onPrepareTimeout); otherwise clean up first, then patch (Velero's errorOut).
    */
-  | { kind: 'fail'; reason: OutcomeReason; message: string; exclusive: boolean };
+  | { kind: 'fail'; reason: OutcomeReason; message: string; exclusive: boolean }
+  /**
+   * The data path was lost for its pod's sake, not its data's (the pod deleted or evicted before
+   * it ended): close the data path, delete what is left of the pod (grace 0), free the slot and,
+   * with retry (skipped if terminal or canceled, which then cleans up and cancels), InProgress ->
+   * Prepared with RETRIED_ANNOTATION = `reason` and `message` (status.node, startTimestamp,
+   * progress and the deploying timestamp removed). The snapshot copy and the backup PVC stay:
+   * any agent with a free slot runs it again on a new pod.
+   */
+  | { kind: 'retry'; reason: OutcomeReason; message: string };
 
 /**
  * What Velero's findDataUploadForPod does on an update of a data-mover pod on this agent's node
@@ -265,6 +273,12 @@ export interface Flow {
    * the item operation timeout. A flow that has this decides a step instead (`input.pod` absent).
    */
   onPodGone?(input: FlowInput): Step;
+  /**
+   * This agent's data path for the DataUpload failed (the watcher saw its pod end without a
+   * result): what to do instead of Velero's OnDataUploadFailed, which cleans up and fails it
+   * (`{ kind: 'fail', exclusive: false }`, what the runtime does when a flow has no such hook).
+   */
+  onDataPathFailed?(input: FlowInput, failure: { reason: OutcomeReason; message: string }): Step;
   /** Which DataUploads the periodic source (every VELERO_TIMINGS.periodicMs) enqueues. */
   periodic(du: DataUpload): boolean;
   /** The node-agent start: what to do for a DataUpload found in the cluster. */

@@ -32,6 +32,7 @@ import {
   QUOTA_REFUSED_ANNOTATION,
   EXPOSE_ON_GOING_LABEL,
   OUTCOME_REASON_ANNOTATION,
+  RETRIED_ANNOTATION,
   type DataPathBackupResult,
   type DataPathProgress,
   type DataUpload,
@@ -588,6 +589,8 @@ export class NodeAgent {
           d.status = { ...d.status, phase: 'Canceling' };
         }, { phase: 'Canceling', skipTerminal: true });
         return;
+      case 'retry':
+        return this.retry(name, step.reason, step.message);
       case 'fail':
         if (step.exclusive) return this.exclusiveTerminal(du, 'Failed', step.reason, step.message);
         return this.cleanupAndEnd(name, 'Failed', step.reason, step.message);
@@ -706,10 +709,47 @@ export class NodeAgent {
       onProgress: (p) => void this.guard(name, () => this.onProgress(name, p)),
       onCompleted: (r) => void this.guard(name, () => this.onCompleted(name, r)),
       onCancelled: () => void this.guard(name, () => this.cleanupAndEnd(name, 'Canceled', 'canceled')),
-      onFailed: (m, pod) => void this.guard(name, () => this.cleanupAndEnd(name, 'Failed', dataPathFailureReason(m, pod), `data path backup failed: ${m}`)),
+      onFailed: (m, pod) => void this.guard(name, () => this.dataPathFailed(name, dataPathFailureReason(m, pod), `data path backup failed: ${m}`)),
     });
     this.watchers.set(name, watcher);
     return watcher;
+  }
+
+  /** Velero's OnDataUploadFailed (clean up, Failed), unless the flow decides otherwise (`onDataPathFailed`). */
+  private async dataPathFailed(name: string, reason: OutcomeReason, message: string): Promise<void> {
+    const du = this.opts.flow.onDataPathFailed ? this.dataUploads.get(name, this.opts.namespace) : undefined;
+    if (!du) return this.cleanupAndEnd(name, 'Failed', reason, message);
+    const input = await this.observe(du);
+    await this.carryOut(this.opts.flow.onDataPathFailed!(input, { reason, message }), input);
+  }
+
+  /** The `retry` step: the pod's remains deleted, the slot freed, the DataUpload Prepared again for any agent. */
+  private async retry(name: string, reason: OutcomeReason, message: string): Promise<void> {
+    const du = this.dataUploads.get(name, this.opts.namespace);
+    this.closeWatcher(name);
+    let canceled = false;
+    try {
+      if (du) await this.exposer.deletePod(du);
+      await this.updateWithRetry(name, (d) => {
+        if (isTerminal(d)) return false;
+        if (d.spec.cancel) {
+          canceled = true;
+          return false;
+        }
+        const status = { ...d.status, phase: 'Prepared' as const, message };
+        delete status.node;
+        delete status.startTimestamp;
+        delete status.progress;
+        d.status = status;
+        const annotations: Record<string, string> = { ...d.metadata.annotations, [RETRIED_ANNOTATION]: reason };
+        delete annotations[DEPLOYING_TIMESTAMP_ANNOTATION];
+        d.metadata.annotations = annotations;
+        return true;
+      }, 'Prepared', `given back to Prepared, to run again on a new pod: ${message}`);
+    } finally {
+      this.limiter.release(name);
+    }
+    if (canceled) await this.cleanupAndEnd(name, 'Canceled', 'canceled');
   }
 
   /** Velero's closeDataPath: the watcher closed and its slot freed at once (a start that did not happen). */

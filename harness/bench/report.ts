@@ -1,5 +1,5 @@
 // The report's speed and size on this machine: large-pvc's results (one run of the scenario,
-// three flows) into the HTML report. Targets: under 5 s, under 5 MB.
+// four flows) into the HTML report. Targets: under 5 s, under 5 MB.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeReport } from '../../reports/write.ts';

@@ -1,6 +1,6 @@
 // The sweep command's speed on this machine, timed as a user runs it (`npm run sweep`, a new
 // process, default --jobs): a 3 x 3 grid of large-pvc, pvcs 30, 60, 120 x concurrency 1, 2, 4,
-// three flows, 27 runs of 30 to 120 PVCs. Target: under 5 minutes.
+// four flows, 27 runs of 30 to 120 PVCs. Target: under 5 minutes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pointLabel, type Sweep } from '../scenario/sweep.ts';

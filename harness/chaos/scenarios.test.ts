@@ -22,7 +22,7 @@ function scenario(name: string, ...args: string[]): { stdout: string; results: R
 describe('chaos scenarios', () => {
   it.each(['node-pressure', 'node-failure', 'api-degraded', 'controller-restart', 'chaos-mix'])('%s runs every flow with its faults and steady-state checks', (name) => {
     const { stdout, results } = scenario(name, '--pvcs', '12', '--namespaces', '3');
-    expect(results.flows.map((f) => f.flow)).toEqual(['velero-1.16', 'velero-1.17', 'deploying']);
+    expect(results.flows.map((f) => f.flow)).toEqual(['velero-1.16', 'velero-1.17', 'deploying', 'pipelined']);
     for (const f of results.flows) {
       expect(f.figures.dataUploads).toBe(12);
       expect(f.faults.length).toBeGreaterThan(0);

@@ -23,7 +23,7 @@ describe('npm run sweep', () => {
     [['large-pvc', '--param', 'pvcs=4,8', '--frobnicate'], /^sweep: Unknown option '--frobnicate'/],
     // A bad value only the scenario's build sees is still refused before any run.
     [['large-pvc', '--param', 'pvcs=4,8', '--param', 'prepare-timeout=5m,soon'], /^sweep: large-pvc at pvcs=4 prepare-timeout=soon: the node-agent config for velero-1\.16: datamoverBench\.prepareTimeout: "soon" is not accepted: a Go duration/],
-    [['large-pvc', '--param', 'pvcs=1,2,3,4,5,6,7,8,9,10', '--param', 'concurrency=1,2,3,4,5,6,7,8,9,10', '--seeds', '400'], /^sweep: the sweep asks for 120000 runs \(points x flows x seeds\), more than 10000/],
+    [['large-pvc', '--param', 'pvcs=1,2,3,4,5,6,7,8,9,10', '--param', 'concurrency=1,2,3,4,5,6,7,8,9,10', '--seeds', '400'], /^sweep: the sweep asks for 160000 runs \(points x flows x seeds\), more than 10000/],
   ])('refuses %j with exit 2, no stack, and a message naming what is wrong', (args, message) => {
     const r = cli(...args);
     expect(r.status, r.stderr).toBe(2);
@@ -41,12 +41,12 @@ describe('npm run sweep', () => {
     expect(help.stdout).toMatch(/^ {2}size-gib {18}size of each PVC/m);
   });
 
-  it('a 3 x 3 grid of large-pvc, three flows: sweep.json with each point on its own seed, the frontier printed, a page of 9 heatmaps of 9 labelled cells', () => {
+  it('a 3 x 3 grid of large-pvc, four flows: sweep.json with each point on its own seed, the frontier printed, a page of 9 heatmaps of 9 labelled cells', () => {
     const out = mkdtempSync(path.join(tmpdir(), 'dmb-sweep-'));
     const r = cli('large-pvc', '--param', 'pvcs=2,4,6', '--param', 'concurrency=1,2,3', ...SMALL, '--seed', '3', '--jobs', '1', '--out', out);
     expect(r.status, r.stderr).toBe(0);
     const sweep = JSON.parse(readFileSync(path.join(out, 'sweep.json'), 'utf8')) as Sweep;
-    expect(sweep).toMatchObject({ schema: SWEEP_SCHEMA, scenario: 'large-pvc', axes: [{ name: 'pvcs', values: [2, 4, 6] }, { name: 'concurrency', values: [1, 2, 3] }], fixed: { namespaces: 1, 'backup-nodes': 1 }, flows: ['velero-1.16', 'velero-1.17', 'deploying'], seeds: { first: 3, perPoint: 1 } });
+    expect(sweep).toMatchObject({ schema: SWEEP_SCHEMA, scenario: 'large-pvc', axes: [{ name: 'pvcs', values: [2, 4, 6] }, { name: 'concurrency', values: [1, 2, 3] }], fixed: { namespaces: 1, 'backup-nodes': 1 }, flows: ['velero-1.16', 'velero-1.17', 'deploying', 'pipelined'], seeds: { first: 3, perPoint: 1 } });
     expect(sweep.parameters).toMatchObject({ 'median-gib': 2, 'prepare-timeout': '30m' });
     expect(sweep.parameters).not.toHaveProperty('pvcs');
     expect(sweep.points.map((p) => [p.params.pvcs, p.params.concurrency, p.seeds])).toEqual([

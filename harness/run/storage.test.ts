@@ -154,19 +154,40 @@ describe('pipelined end to end', () => {
     expect(r.steadyState.every((c) => c.ok)).toBe(true);
   }, 120_000);
 
-  it('fails a DataUpload whose pod is deleted with grace 0 while it moves data, at once, cleaned up, its slot freed', async () => {
+  it('runs a DataUpload whose pod is deleted with grace 0 while it moves data again, on a new pod: every one completes; deploying leaves it to the item operation timeout', async () => {
     const nodes = [{ count: 1, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
     const config = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 4 }, ...resources };
     const faults: FaultDecl[] = [{ kind: 'pod-kill', count: 1, dataUploadPhase: 'InProgress', when: { phase: 'InProgress', fraction: 0.25 } }];
-    const r = await runBackup({ seed: 2, flow: 'pipelined', nodes, pvcs: PVCS(4, '20Gi'), nodeAgentConfig: config, faults, deadlineSeconds: 4 * 3600 });
-    const kill = r.faults.find((f) => f.kind === 'pod-kill')!;
-    const du = r.record.dataUploads.find((d) => d.name === kill.dataUploads![0])!;
-    expect([du.outcome, du.reason]).toEqual(['Failed', 'pod-failed']);
-    // Within a minute of the kill (the other flows: the 4 h item operation timeout).
-    expect(du.phases[du.phases.length - 1].at - kill.startedAt!).toBeLessThan(60);
-    expect(r.figures.completed).toBe(3);
-    // The slot is not leaked: the three others went on, and every check passes.
-    expect(r.steadyState.filter((c) => !c.ok).map((c) => c.name)).toEqual([]);
+    const run = (flow: 'deploying' | 'pipelined') => runBackup({ seed: 2, flow, nodes, pvcs: PVCS(4, '20Gi'), nodeAgentConfig: config, faults, itemOperationTimeoutMs: 3600_000, deadlineSeconds: 4 * 3600 });
+    const [dep, pipe] = [await run('deploying'), await run('pipelined')];
+    const killed = (r: typeof pipe) => {
+      const kill = r.faults.find((f) => f.kind === 'pod-kill')!;
+      return { kill, du: r.record.dataUploads.find((d) => d.name === kill.dataUploads![0])! };
+    };
+    const { kill, du } = killed(pipe);
+    // Given back to Prepared within a minute of the kill, then claimed again, run on a new pod, Completed.
+    const phases = du.phases.map((p) => p.phase);
+    expect(phases.slice(phases.indexOf('InProgress'))).toEqual(['InProgress', 'Prepared', 'DatamoverDeploying', 'InProgress', 'Completed']);
+    expect(du.phases[phases.indexOf('InProgress') + 1].at - kill.startedAt!).toBeLessThan(60);
+    expect(pipe.figures.completed).toBe(4);
+    expect(pipe.steadyState.filter((c) => !c.ok).map((c) => c.name)).toEqual([]);
+    // deploying: the killed one stays InProgress until the item operation timeout (1 h here).
+    const d = killed(dep);
+    expect(d.du.outcome).not.toBe('Completed');
+    expect(d.du.phases[d.du.phases.length - 1].at - d.kill.startedAt!).toBeGreaterThan(3000);
+  }, 120_000);
+
+  it('runs an evicted DataUpload again: under memory pressure every one completes; deploying fails the evicted (pod-evicted)', async () => {
+    const nodes = [{ count: 1, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
+    const config = { loadConcurrency: { globalConfig: 2, prepareQueueLength: 4 }, ...resources };
+    const faults: FaultDecl[] = [{ kind: 'node-memory-pressure', node: 'worker-1', when: { phase: 'InProgress', fraction: 0.2 }, durationSeconds: 120 }];
+    const run = (flow: 'deploying' | 'pipelined') => runBackup({ seed: 4, flow, nodes, pvcs: PVCS(5, '20Gi'), nodeAgentConfig: config, faults, deadlineSeconds: 4 * 3600 });
+    const [dep, pipe] = [await run('deploying'), await run('pipelined')];
+    expect(dep.figures.outcomesByReason['pod-evicted']).toBeGreaterThan(0);
+    expect(pipe.figures.completed).toBe(5);
+    const rerun = pipe.record.dataUploads.filter((d) => d.phases.some((p, i) => p.phase === 'Prepared' && d.phases[i - 1]?.phase === 'InProgress'));
+    expect(rerun.length).toBe(dep.figures.outcomesByReason['pod-evicted']);
+    expect(pipe.steadyState.filter((c) => !c.ok).map((c) => c.name)).toEqual([]);
   }, 120_000);
 
   it('gives up a lost node\'s DataUploads within ten minutes of its failure, by name (node-lost); deploying waits for the node to come back', async () => {

@@ -43,8 +43,8 @@ describe('scenario parameters', () => {
     // The report's podResources {}: BestEffort pods.
     expect(e.nodeAgentConfig('deploying')).toMatchObject({ podResources: { cpuRequest: '0', memoryRequest: '0' } });
     expect(issue8316.variants!.map((v) => v.params['pod-in-progress-timeout'])).toEqual(['10m', 'none', 'none']);
-    // The third variant is deploying's alone: without velero-1.17's prepareQueueLength.
-    expect(issue8316.variants![2]).toMatchObject({ params: { 'prepare-queue-length': 0 }, flows: ['deploying'] });
+    // The third variant is deploying's and pipelined's alone: without velero-1.17's prepareQueueLength.
+    expect(issue8316.variants![2]).toMatchObject({ params: { 'prepare-queue-length': 0 }, flows: ['deploying', 'pipelined'] });
     const noQueue = issue8316.build({ ...values, ...issue8316.variants![2].params }, 1).nodeAgentConfig('deploying');
     expect(noQueue.loadConcurrency).toEqual({ globalConfig: 1 });
   });
@@ -82,7 +82,7 @@ describe('npm run scenario', () => {
     const runOnce = (...extra: string[]) => {
       const r = cli('issue-8316', '--pvcs', '3', '--size-gib', '2', '--seed', '4', '--pod-in-progress-timeout', 'none', '--out', out, '--quiet', ...extra);
       expect(r.status, r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/velero-1\.16\s+velero-1\.17\s+deploying/);
+      expect(r.stdout).toMatch(/velero-1\.16\s+velero-1\.17\s+deploying\s+pipelined/);
       expect(r.stdout).toMatch(/timeouts/);
       expect(r.stdout).toMatch(/wall s \(CPU s\)\s+\d+\.\d \(\d+\.\d\)/);
       return JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as Results;
@@ -90,7 +90,7 @@ describe('npm run scenario', () => {
     const a = runOnce('--jobs', '3');
     expect(a.schema).toBe(RESULTS_SCHEMA);
     // The variants' parameter was given: one run with it, no variants.
-    expect(a.flows.map((f) => [f.flow, f.variant])).toEqual([['velero-1.16', undefined], ['velero-1.17', undefined], ['deploying', undefined]]);
+    expect(a.flows.map((f) => [f.flow, f.variant])).toEqual([['velero-1.16', undefined], ['velero-1.17', undefined], ['deploying', undefined], ['pipelined', undefined]]);
     expect(a.flows[0].dataUploads).toHaveLength(3);
     expect(a.flows[0].dataUploads[0].phases[0].phase).toBe('New');
     expect(a.parameters).toMatchObject({ pvcs: 3, 'size-gib': 2 });
@@ -112,7 +112,7 @@ describe('npm run scenario', () => {
     const get = (flow: string, variant: string) => results.flows.find((f) => f.flow === flow && f.variant === variant)!.figures;
     expect(get('velero-1.16', 'pod deadline 10m').timeouts).toBeGreaterThan(0);
     expect(get('velero-1.16', 'pod deadline 10m').outcomesByReason).toHaveProperty('pod-inprogress-timeout');
-    for (const flow of ['velero-1.16', 'velero-1.17', 'deploying']) expect(get(flow, 'no pod deadline').timeouts).toBe(0);
+    for (const flow of ['velero-1.16', 'velero-1.17', 'deploying', 'pipelined']) expect(get(flow, 'no pod deadline').timeouts).toBe(0);
     for (const variant of ['pod deadline 10m', 'no pod deadline']) expect(get('deploying', variant)).toMatchObject({ timeouts: 0, completed: 10, peakDataMoverPods: 1 });
     // BestEffort pods, as in the report: no requests, so what waiting costs is resident memory.
     expect(get('velero-1.16', 'no pod deadline')).toMatchObject({ bestEffortPods: 10, idleCpuCoreSeconds: 0 });
