@@ -38,6 +38,17 @@ describe('gates', () => {
       'FAIL s: deploying makespanSeconds: no such figure or flow in the results',
       'FAIL s: velero-1.17 timeouts: no such figure or flow in the results',
     ]);
+    // Against another flow's figure in the same run.
+    const cross = evaluateGates(results, [
+      { figure: 'idleCpuCoreSeconds', flow: 'velero-1.16', op: '<=', value: { figure: 'idleCpuCoreSeconds', flow: 'deploying' } },
+      { figure: 'timeouts', flow: 'deploying', op: '<=', value: { figure: 'timeouts', flow: 'velero-1.16' } },
+      { figure: 'timeouts', flow: 'deploying', op: '<=', value: { figure: 'timeouts', flow: 'velero-1.17' } },
+    ]);
+    expect(cross.map((x) => x.line)).toEqual([
+      'pass s: velero-1.16 idleCpuCoreSeconds = 100, limit <= 120 (deploying idleCpuCoreSeconds)',
+      'pass s: deploying timeouts = 0, limit <= 3 (velero-1.16 timeouts)',
+      'FAIL s: deploying timeouts: no figure velero-1.17 timeouts to compare with',
+    ]);
     const xml = junitXml([{ scenario: 's', results: r, seconds: 1.5 }]);
     expect(xml).toMatch(/<testsuites name="datamover-bench gates" tests="7" failures="5">/);
     expect(xml).toContain('<failure message="FAIL s: deploying idleCpuCoreSeconds = 120, limit &lt;= 110 (baseline 100, tolerance 10%)"/>');

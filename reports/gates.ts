@@ -13,8 +13,9 @@ export interface GateDecl {
   /** The flow (its results column: "deploying", or "velero-1.16 / no pod deadline"). */
   flow: string;
   op: GateOp;
-  /** An absolute limit, or another figure of the same flow ({ figure: 'dataUploads' }: all of them) ... */
-  value?: number | { figure: string };
+  /** An absolute limit, or another figure of the same flow ({ figure: 'dataUploads' }: all of them),
+   *  or of another flow of the same run ({ figure: 'makespanSeconds', flow: 'velero-1.17' }) ... */
+  value?: number | { figure: string; flow?: string };
   /** ... or the baseline's value, allowed to be worse by `tolerance` (0.1: 10%) plus `slack` (absolute). */
   baseline?: { tolerance: number; slack?: number };
 }
@@ -107,8 +108,10 @@ export function evaluateGates(results: Results, gates: GateDecl[], baseline?: Ba
       const worse = gate.op.startsWith('<') ? 1 : -1;
       limit = base * (1 + worse * gate.baseline.tolerance) + worse * (gate.baseline.slack ?? 0);
     } else if (typeof gate.value === 'object') {
-      const other = flow ? figureOf(flow, gate.value.figure) : undefined;
-      if (other === undefined) return { gate, ok: false, value, limit: undefined, line: `FAIL ${name}: no figure ${gate.value.figure} to compare with` };
+      const against = gate.value;
+      const otherFlow = against.flow === undefined ? flow : results.flows.find((f) => columnOf(f) === against.flow);
+      const other = otherFlow ? figureOf(otherFlow, against.figure) : undefined;
+      if (other === undefined) return { gate, ok: false, value, limit: undefined, line: `FAIL ${name}: no figure ${against.flow ? `${against.flow} ` : ''}${against.figure} to compare with` };
       limit = other;
     } else limit = gate.value!;
     const ok = compare(value, gate.op, limit);
@@ -116,7 +119,7 @@ export function evaluateGates(results: Results, gates: GateDecl[], baseline?: Ba
       base !== undefined
         ? ` (baseline ${fmt(base)}, tolerance ${gate.baseline!.tolerance * 100}%${gate.baseline!.slack ? ` + ${gate.baseline!.slack}` : ''})`
         : typeof gate.value === 'object'
-          ? ` (${gate.value.figure})`
+          ? ` (${gate.value.flow ? `${gate.value.flow} ` : ''}${gate.value.figure})`
           : '';
     return { gate, ok, value, limit, baseline: base, line: `${ok ? 'pass' : 'FAIL'} ${name} = ${fmt(value)}, limit ${gate.op} ${fmt(limit)}${against}` };
   });

@@ -4,7 +4,7 @@
 // meanwhile, other clients reading pods as fast as they can (autocannon, 4 connections). The
 // controller must retry, re-list and lose nothing.
 import { backupWorkload, withDefaults } from '../harness/scenario/backup-workload.ts';
-import { defineScenario } from '../harness/scenario/scenario.ts';
+import { completionGates, defineScenario } from '../harness/scenario/scenario.ts';
 
 export default defineScenario({
   name: 'api-degraded',
@@ -21,4 +21,16 @@ export default defineScenario({
       { kind: 'api-load', at: 300, durationSeconds: 1800, connections: 4 },
     ],
   }),
+  // npm run gate: 24 PVCs. pipelined (ours): every DataUpload a fault strands ends within 10 min of
+  // it, by name, in a steady state, and it completes no fewer than any other flow (issue 22's goals).
+  gate: {
+    params: { pvcs: 24, namespaces: 3 },
+    gates: [
+      { figure: 'steadyStateFailures', flow: 'pipelined', op: '==', value: 0 },
+      { figure: 'faultEnds.maxSeconds', flow: 'pipelined', op: '<=', value: 600 },
+      { figure: 'timeouts', flow: 'pipelined', op: '==', value: 0 },
+      ...(['velero-1.16', 'velero-1.17', 'deploying'] as const).map((flow) => ({ figure: 'completed', flow: 'pipelined', op: '>=' as const, value: { figure: 'completed', flow } })),
+      ...completionGates('pipelined'),
+    ],
+  },
 });

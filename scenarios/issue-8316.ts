@@ -58,6 +58,12 @@ export default defineScenario({
       ...completionGates('deploying / no pod deadline', { all: true }),
       ...completionGates('deploying / no pod deadline, no prepare queue', { all: true }),
       { figure: 'peakDataMoverPods', flow: 'deploying / no pod deadline, no prepare queue', op: '<=', value: 1 },
+      // pipelined: never a timeout, every DataUpload, one pod per slot plus one made ahead.
+      ...['pod deadline 10m', 'no pod deadline', 'no pod deadline, no prepare queue'].flatMap((v) => [
+        { figure: 'timeouts', flow: `pipelined / ${v}`, op: '==' as const, value: 0 },
+        { figure: 'peakDataMoverPods', flow: `pipelined / ${v}`, op: '<=' as const, value: 2 },
+        ...completionGates(`pipelined / ${v}`, { all: true }),
+      ]),
       ...['velero-1.16', 'velero-1.17'].flatMap((flow) => ['pod deadline 10m', 'no pod deadline'].flatMap((v) => completionGates(`${flow} / ${v}`))),
     ],
   },

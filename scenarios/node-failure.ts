@@ -23,6 +23,12 @@ export default defineScenario({
       { figure: 'steadyStateFailures', flow: 'velero-1.17', op: '==', value: 0 },
       { figure: 'steadyStateFailures', flow: 'deploying', op: '==', value: 0 },
       ...completionGates('deploying'),
+      // pipelined: every DataUpload the failure stranded ends within 10 min of it, by name.
+      { figure: 'steadyStateFailures', flow: 'pipelined', op: '==', value: 0 },
+      { figure: 'faultEnds.maxSeconds', flow: 'pipelined', op: '<=', value: 600 },
+      { figure: 'timeouts', flow: 'pipelined', op: '==', value: 0 },
+      ...(['velero-1.16', 'velero-1.17', 'deploying'] as const).map((flow) => ({ figure: 'completed', flow: 'pipelined', op: '>=' as const, value: { figure: 'completed', flow } })),
+      ...completionGates('pipelined'),
       ...completionGates('velero-1.17'),
       ...completionGates('velero-1.16'),
     ],

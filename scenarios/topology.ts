@@ -36,6 +36,12 @@ export default defineScenario({
       ...completionGates('velero-1.17 / zonal', { all: true }),
       ...completionGates('velero-1.17 / zonal, WaitForFirstConsumer', { all: true }),
       { figure: 'timeouts', flow: 'deploying / zonal', op: '>=', value: 1 },
+      // pipelined claims only where the volume attaches: every zonal one completes; node-local,
+      // those no data-mover node can reach fail at once by name, none times out.
+      ...completionGates('pipelined / zonal', { all: true }),
+      ...completionGates('pipelined / zonal, WaitForFirstConsumer', { all: true }),
+      ...completionGates('pipelined / node-local'),
+      { figure: 'timeouts', flow: 'pipelined / node-local', op: '==', value: 0 },
       { figure: 'timeouts', flow: 'velero-1.17 / node-local', op: '>=', value: 1 },
     ],
   },
