@@ -592,10 +592,10 @@ describe('pipelined: deploying, plus claim order and volume topology', () => {
     { name: 'Prepared, full, none older -> wait for a slot', input: input(prepared(), { slots: { used: 1, limit: 1 }, waitingAhead: 0 }), expected: WAIT_SLOT },
     { name: 'Prepared, canceled, volume elsewhere: canceled anyway', input: input(prepared({ cancel: true }), { backupVolumeAttachesHere: false, attachableNodes: 0 }), expected: CANCEL },
     { name: 'Prepared, refused by a quota 2 s ago: the backoff first', input: input(prepared({ quotaRefusedAt: T0 - 2_000 }), { waitingAhead: 0 }), expected: { step: NONE, requeueAfterMs: 3_000 } },
-    // Look-ahead (LOOK_AHEAD_MS 10 s): every slot taken, this one next, a data path here ending soon.
-    { name: 'Prepared, full, next in line, a data path ends in 8 s -> claim ahead', input: input(prepared(), { slots: { used: 1, limit: 1, ahead: 0, soonestEndMs: 8_000 }, waitingAhead: 0 }), expected: CLAIM_AHEAD },
-    { name: 'Prepared, full, next in line, ends in exactly 10 s -> claim ahead', input: input(prepared(), { slots: { used: 1, limit: 1, ahead: 0, soonestEndMs: 10_000 }, waitingAhead: 0 }), expected: CLAIM_AHEAD },
-    { name: 'Prepared, full, next in line, ends in 12 s -> look again in 2 s', input: input(prepared(), { slots: { used: 1, limit: 1, ahead: 0, soonestEndMs: 12_000 }, waitingAhead: 0 }), expected: { step: NONE, requeueAfterMs: 2_000 } },
+    // Look-ahead (LOOK_AHEAD_MS 4 s): every slot taken, this one next, a data path here ending soon.
+    { name: 'Prepared, full, next in line, a data path ends in 3 s -> claim ahead', input: input(prepared(), { slots: { used: 1, limit: 1, ahead: 0, soonestEndMs: 3_000 }, waitingAhead: 0 }), expected: CLAIM_AHEAD },
+    { name: 'Prepared, full, next in line, ends in exactly 4 s -> claim ahead', input: input(prepared(), { slots: { used: 1, limit: 1, ahead: 0, soonestEndMs: 4_000 }, waitingAhead: 0 }), expected: CLAIM_AHEAD },
+    { name: 'Prepared, full, next in line, ends in 6 s -> look again in 2 s', input: input(prepared(), { slots: { used: 1, limit: 1, ahead: 0, soonestEndMs: 6_000 }, waitingAhead: 0 }), expected: { step: NONE, requeueAfterMs: 2_000 } },
     { name: 'Prepared, full, next in line, ends in 60 s -> the usual 5 s re-check', input: input(prepared(), { slots: { used: 1, limit: 1, ahead: 0, soonestEndMs: 60_000 }, waitingAhead: 0 }), expected: { step: NONE, requeueAfterMs: 5_000 } },
     { name: 'Prepared, full, a look-ahead pod already made here -> wait for a slot', input: input(prepared(), { slots: { used: 2, limit: 1, ahead: 1, soonestEndMs: 1_000 }, waitingAhead: 0 }), expected: WAIT_SLOT },
     { name: 'Prepared, full, an older one is next -> wait for a slot', input: input(prepared(), { slots: { used: 1, limit: 1, ahead: 0, soonestEndMs: 1_000 }, waitingAhead: 1 }), expected: WAIT_SLOT },
@@ -653,9 +653,9 @@ describe('pipelined: deploying, plus claim order and volume topology', () => {
     expect(decide('pipelined', i)).toEqual(asDecision(expected));
   });
 
-  it('declares what it asks of the runtime: claim on release, volume topology, the largest first, look-ahead, node health, retried end writes', () => {
+  it('declares what it asks of the runtime: claim on release, volume topology, the largest first, look-ahead, node health, retried end writes, the slot freed at data end', () => {
     const f = FLOWS.pipelined;
-    expect([f.claimsOnRelease, f.readsVolumeTopology, f.ordersWaiting?.order, f.looksAhead, f.readsNodeHealth, f.retriesEndWrites]).toEqual([true, true, 'largest-first', true, true, true]);
+    expect([f.claimsOnRelease, f.readsVolumeTopology, f.ordersWaiting?.order, f.looksAhead, f.readsNodeHealth, f.retriesEndWrites, f.freesSlotAtDataEnd]).toEqual([true, true, 'largest-first', true, true, true, true]);
     // What counts as waiting: Prepared, not canceled, not backing off after a quota refusal.
     expect(f.ordersWaiting!.waiting(du({ phase: 'Prepared' }), T0)).toBe(true);
     expect(f.ordersWaiting!.waiting(du({ phase: 'Prepared', cancel: true }), T0)).toBe(false);
@@ -663,7 +663,7 @@ describe('pipelined: deploying, plus claim order and volume topology', () => {
     expect(f.ordersWaiting!.waiting(du({ phase: 'DatamoverDeploying', node: A }), T0)).toBe(false);
     for (const other of ['velero-1.16', 'velero-1.17', 'deploying'] as const) {
       const o = FLOWS[other];
-      expect([o.claimsOnRelease, o.readsVolumeTopology, o.ordersWaiting, o.looksAhead, o.onPodGone, o.onDataPathFailed, o.readsNodeHealth, o.retriesEndWrites]).toEqual(Array(8).fill(undefined));
+      expect([o.claimsOnRelease, o.readsVolumeTopology, o.ordersWaiting, o.looksAhead, o.onPodGone, o.onDataPathFailed, o.readsNodeHealth, o.retriesEndWrites, o.freesSlotAtDataEnd]).toEqual(Array(9).fill(undefined));
     }
   });
 });

@@ -242,6 +242,13 @@ export interface Flow {
    * error ends it, and the DataUpload stays InProgress until the item operation timeout.
    */
   retriesEndWrites?: boolean;
+  /**
+   * A data path that completed frees its slot when it ends, before CleanUp and the Completed
+   * write: the slot bounds data movement, and CleanUp moves no data. Velero frees it last
+   * (OnDataUploadCompleted's `defer r.dataPathMgr.RemoveAsyncBR`), after CleanUp has deleted the
+   * pod, waited for the backup PVC and PV to go, and deleted the snapshots.
+   */
+  freesSlotAtDataEnd?: boolean;
   /** The runtime fills `backupVolumeAttachesHere` (one GET per PV, cached: node affinity is immutable) and `attachableNodes` (from a watch of Nodes). */
   readsVolumeTopology?: boolean;
   /**

@@ -813,6 +813,7 @@ export class NodeAgent {
   private async onCompleted(name: string, result: DataPathBackupResult | undefined): Promise<void> {
     const du = this.dataUploads.get(name, this.opts.namespace);
     this.closeWatcher(name);
+    if (this.opts.flow.freesSlotAtDataEnd) this.limiter.release(name);
     try {
       if (!du) return;
       await this.exposer.cleanUp(du);

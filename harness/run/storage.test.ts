@@ -265,12 +265,29 @@ describe('pipelined end to end', () => {
     for (let i = 1; i < order.length; i++) {
       const pod = r.record.pods.find((p) => p.dataUpload === order[i])!;
       // The next pod was made before the data path before it ended, and was running by the time
-      // that DataUpload was Completed (its slot frees after CleanUp and that write).
+      // that DataUpload was Completed (its slot frees when its data path ends, CleanUp after).
       expect(pod.createdAt).toBeLessThan(completedAt.get(order[i - 1])!);
       expect(pod.runningAt!).toBeLessThanOrEqual(ended(order[i - 1]));
     }
     expect(r.figures.completed).toBe(6);
     expect(r.figures.peakDataMoverPods).toBe(2);
+  }, 120_000);
+
+  it('frees a slot when its data path ends: with one slot, the next data path starts before the DataUpload before it is Completed (CleanUp still running)', async () => {
+    const nodes = [{ count: 1, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
+    const config = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 6 }, ...resources };
+    const run = (flow: 'deploying' | 'pipelined') => runBackup({ seed: 7, flow, nodes, pvcs: PVCS(6, '20Gi'), nodeAgentConfig: config, deadlineSeconds: 4 * 3600 });
+    const [dep, pipe] = [await run('deploying'), await run('pipelined')];
+    const overlaps = (r: typeof pipe) => {
+      const at = (d: (typeof r.record.dataUploads)[number], phase: string) => d.phases.find((p) => p.phase === phase)!.at;
+      const byStart = [...r.record.dataUploads].sort((a, b) => at(a, 'InProgress') - at(b, 'InProgress'));
+      return byStart.slice(1).filter((d, i) => at(d, 'InProgress') < at(byStart[i], 'Completed')).length;
+    };
+    // Velero frees the slot after CleanUp and the Completed write: never before, on one slot.
+    expect(overlaps(dep)).toBe(0);
+    expect(overlaps(pipe)).toBe(5);
+    expect(pipe.figures.completed).toBe(6);
+    expect(pipe.steadyState.filter((c) => !c.ok).map((c) => c.name)).toEqual([]);
   }, 120_000);
 
   it('claims a freed slot at once: one slot, six DataUploads, hand-offs shorter than deploying\'s by more than a second on average', async () => {
