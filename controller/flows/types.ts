@@ -249,7 +249,7 @@ export interface Flow {
    * pod, waited for the backup PVC and PV to go, and deleted the snapshots.
    */
   freesSlotAtDataEnd?: boolean;
-  /** The runtime fills `backupVolumeAttachesHere` (one GET per PV, cached: node affinity is immutable) and `attachableNodes` (from a watch of Nodes). */
+  /** The runtime fills `backupVolumeAttachesHere` (one GET per PV, cached: node affinity is immutable) and `attachableNodes` (from a watch of Nodes), on a node loadAffinity admits for the DataUpload. */
   readsVolumeTopology?: boolean;
   /**
    * The runtime fills `waitingAhead`: the DataUploads the flow says are `waiting` (in the cache)

@@ -357,7 +357,9 @@ export class NodeAgent {
     }
     const backupPvc = this.pvcs?.get(name, namespace);
     const waitsForConsumer = backupPvc && backupPvc.status?.phase !== 'Bound' ? await this.bindsWithConsumer(backupPvc.spec?.storageClassName) : undefined;
-    const required = flow.readsVolumeTopology ? await this.backupVolumeAffinity(du) : undefined;
+    // Only a node loadAffinity admits for this DataUpload could claim it: the others need not know.
+    const affinityMatches = this.canRunHere(du);
+    const required = flow.readsVolumeTopology && affinityMatches ? await this.backupVolumeAffinity(du) : undefined;
     const attaches = required ? this.attachesHere(required) : undefined;
     const attachable = required ? this.attachableNodes(du, required) : undefined;
     const ahead = flow.ordersWaiting ? await this.waitingAhead(du, now, flow.ordersWaiting) : undefined;
@@ -376,7 +378,7 @@ export class NodeAgent {
       slots: { used: this.limiter.used, limit: this.limiter.limit, ...(flow.looksAhead ? this.lookAhead(now) : {}) },
       exposeOnGoing: this.exposeOnGoing.size,
       cancelSpottedAt: this.cancelSpotted.get(name),
-      affinityMatchesNode: this.canRunHere(du),
+      affinityMatchesNode: affinityMatches,
       config: {
         prepareTimeoutMs: config.prepareTimeoutMs,
         deployTimeoutMs: config.deployTimeoutMs,
@@ -796,8 +798,11 @@ export class NodeAgent {
       const last = this.progressSeen.get(name)?.[1];
       const seen = { at: this.opts.clock.now(), done: p.doneBytes, total: p.totalBytes ?? 0 };
       this.progressSeen.set(name, [last ?? seen, seen]);
-      // A new estimate of when a slot frees: a flow that looks ahead decides again.
-      if (this.opts.flow.looksAhead) this.unparkAll('slot', true);
+      // A new estimate of when a slot frees: the DataUploads waiting to claim decide again (a
+      // claim already made, waiting to start, can only start once a slot frees: left parked).
+      if (this.opts.flow.looksAhead) {
+        for (const [waiting, w] of this.parked) if (w === 'slot' && !this.limiter.isReserved(waiting)) this.unpark(waiting, true);
+      }
     }
     // OnDataUploadProgress: no check of the phase (v1.16 Patch, v1.17+ UpdateDataUploadWithRetry).
     await this.writeStatus(name, (d) => {
