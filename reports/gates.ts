@@ -128,7 +128,9 @@ export function evaluateGates(results: Results, gates: GateDecl[], baseline?: Ba
 /** The gated figures of a run, for the baseline file. */
 export function baselineOf(results: Results, gates: GateDecl[]): Baseline {
   const figures: Baseline['figures'] = {};
-  for (const g of gates) {
+  // The gated figures, and those of other flows that gates compare with.
+  const wanted = gates.flatMap((g) => [{ flow: g.flow, figure: g.figure }, ...(typeof g.value === 'object' && g.value.flow ? [{ flow: g.value.flow, figure: g.value.figure }] : [])]);
+  for (const g of wanted) {
     const flow = results.flows.find((f) => columnOf(f) === g.flow);
     const v = flow ? figureOf(flow, g.figure) : undefined;
     if (v !== undefined) (figures[g.flow] ??= {})[g.figure] = v;

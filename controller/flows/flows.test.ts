@@ -653,9 +653,9 @@ describe('pipelined: deploying, plus claim order and volume topology', () => {
     expect(decide('pipelined', i)).toEqual(asDecision(expected));
   });
 
-  it('declares what it asks of the runtime: claim on release, volume topology, the largest first, look-ahead, node health, retried end writes, the slot freed at data end', () => {
+  it('declares what it asks of the runtime: claim on release, volume topology, the largest first, look-ahead, node health, retried end writes, the slot freed at data end, completion from the Event', () => {
     const f = FLOWS.pipelined;
-    expect([f.claimsOnRelease, f.readsVolumeTopology, f.ordersWaiting?.order, f.looksAhead, f.readsNodeHealth, f.retriesEndWrites, f.freesSlotAtDataEnd]).toEqual([true, true, 'largest-first', true, true, true, true]);
+    expect([f.claimsOnRelease, f.readsVolumeTopology, f.ordersWaiting?.order, f.looksAhead, f.readsNodeHealth, f.retriesEndWrites, f.freesSlotAtDataEnd, f.completesFromEvent]).toEqual([true, true, 'largest-first', true, true, true, true, true]);
     // What counts as waiting: Prepared, not canceled, not backing off after a quota refusal.
     expect(f.ordersWaiting!.waiting(du({ phase: 'Prepared' }), T0)).toBe(true);
     expect(f.ordersWaiting!.waiting(du({ phase: 'Prepared', cancel: true }), T0)).toBe(false);
@@ -663,7 +663,7 @@ describe('pipelined: deploying, plus claim order and volume topology', () => {
     expect(f.ordersWaiting!.waiting(du({ phase: 'DatamoverDeploying', node: A }), T0)).toBe(false);
     for (const other of ['velero-1.16', 'velero-1.17', 'deploying'] as const) {
       const o = FLOWS[other];
-      expect([o.claimsOnRelease, o.readsVolumeTopology, o.ordersWaiting, o.looksAhead, o.onPodGone, o.onDataPathFailed, o.readsNodeHealth, o.retriesEndWrites, o.freesSlotAtDataEnd]).toEqual(Array(9).fill(undefined));
+      expect([o.claimsOnRelease, o.readsVolumeTopology, o.ordersWaiting, o.looksAhead, o.onPodGone, o.onDataPathFailed, o.readsNodeHealth, o.retriesEndWrites, o.freesSlotAtDataEnd, o.completesFromEvent]).toEqual(Array(10).fill(undefined));
     }
   });
 });

@@ -76,6 +76,7 @@ export const pipelined: Flow = {
   readsNodeHealth: true,
   retriesEndWrites: true,
   freesSlotAtDataEnd: true,
+  completesFromEvent: true,
   // Waiting: Prepared, not canceled, not backing off after a quota refusal; the largest goes first.
   ordersWaiting: { order: 'largest-first', waiting: (du, now) => du.status?.phase === 'Prepared' && !du.spec.cancel && !quotaBackoff(du, now) },
   decide: (input) => beforePhaseSwitch(input, '1.17') ?? onLostNode(input) ?? byPhase(input, prepared),

@@ -249,6 +249,14 @@ export interface Flow {
    * pod, waited for the backup PVC and PV to go, and deleted the snapshots.
    */
   freesSlotAtDataEnd?: boolean;
+  /**
+   * At its start, a node-agent that finds an InProgress DataUpload of its node whose data-mover
+   * pod is gone, with the data mover's Data-Path-Completed Event for it (its BackupResult),
+   * completes it from that Event (CleanUp, then Completed with the result): the agent stopped
+   * between the data path's end and its Completed write. Velero's AttemptDataUploadResume finds
+   * no pod and cancels it, and the data moved is thrown away.
+   */
+  completesFromEvent?: boolean;
   /** The runtime fills `backupVolumeAttachesHere` (one GET per PV, cached: node affinity is immutable) and `attachableNodes` (from a watch of Nodes), on a node loadAffinity admits for the DataUpload. */
   readsVolumeTopology?: boolean;
   /**

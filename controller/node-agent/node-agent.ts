@@ -23,6 +23,7 @@
 import type { CoreV1Event, V1Node, V1NodeSelector, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import {
   DATA_MOVER_THROUGHPUT_ENV,
+  DATA_PATH_EVENT_REASON,
   DATA_UPLOAD_API_VERSION,
   DATA_UPLOAD_FINALIZER,
   DATA_UPLOAD_KIND,
@@ -996,6 +997,12 @@ export class NodeAgent {
           break;
         case 'resume-data-path': {
           const pod = this.pods.get(name, namespace);
+          const result = !pod && flow.completesFromEvent ? this.completedEventResult(du) : undefined;
+          if (result) {
+            this.log(`${name}: its data path completed before this agent started (Data-Path-Completed); completing it`);
+            await this.onCompleted(name, result);
+            break;
+          }
           if (!pod) {
             await this.carryOut(
               { kind: 'request-cancel', reason: 'node-agent-restart', message: `Resume InProgress dataupload failed with error error to get exposed snapshot for du ${name}: backup pod ${name} is not found, mark it as cancel` },
@@ -1010,6 +1017,19 @@ export class NodeAgent {
         }
       }
     }
+  }
+
+  /** The BackupResult of the data mover's Data-Path-Completed Event for this DataUpload, if this agent's cache has one. */
+  private completedEventResult(du: DataUpload): DataPathBackupResult | undefined {
+    for (const e of this.events.list(this.opts.namespace)) {
+      if (e.reason !== DATA_PATH_EVENT_REASON.Completed || e.involvedObject?.name !== du.metadata.name || e.involvedObject?.uid !== du.metadata.uid) continue;
+      try {
+        return JSON.parse(e.message ?? '') as DataPathBackupResult;
+      } catch {
+        return undefined;
+      }
+    }
+    return undefined;
   }
 
   // ---- Events ------------------------------------------------------------------------------

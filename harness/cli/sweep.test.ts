@@ -65,11 +65,12 @@ describe('npm run sweep', () => {
     const rows = frontier(sweep);
     expect(rows.find((x) => x.flow === 'velero-1.16' && x.at.concurrency === 1)!.firstFailing).not.toBeNull();
     expect(rows.filter((x) => x.flow === 'deploying').map((x) => x.firstFailing)).toEqual([null, null, null]);
+    expect(rows.filter((x) => x.flow === 'pipelined').map((x) => x.firstFailing)).toEqual([null, null, null]);
     expect(sweep.points.at(-1)!.flows['velero-1.16'].mean.idleCpuCoreSeconds).toBeGreaterThan(sweep.points.at(-1)!.flows['deploying'].mean.idleCpuCoreSeconds);
 
     // stdout: the progress (a line per point in CI), the frontier table as in the file, the paths.
-    expect(r.stdout).toMatch(/^large-pvc sweep: 9 points \(pvcs 2,4,6 x concurrency 1,2,3\) x velero-1\.16, velero-1\.17, deploying x 1 seed each \(seeds 3\.\.11\): 27 runs, 1 at once$/m);
-    expect(r.stdout).toMatch(/^pvcs=6 concurrency=3 .*DataUploads ended .*timeouts: velero-1\.16 \d+(\.\d+)?, velero-1\.17 \d+(\.\d+)?, deploying 0$/m);
+    expect(r.stdout).toMatch(/^large-pvc sweep: 9 points \(pvcs 2,4,6 x concurrency 1,2,3\) x velero-1\.16, velero-1\.17, deploying, pipelined x 1 seed each \(seeds 3\.\.11\): 36 runs, 1 at once$/m);
+    expect(r.stdout).toMatch(/^pvcs=6 concurrency=3 .*DataUploads ended .*timeouts: velero-1\.16 \d+(\.\d+)?, velero-1\.17 \d+(\.\d+)?, deploying 0, pipelined 0$/m);
     expect(r.stdout).toMatch(/^flow +concurrency +first failing pvcs$/m);
     for (const row of rows) {
       expect(r.stdout).toMatch(new RegExp(`^${row.flow.replace(/\./g, '\\.')} +${row.at.concurrency}  ${row.firstFailing ?? 'none up to 6'}$`, 'm'));
@@ -79,7 +80,7 @@ describe('npm run sweep', () => {
 
     const html = readFileSync(path.join(out, 'index.html'), 'utf8');
     const maps = heatmapsOf(html);
-    expect(maps).toHaveLength(9);
+    expect(maps).toHaveLength(12);
     for (const m of maps) {
       expect(m.cells, `${m.flow} ${m.figure}`).toHaveLength(9);
       for (const c of m.cells) expect(c, `${m.flow} ${m.figure}`).toMatch(/^×?[\d,.]+$/);
@@ -87,7 +88,7 @@ describe('npm run sweep', () => {
     }
     expect(html).toMatch(/<p class="verdict[^"]*" data-verdict>Best: deploying \(every DataUpload completed at all 9 points/);
     expect(statSync(path.join(out, 'sweep.json')).size).toBeLessThan(40_000);
-  }, 60_000);
+  }, 180_000);
 
   it('through the pool in child processes: the same means as in this process; with --seeds 2 each point its own two seeds, averaged', () => {
     const run = (jobs: string) => {

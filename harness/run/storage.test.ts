@@ -5,7 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { FLOW_NAMES } from '../../controller/flows/types.ts';
 import type { FaultDecl } from '../chaos/faults.ts';
+import { scenarioByName } from '../scenario/registry.ts';
 import { runBackup } from './backup-run.ts';
+import { runFlowJob } from './flow-run.ts';
 
 const NODES = [{ count: 3, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
 const PVCS = Array.from({ length: 6 }, (_, i) => ({ namespace: 'app', name: `data-${i}`, size: '4Gi' }));
@@ -289,6 +291,23 @@ describe('pipelined end to end', () => {
     expect(pipe.figures.completed).toBe(6);
     expect(pipe.steadyState.filter((c) => !c.ok).map((c) => c.name)).toEqual([]);
   }, 120_000);
+
+  it('completes, at its agent\'s restart, a DataUpload whose data path ended just before the agent crashed (its result read from the Data-Path-Completed Event): controller-restart, every one completes', async () => {
+    const scenario = (await scenarioByName('controller-restart'))!;
+    const params = Object.fromEntries(scenario.params.map((p) => [p.name, p.default]));
+    const r = await runFlowJob({ scenario: 'controller-restart', params, seed: 1, flow: 'pipelined' });
+    const restarts = r.faults.filter((f) => f.kind === 'node-agent-restart' && f.startedAt !== null);
+    // The DataUploads whose pod was gone (deleted by CleanUp after its data path) when their agent
+    // was killed, and that were Completed after it came back: their result came from the Event.
+    const fromEvent = r.dataUploads.filter((d) => {
+      const pod = r.pods.find((p) => p.dataUpload === d.name && p.node === d.node);
+      const completed = d.phases.find((p) => p.phase === 'Completed')?.at;
+      return pod?.deletedAt !== undefined && completed !== undefined && restarts.some((f) => f.node === d.node && pod.deletedAt! <= f.startedAt! && completed >= f.endedAt!);
+    });
+    expect(fromEvent.length).toBeGreaterThan(0);
+    expect(r.figures.completed).toBe(r.figures.dataUploads);
+    expect(r.steadyState.filter((c) => !c.ok).map((c) => c.name)).toEqual([]);
+  }, 180_000);
 
   it('claims a freed slot at once: one slot, six DataUploads, hand-offs shorter than deploying\'s by more than a second on average', async () => {
     const nodes = [{ count: 1, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
