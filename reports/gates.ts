@@ -52,6 +52,21 @@ export function completionGates(flow: string, opts: { all?: boolean } = {}): Gat
   ];
 }
 
+/**
+ * The goals of a flow under faults (issue 22): a steady state, every DataUpload a fault stranded
+ * ended within 10 minutes of it (`faultEnds.maxSeconds`), no timeout, no fewer completed than
+ * each of `others` in the same run, and its completion gates.
+ */
+export function faultGoalGates(flow: string, others: string[]): GateDecl[] {
+  return [
+    { figure: 'steadyStateFailures', flow, op: '==', value: 0 },
+    { figure: 'faultEnds.maxSeconds', flow, op: '<=', value: 600 },
+    { figure: 'timeouts', flow, op: '==', value: 0 },
+    ...others.map((other) => ({ figure: 'completed', flow, op: '>=' as const, value: { figure: 'completed', flow: other } })),
+    ...completionGates(flow),
+  ];
+}
+
 /** The parameters a baseline was made with that differ from a run's: "key: baseline X, this run Y". */
 export function parameterDifferences(baseline: Record<string, unknown>, run: Record<string, unknown>): string[] {
   const keys = [...new Set([...Object.keys(baseline), ...Object.keys(run)])].sort();

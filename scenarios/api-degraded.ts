@@ -4,7 +4,7 @@
 // meanwhile, other clients reading pods as fast as they can (autocannon, 4 connections). The
 // controller must retry, re-list and lose nothing.
 import { backupWorkload, withDefaults } from '../harness/scenario/backup-workload.ts';
-import { completionGates, defineScenario } from '../harness/scenario/scenario.ts';
+import { defineScenario, faultGoalGates } from '../harness/scenario/scenario.ts';
 
 export default defineScenario({
   name: 'api-degraded',
@@ -26,11 +26,7 @@ export default defineScenario({
   gate: {
     params: { pvcs: 24, namespaces: 3 },
     gates: [
-      { figure: 'steadyStateFailures', flow: 'pipelined', op: '==', value: 0 },
-      { figure: 'faultEnds.maxSeconds', flow: 'pipelined', op: '<=', value: 600 },
-      { figure: 'timeouts', flow: 'pipelined', op: '==', value: 0 },
-      ...(['velero-1.16', 'velero-1.17', 'deploying'] as const).map((flow) => ({ figure: 'completed', flow: 'pipelined', op: '>=' as const, value: { figure: 'completed', flow } })),
-      ...completionGates('pipelined'),
+      ...faultGoalGates('pipelined', ['velero-1.16', 'velero-1.17', 'deploying']),
     ],
   },
 });

@@ -2,7 +2,7 @@
 // bad night in a real cluster: slow API, failing and slow storage, memory pressure, a node-agent
 // crash, data-mover pods killed while they move data and, later, a node failure.
 import { BACKUP_NODE_LABEL, backupWorkload, withDefaults } from '../harness/scenario/backup-workload.ts';
-import { completionGates, defineScenario } from '../harness/scenario/scenario.ts';
+import { defineScenario, faultGoalGates } from '../harness/scenario/scenario.ts';
 
 const BACKUP_NODE = `random:${BACKUP_NODE_LABEL}=true`;
 
@@ -29,11 +29,7 @@ export default defineScenario({
   gate: {
     params: { pvcs: 24, namespaces: 3 },
     gates: [
-      { figure: 'steadyStateFailures', flow: 'pipelined', op: '==', value: 0 },
-      { figure: 'faultEnds.maxSeconds', flow: 'pipelined', op: '<=', value: 600 },
-      { figure: 'timeouts', flow: 'pipelined', op: '==', value: 0 },
-      ...(['velero-1.16', 'velero-1.17', 'deploying'] as const).map((flow) => ({ figure: 'completed', flow: 'pipelined', op: '>=' as const, value: { figure: 'completed', flow } })),
-      ...completionGates('pipelined'),
+      ...faultGoalGates('pipelined', ['velero-1.16', 'velero-1.17', 'deploying']),
     ],
   },
 });

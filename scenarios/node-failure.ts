@@ -4,7 +4,7 @@
 // toleration passes, and it comes back after 15 min. The seed picks the node, the same for
 // every flow.
 import { BACKUP_NODE_LABEL, backupWorkload, withDefaults } from '../harness/scenario/backup-workload.ts';
-import { completionGates, defineScenario } from '../harness/scenario/scenario.ts';
+import { completionGates, defineScenario, faultGoalGates } from '../harness/scenario/scenario.ts';
 
 export default defineScenario({
   name: 'node-failure',
@@ -24,11 +24,7 @@ export default defineScenario({
       { figure: 'steadyStateFailures', flow: 'deploying', op: '==', value: 0 },
       ...completionGates('deploying'),
       // pipelined: every DataUpload the failure stranded ends within 10 min of it, by name.
-      { figure: 'steadyStateFailures', flow: 'pipelined', op: '==', value: 0 },
-      { figure: 'faultEnds.maxSeconds', flow: 'pipelined', op: '<=', value: 600 },
-      { figure: 'timeouts', flow: 'pipelined', op: '==', value: 0 },
-      ...(['velero-1.16', 'velero-1.17', 'deploying'] as const).map((flow) => ({ figure: 'completed', flow: 'pipelined', op: '>=' as const, value: { figure: 'completed', flow } })),
-      ...completionGates('pipelined'),
+      ...faultGoalGates('pipelined', ['velero-1.16', 'velero-1.17', 'deploying']),
       ...completionGates('velero-1.17'),
       ...completionGates('velero-1.16'),
     ],

@@ -3,7 +3,7 @@
 // flows, deadline. The scenario files in scenarios/ read like the experiment; this is the shape.
 import type { FlowName } from '../../controller/flows/types.ts';
 import type { GateDecl } from '../../reports/gates.ts';
-export { completionGates } from '../../reports/gates.ts';
+export { completionGates, faultGoalGates } from '../../reports/gates.ts';
 import type { FaultDecl } from '../chaos/faults.ts';
 import type { BehaviourOverrides } from '../sim/behaviour.ts';
 import type { StorageTopology } from '../sim/context.ts';
