@@ -5,10 +5,10 @@
 import type { Clock } from '../clock.ts';
 import { kubeTime } from '../clock.ts';
 import { randomUuid, type Random } from '../random.ts';
-import { decodeBuiltin } from './decode.ts';
+import { coerceCustomResourceMeta, decodeBuiltin } from './decode.ts';
 import { ApiError, errors } from './errors.ts';
-import { generateNameSuffix, validateObjectMetaNames } from './names.ts';
-import { applyJsonPatch, applyMergePatch, cloneJson, applyStrategicMergePatch, jsonEqual, PatchError, supportsStrategicMerge } from './patch.ts';
+import { generateNameSuffix, validateObjectMetaNames, validateObjectMetaRefs } from './names.ts';
+import { applyJsonPatch, applyMergePatch, checkDepth, cloneJson, DepthError, applyStrategicMergePatch, jsonEqual, PatchError, supportsStrategicMerge } from './patch.ts';
 import { BUILTIN_RESOURCES, apiVersionOf, groupResource, resourcesFromCrd, type CrdObject } from './registry.ts';
 import { applyDefaults, pruneUnknownFields, validateAgainstSchema } from './schema.ts';
 import { fieldValue, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.ts';
@@ -269,6 +269,7 @@ export class KubeApi {
     else delete meta.generation;
     if (info.crd) this.prepareCustomResource(info, obj, undefined, opts);
     else strategy.prepareForCreate?.(obj);
+    if (!info.crd && groupResource(info.group, info.resource) === '/persistentvolumeclaims') this.defaultStorageClass(obj);
     this.validateKind(info, obj, undefined);
     // Validating admission (ResourceQuota) runs after validation and before storage, as in kube-apiserver.
     const afterCommit: (() => void)[] = [];
@@ -384,7 +385,8 @@ export class KubeApi {
       }
     } catch (e) {
       if (e instanceof PatchError) {
-        throw new ApiError(e.code, e.code === 422 ? 'Invalid' : e.code === 409 ? 'Conflict' : 'BadRequest', e.message);
+        const reason = { 400: 'BadRequest', 409: 'Conflict', 413: 'RequestEntityTooLarge', 422: 'Invalid' }[e.code];
+        throw new ApiError(e.code, reason, e.message);
       }
       throw e;
     }
@@ -401,10 +403,11 @@ export class KubeApi {
     if (!current) throw errors.notFound(info.group, info.resource, name);
     const old = current.obj;
     const pre = opts.preconditions;
-    if (pre?.uid && pre.uid !== old.metadata.uid) {
+    // Preconditions are pointers in Go: a uid or resourceVersion that is set, even to "", must match.
+    if (pre?.uid !== undefined && pre.uid !== old.metadata.uid) {
       throw errors.conflict(info.group, info.resource, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
     }
-    if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) {
+    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== old.metadata.resourceVersion) {
       throw errors.conflict(info.group, info.resource, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`);
     }
     if (opts.dryRun) return { stored: current, gone: false };
@@ -497,21 +500,29 @@ export class KubeApi {
    */
   private checkBody(info: ResourceInfo, namespace: string | undefined, body: unknown, urlName: string | undefined, opts: WriteOptions): KubeObject {
     if (!isObject(body)) throw errors.badRequest('the request body must be a JSON object');
+    try {
+      checkDepth(body);
+    } catch (e) {
+      if (e instanceof DepthError) throw errors.badRequest(e.message);
+      throw e;
+    }
     const obj = cloneJson(body) as KubeObject;
     const expected = apiVersionOf(info);
     if (obj.kind !== undefined && obj.kind !== info.kind) {
       throw errors.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expected}) or the kind (${obj.kind}) does not match ${info.kind}`);
     }
     if (obj.apiVersion !== undefined && obj.apiVersion !== expected) {
-      // Multi-version CRDs: any served version of the same group is accepted (conversion None).
-      const [g] = String(obj.apiVersion).includes('/') ? String(obj.apiVersion).split('/') : [''];
-      if (!(info.crd && g === info.group)) {
+      // Multi-version CRDs: another served version of the same resource is accepted (conversion
+      // None); a version the CRD does not serve is refused, as the CRD handler's decoder does.
+      const [g, v] = String(obj.apiVersion).includes('/') ? String(obj.apiVersion).split('/') : ['', String(obj.apiVersion)];
+      if (!(info.crd && g === info.group && this.lookup(g, v, info.resource))) {
         throw errors.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expected})`);
       }
     }
     obj.apiVersion = expected;
     obj.kind = info.kind;
     if (!isObject(obj.metadata)) obj.metadata = {};
+    if (info.crd) this.reportUnknownFields(coerceCustomResourceMeta(obj), opts);
     const meta = obj.metadata;
     if (urlName !== undefined) {
       if (meta.name === undefined || meta.name === '') meta.name = urlName;
@@ -551,6 +562,7 @@ export class KubeApi {
       namespaced: info.namespaced,
       nameRule: strategyFor(groupResource(info.group, info.resource)).nameRule ?? 'subdomain',
     });
+    errs.push(...validateObjectMetaRefs(meta));
     if (errs.length) throw errors.invalid(info.group, info.kind, meta.name, errs);
   }
 
@@ -575,6 +587,26 @@ export class KubeApi {
     if (!info.schema) return;
     this.reportUnknownFields(pruneUnknownFields(info.schema, obj), opts);
     applyDefaults(info.schema, obj);
+  }
+
+  /**
+   * The DefaultStorageClass admission plugin (plugin/pkg/admission/storage/storageclass/setdefault):
+   * a claim created without spec.storageClassName (nor the beta annotation) gets the default
+   * StorageClass, the newest when several are marked default (ties: the name first in order).
+   * An explicit "" stays: it asks for no class.
+   */
+  private defaultStorageClass(pvc: KubeObject): void {
+    const spec = (pvc.spec ??= {}) as Obj;
+    if (spec.storageClassName !== undefined && spec.storageClassName !== null) return;
+    if (pvc.metadata.annotations?.['volume.beta.kubernetes.io/storage-class'] !== undefined) return;
+    let best: KubeObject | undefined;
+    for (const s of this.store.table('storage.k8s.io/storageclasses').objects.values()) {
+      const a = s.obj.metadata.annotations ?? {};
+      if (a['storageclass.kubernetes.io/is-default-class'] !== 'true' && a['storageclass.beta.kubernetes.io/is-default-class'] !== 'true') continue;
+      const [t, bt] = [s.obj.metadata.creationTimestamp ?? '', best?.metadata.creationTimestamp ?? ''];
+      if (!best || t > bt || (t === bt && s.obj.metadata.name! < best.metadata.name!)) best = s.obj;
+    }
+    if (best) spec.storageClassName = best.metadata.name;
   }
 
   private checkNamespaceOpen(namespace: string, info: ResourceInfo): void {

@@ -8,7 +8,7 @@
 //   `strict decoding error: unknown field "..."`, Warn: a Warning header, Ignore: nothing).
 // The Go types are read from the schemas openapi.ts derives from @kubernetes/client-node.
 import { errors } from './errors.ts';
-import { builtinKindSchema } from './openapi.ts';
+import { builtinKindSchema, objectMetaSchema } from './openapi.ts';
 import type { KubeObject, ResourceInfo } from './types.ts';
 
 type Schema = Record<string, any>;
@@ -129,8 +129,29 @@ function mismatch(value: string, at: At, t: GoType): DecodeError {
   return new DecodeError(`json: cannot unmarshal ${value} into Go struct field ${at.struct}.${at.goPath} of type ${goName(t)}`);
 }
 
+/** What Go's decoder leaves for a JSON null in a map or slice element: the element type's zero value. */
+function zeroValue(t: GoType): unknown {
+  switch (t.kind) {
+    case 'string':
+      return '';
+    case 'bool':
+      return false;
+    case 'float64':
+    case 'int32':
+    case 'int64':
+    case 'intOrString':
+      return 0;
+    case 'quantity':
+      return '0';
+    case 'struct':
+      return {};
+    default:
+      return null;
+  }
+}
+
 function walk(t: GoType, v: unknown, at: At, defs: ReadonlyMap<string, Schema>, unknown: string[]): void {
-  if (v === null || v === undefined) return; // null decodes to the zero value
+  if (v === null || v === undefined) return; // the caller puts the zero value in its place
   switch (t.kind) {
     case 'any':
       return;
@@ -144,17 +165,26 @@ function walk(t: GoType, v: unknown, at: At, defs: ReadonlyMap<string, Schema>, 
         if (!field) {
           unknown.push(path);
           delete obj[key];
+        } else if (obj[key] === null) {
+          // A null field decodes to the field's zero value, which the encoder leaves out.
+          delete obj[key];
         } else walk(field, obj[key], { path, goPath: at.goPath ? `${at.goPath}.${key}` : key, struct: t.name }, defs, unknown);
       }
       return;
     }
     case 'slice':
       if (!Array.isArray(v)) throw mismatch(jsonKind(v), at, t);
-      v.forEach((item, i) => walk(t.elem, item, { ...at, path: `${at.path}[${i}]` }, defs, unknown));
+      v.forEach((item, i) => {
+        if (item === null) v[i] = zeroValue(t.elem);
+        else walk(t.elem, item, { ...at, path: `${at.path}[${i}]` }, defs, unknown);
+      });
       return;
     case 'map':
       if (typeof v !== 'object' || Array.isArray(v)) throw mismatch(jsonKind(v), at, t);
-      for (const [k, item] of Object.entries(v)) walk(t.elem, item, { ...at, path: `${at.path}.${k}` }, defs, unknown);
+      for (const [k, item] of Object.entries(v)) {
+        if (item === null) (v as Record<string, unknown>)[k] = zeroValue(t.elem);
+        else walk(t.elem, item, { ...at, path: `${at.path}.${k}` }, defs, unknown);
+      }
       return;
     case 'quantity': {
       if (typeof v === 'number') return;
@@ -183,6 +213,20 @@ function walk(t: GoType, v: unknown, at: At, defs: ReadonlyMap<string, Schema>, 
   }
 }
 
+/** Core kinds whose map values are Go []byte, which JSON carries as standard base64. */
+const BYTE_MAPS: Record<string, string> = { ConfigMap: 'binaryData', Secret: 'data' };
+
+/** encoding/base64.StdEncoding's verdict on a []byte value, with its CorruptInputError text. */
+function checkBase64(v: string): void {
+  const bad = v.search(/[^A-Za-z0-9+/=]/);
+  const pad = v.indexOf('=');
+  let at = -1;
+  if (bad >= 0) at = bad;
+  else if (pad >= 0 && !/^[A-Za-z0-9+/]*={1,2}$/.test(v)) at = pad;
+  else if (v.length % 4 !== 0) at = v.length - (v.length % 4);
+  if (at >= 0) throw new DecodeError(`illegal base64 data at input byte ${at}`);
+}
+
 /**
  * Decodes a built-in object as kube-apiserver would: throws a 400 on a value of the wrong type,
  * drops unknown fields (mutating obj) and returns their paths in document order. Kinds without a
@@ -194,9 +238,52 @@ export function decodeBuiltin(info: ResourceInfo, obj: KubeObject): string[] {
   const unknown: string[] = [];
   try {
     walk(struct(schema.name, schema.defs), obj, { path: '', goPath: '', struct: info.kind }, schema.defs, unknown);
+    const bytes = info.group === '' ? BYTE_MAPS[info.kind] : undefined;
+    const values = bytes ? (obj as Record<string, unknown>)[bytes] : undefined;
+    if (values && typeof values === 'object') for (const v of Object.values(values)) checkBase64(v as string);
   } catch (e) {
     if (!(e instanceof DecodeError)) throw e;
     throw errors.badRequest(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: ${e.message}`);
+  }
+  return unknown;
+}
+
+/**
+ * A custom resource's metadata as apiextensions-apiserver takes it from a request: decoded into
+ * metav1.ObjectMeta, and where that fails, field by field with the malformed fields dropped
+ * (GetObjectMetaWithOptions with DropMalformedFields, in
+ * k8s.io/apiextensions-apiserver pkg/apiserver/schema/objectmeta/coerce.go, which the CRD
+ * handler's request decoder uses). `"ownerReferences": {}` is dropped; unknown fields are dropped
+ * and their paths returned (`metadata.foo`) for fieldValidation.
+ */
+export function coerceCustomResourceMeta(obj: KubeObject): string[] {
+  const meta = obj.metadata as unknown;
+  if (meta === undefined) return [];
+  if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) {
+    obj.metadata = {} as KubeObject['metadata'];
+    return [];
+  }
+  const schema = objectMetaSchema();
+  const fields = fieldsOf(struct(schema.name, schema.defs), schema.defs);
+  const m = meta as Record<string, unknown>;
+  const unknown: string[] = [];
+  for (const key of Object.keys(m)) {
+    const field = fields.get(key);
+    if (!field) {
+      unknown.push(`metadata.${key}`);
+      delete m[key];
+      continue;
+    }
+    if (m[key] === null) {
+      delete m[key];
+      continue;
+    }
+    try {
+      walk(field, m[key], { path: `metadata.${key}`, goPath: key, struct: 'ObjectMeta' }, schema.defs, unknown);
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      delete m[key];
+    }
   }
   return unknown;
 }

@@ -199,6 +199,64 @@ export function validateObjectMetaNames(
   return errs;
 }
 
+/**
+ * ValidateFinalizers and ValidateOwnerReferences (k8s.io/apimachinery pkg/api/validation/objectmeta.go),
+ * the parts of ValidateObjectMeta that are not names: each finalizer a qualified name, orphan and
+ * foregroundDeletion not both; each owner with a version, kind, name and uid, not an Event, and at
+ * most one controller.
+ */
+export function validateObjectMetaRefs(meta: { finalizers?: unknown; ownerReferences?: unknown }): FieldError[] {
+  const errs: FieldError[] = [];
+  const finalizers = Array.isArray(meta.finalizers) ? (meta.finalizers as string[]) : [];
+  for (const f of finalizers) for (const msg of validateQualifiedName(f)) errs.push(invalid('metadata.finalizers', f, msg));
+  if (finalizers.includes('orphan') && finalizers.includes('foregroundDeletion')) {
+    errs.push({
+      reason: 'FieldValueInvalid',
+      field: 'metadata.finalizers',
+      message: `Invalid value: []string{${finalizers.map(goQuote).join(', ')}}: finalizer orphan and foregroundDeletion cannot be both set`,
+    });
+  }
+  const owners = Array.isArray(meta.ownerReferences) ? (meta.ownerReferences as Record<string, unknown>[]) : [];
+  let controller = '';
+  const field = 'metadata.ownerReferences';
+  for (const ref of owners) {
+    const apiVersion = String(ref.apiVersion ?? '');
+    const parts = apiVersion.split('/');
+    const version = parts.length === 1 ? parts[0] : parts.length === 2 ? parts[1] : '';
+    const kind = String(ref.kind ?? '');
+    if (!version) errs.push(invalid(`${field}.apiVersion`, apiVersion, 'version must not be empty'));
+    if (!kind) errs.push(invalid(`${field}.kind`, kind, 'kind must not be empty'));
+    if (!ref.name) errs.push(invalid(`${field}.name`, String(ref.name ?? ''), 'name must not be empty'));
+    if (!ref.uid) errs.push(invalid(`${field}.uid`, String(ref.uid ?? ''), 'uid must not be empty'));
+    if (apiVersion === 'v1' && kind === 'Event') {
+      errs.push({ reason: 'FieldValueInvalid', field, message: 'Invalid value: "v1/Event": /v1, Kind=Event is disallowed from being an owner' });
+    }
+    if (ref.controller === true) {
+      const name = `${kind}/${String(ref.name ?? '')}`;
+      if (controller) {
+        errs.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${owners.length} references: Only one reference can have Controller set to true. Found "true" in references for ${controller} and ${name}` });
+      } else controller = name;
+    }
+  }
+  return errs;
+}
+
+const CONFIG_MAP_KEY_FMT = '[-._a-zA-Z0-9]+';
+const CONFIG_MAP_KEY_RE = new RegExp(`^${CONFIG_MAP_KEY_FMT}$`);
+
+/** IsConfigMapKey (k8s.io/apimachinery pkg/util/validation): the keys of ConfigMaps and Secrets. */
+export function validateConfigMapKey(key: string): string[] {
+  const errs: string[] = [];
+  if (utf8Length(key) > 253) errs.push(maxLenError(253));
+  if (!CONFIG_MAP_KEY_RE.test(key)) {
+    errs.push(regexError("a valid config key must consist of alphanumeric characters, '-', '_' or '.'", CONFIG_MAP_KEY_FMT, 'key.name', 'KEY_NAME', 'key-name'));
+  }
+  if (key === '.') errs.push("must not be '.'");
+  else if (key === '..') errs.push("must not be '..'");
+  else if (key.startsWith('..')) errs.push("must not start with '..'");
+  return errs;
+}
+
 const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** The random 5-character suffix apiserver appends for generateName (alphabet bcdfghjklmnpqrstvwxz2456789), drawn from the given random source. */

@@ -337,6 +337,12 @@ export function builtinKindSchema(group: string, version: string, kind: string):
   return { name: reg.define(cls, packageFor(group, version)), defs: reg.defs };
 }
 
+/** metav1.ObjectMeta as a definition name and the definitions, for decoding custom resources' metadata. */
+export function objectMetaSchema(): { name: string; defs: ReadonlyMap<string, Schema> } {
+  const reg = registry();
+  return { name: `${META}.ObjectMeta`, defs: reg.defs };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Kinds: the schemas of one served resource's kind and list kind
 

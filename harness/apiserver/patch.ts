@@ -7,7 +7,7 @@ export class PatchError extends Error {
   override name = 'PatchError';
   constructor(
     message: string,
-    public code: 400 | 409 | 422 = 422,
+    public code: 400 | 409 | 413 | 422 = 422,
   ) {
     super(message);
   }
@@ -18,6 +18,32 @@ type JsonObject = Record<string, unknown>;
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
 const hasOwn = (o: object, k: string): boolean => Object.hasOwn(o, k);
 const valueKind = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+
+/**
+ * Nesting a request body may have. Go's JSON decoder stops at 10,000 ("exceeded max depth"); the
+ * server's recursive walks (copy, compare, patch, schema) stop well short of that on Node's stack,
+ * so bodies and patch results deeper than this are a 400 here.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/** Throws a 400 when a decoded value nests deeper than MAX_JSON_DEPTH; looks without recursing. */
+export function checkDepth<T>(v: T): T {
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length) {
+    const [x, depth] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    if (depth > MAX_JSON_DEPTH) throw new DepthError();
+    for (const child of Array.isArray(x) ? x : Object.values(x)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return v;
+}
+
+export class DepthError extends Error {
+  override name = 'DepthError';
+  constructor() {
+    super(`exceeded max depth: the body nests more than ${MAX_JSON_DEPTH} levels`);
+  }
+}
 
 /**
  * Deep copy of a decoded JSON value (plain objects, arrays, primitives); several times faster
@@ -202,7 +228,15 @@ function opValue(op: JsonObject): unknown {
   return cloneJson(op.value ?? null);
 }
 
-function applyOperation(root: Container, op: JsonObject): void {
+/**
+ * The bounds kube-apiserver puts on a JSON patch: at most 10,000 operations (maxJSONPatchOperations
+ * in k8s.io/apiserver pkg/endpoints/handlers/patch.go, a 413), and copies adding at most
+ * JSONPatchMaxCopyBytes, 3 MiB by default (the library's AccumulatedCopySizeLimit, a 422).
+ */
+export const MAX_JSON_PATCH_OPERATIONS = 10_000;
+export const JSON_PATCH_MAX_COPY_BYTES = 3 * 1024 * 1024;
+
+function applyOperation(root: Container, op: JsonObject, copied: { bytes: number }): void {
   const kind = typeof op.op === 'string' ? op.op : 'unknown';
   switch (kind) {
     case 'add': {
@@ -314,6 +348,12 @@ function applyOperation(root: Container, op: JsonObject): void {
       }
       const dest = findObject(root, path);
       if (!dest) throw new OpError(`copy operation does not apply: doc is missing destination path: ${path}: ${MISSING}`);
+      // The library's deepCopy measures the copy as its JSON encoding and stops the patch once the
+      // copies together pass the limit, before the copy is made.
+      copied.bytes += Buffer.byteLength(JSON.stringify(val ?? null));
+      if (copied.bytes > JSON_PATCH_MAX_COPY_BYTES) {
+        throw new OpError(`Unable to complete the copy, the accumulated size increase of copy is ${copied.bytes}, exceeding the limit ${JSON_PATCH_MAX_COPY_BYTES}`);
+      }
       try {
         // The library copies a missing source as null rather than failing.
         containerAdd(dest.c, dest.key, cloneJson(val ?? null));
@@ -357,11 +397,15 @@ export function applyJsonPatch(doc: unknown, ops: unknown): unknown {
       throw new PatchError(`json: cannot unmarshal ${jsonTypeName(op)} into Go value of type jsonpatch.Operation`, 400);
     }
   }
+  if (ops.length > MAX_JSON_PATCH_OPERATIONS) {
+    throw new PatchError(`The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${ops.length}`, 413);
+  }
   if (doc === null || typeof doc !== 'object') throw new PatchError('invalid JSON document', 400);
   const root = cloneJson(doc) as Container;
+  const copied = { bytes: 0 };
   for (const op of ops as (JsonObject | null)[]) {
     try {
-      applyOperation(root, op ?? {});
+      applyOperation(root, op ?? {}, copied);
     } catch (err) {
       // kube-apiserver answers a patch that does not apply with 422 and the library's message.
       if (err instanceof OpError) throw new PatchError(err.message, 422);

@@ -13,10 +13,12 @@ import { ApiFaults, type RequestInfo } from './faults.ts';
 import { InProcessLink } from './in-process.ts';
 import { OPENAPI_V2_PROTOBUF, openApiV2, openApiV3Document, openApiV3Root } from './openapi.ts';
 import { decodeKubeProtobuf, isKubeProtobuf, KUBE_PROTOBUF, ProtobufError } from './protobuf.ts';
+import { goQuote } from './names.ts';
+import { checkDepth } from './patch.ts';
 import { apiVersionOf } from './registry.ts';
 import type { EventType, Stored } from './storage.ts';
 import { toTable } from './table.ts';
-import type { KubeObject, ResourceInfo } from './types.ts';
+import type { FieldError, KubeObject, ResourceInfo } from './types.ts';
 
 export interface ApiServerOptions {
   clock: Clock;
@@ -33,6 +35,10 @@ export interface ApiServerOptions {
   activity?: { begin(): void; end(): void };
   /** Seconds an Event lives after its last write, as kube-apiserver's --event-ttl. Default 3600. */
   eventTtlSeconds?: number;
+  /** kube-apiserver's --min-request-timeout: a watch without timeoutSeconds ends after 1 to 2 times this. Default 1800. */
+  minRequestTimeoutSeconds?: number;
+  /** Watches open at once; one more is a 429. Default 10,000. */
+  maxWatches?: number;
 }
 
 /** Kubernetes version the server reports. */
@@ -62,11 +68,23 @@ export class ApiServer {
   /** In-process connections to this server (see in-process.ts). */
   readonly inProcess: InProcessLink;
   private readonly openWatches = new Set<OpenWatch>();
+  /** Draws the random part of default watch timeouts. */
+  private readonly watchTimeouts: Random;
   private readonly opts: Required<Omit<ApiServerOptions, 'activity'>> & Pick<ApiServerOptions, 'activity'>;
   private baseUrl = '';
 
   constructor(opts: ApiServerOptions) {
-    this.opts = { port: 0, historyLimit: 10_000, maxBodyBytes: 3 * 1024 * 1024, bookmarkIntervalMs: 60_000, eventTtlSeconds: DEFAULT_EVENT_TTL_SECONDS, ...opts };
+    this.opts = {
+      port: 0,
+      historyLimit: 10_000,
+      maxBodyBytes: 3 * 1024 * 1024,
+      bookmarkIntervalMs: 60_000,
+      eventTtlSeconds: DEFAULT_EVENT_TTL_SECONDS,
+      minRequestTimeoutSeconds: 1800,
+      maxWatches: 10_000,
+      ...opts,
+    };
+    this.watchTimeouts = opts.random.fork('watch-timeouts');
     this.api = new KubeApi({ clock: opts.clock, random: opts.random.fork('apiserver'), historyLimit: this.opts.historyLimit });
     this.controllers = new BuiltinControllers(this.api, opts.activity);
     this.faults = new ApiFaults(opts.random.fork('api-faults'));
@@ -151,9 +169,12 @@ export class ApiServer {
       }
     };
     try {
+      // The query is read with URL; the path is not, because URL normalises away the dot
+      // segments and percent escapes that kube-apiserver sees and refuses (requestPath).
       const url = new URL(req.url ?? '/', 'http://localhost');
+      const path = requestPath(req.url ?? '/');
       const body = await readBody(req, this.opts.maxBodyBytes);
-      await this.route(req, res, url, body, idle, () => {
+      await this.route(req, res, path, url, body, idle, () => {
         if (!active) {
           active = true;
           activity?.begin();
@@ -172,21 +193,30 @@ export class ApiServer {
   private async route(
     req: http.IncomingMessage,
     res: http.ServerResponse,
+    rawPath: string,
     url: URL,
     body: Buffer,
     idle: () => void,
     busy: () => void,
   ): Promise<void> {
-    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const path = rawPath.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
     if (method === 'GET' && this.nonResource(path, url, req, res)) return;
     const r = this.parseResourcePath(path);
     if (!r) throw NOT_FOUND_PATH;
     const { info, namespace, name, subresource } = r;
     const q = url.searchParams;
-    const watch = r.watch || q.get('watch') === 'true' || q.get('watch') === '1';
+    const watch = r.watch || queryBool(q, 'watch');
     const verb = verbOf(method, name, subresource, watch);
-    if (!verb) throw errors.methodNotAllowed();
+    // A verb the resource does not serve (deletecollection of namespaces) has no route: 405.
+    if (!verb || (!subresource && !info.verbs.includes(verb))) throw errors.methodNotAllowed();
+    // As the registry's key functions (NamespaceKeyFunc, NoNamespaceKeyFunc in
+    // k8s.io/apiserver pkg/registry/generic/registry/store.go): a name that is not a valid
+    // path segment is a 400 before anything is looked up.
+    if (name !== undefined) {
+      const why = pathSegmentNameErrors(name);
+      if (why.length) throw errors.badRequest(`Name parameter invalid: ${goQuote(name)}: ${why.join(';')}`);
+    }
     const userAgent = String(req.headers['user-agent'] ?? 'unknown');
     this.count(userAgent, verb);
     const requestInfo: RequestInfo = { verb, group: info.group, resource: info.resource, subresource, namespace, name, userAgent, background: req.headers[LOAD_HEADER] === '1' };
@@ -260,11 +290,13 @@ export class ApiServer {
         return sendObject(200, api.patch(info, namespace, name!, type, parseBody(req, body), { ...write, subresource }));
       }
       case 'delete': {
-        const { stored, gone } = api.delete(info, namespace, name!, deleteOptions(q, body, write));
-        return sendObject(gone ? 200 : 202, stored);
+        const opts = deleteOptions(req, q, body, write);
+        const { stored, gone } = api.delete(info, namespace, name!, opts);
+        // delete.go: 202 only when the object stays and the client asked for orphanDependents=false.
+        return sendObject(!gone && opts.orphanDependents === false ? 202 : 200, stored);
       }
       case 'deletecollection': {
-        const opts = deleteOptions(q, body, write);
+        const opts = deleteOptions(req, q, body, write);
         const { items } = api.list(info, namespace, { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined });
         const deleted = items.map((s) => {
           try {
@@ -315,8 +347,26 @@ export class ApiServer {
     userAgent: string,
   ): void {
     const api = this.api;
-    const sendInitialEvents = q.get('sendInitialEvents') === 'true';
-    const bookmarks = q.get('allowWatchBookmarks') === 'true';
+    const sendInitialEvents = queryBool(q, 'sendInitialEvents');
+    const bookmarks = queryBool(q, 'allowWatchBookmarks');
+    const timeoutSeconds = queryInt64(q, 'timeoutSeconds');
+    const watchOptions = {
+      labelSelector: q.get('labelSelector') ?? undefined,
+      fieldSelector: q.get('fieldSelector') ?? undefined,
+      resourceVersion: q.get('resourceVersion') ?? undefined,
+      sendInitialEvents,
+    };
+    // What the request gets wrong is a 400 before the stream starts, as for a list: selectors
+    // here; a resourceVersion that is too old is an ERROR event on the stream (below).
+    api.matcher(info, watchOptions.labelSelector, watchOptions.fieldSelector);
+    if (watchOptions.resourceVersion && !/^\d+$/.test(watchOptions.resourceVersion)) {
+      throw errors.badRequest(`invalid resource version: ${JSON.stringify(watchOptions.resourceVersion)}`);
+    }
+    if (this.openWatches.size >= this.opts.maxWatches) {
+      // kube-apiserver's max-in-flight filter answers this way; here the bound is on open watches.
+      res.setHeader('Retry-After', '1');
+      throw errors.tooManyRequests();
+    }
     let ended = false;
     let unsubscribe: () => void = () => {};
     const timers: NodeJS.Timeout[] = [];
@@ -361,17 +411,7 @@ export class ApiServer {
     // Clients wait for the headers before they count the watch as open.
     res.flushHeaders();
     try {
-      unsubscribe = api.watch(
-        info,
-        namespace,
-        {
-          labelSelector: q.get('labelSelector') ?? undefined,
-          fieldSelector: q.get('fieldSelector') ?? undefined,
-          resourceVersion: q.get('resourceVersion') ?? undefined,
-          sendInitialEvents,
-        },
-        { send, expire: () => end(true) },
-      );
+      unsubscribe = api.watch(info, namespace, watchOptions, { send, expire: () => end(true) });
     } catch (e) {
       // Like the watch cache: a too-old resourceVersion is an ERROR event on a 200 stream.
       if (e instanceof ApiError) {
@@ -391,9 +431,15 @@ export class ApiServer {
       };
       timers[0] = setTimeout(tick, this.opts.bookmarkIntervalMs);
     }
-    const timeout = Number(q.get('timeoutSeconds') ?? 0);
-    if (timeout > 0) timers.push(setTimeout(() => end(), timeout * 1000));
-    req.on('close', () => end());
+    // As ListResource in k8s.io/apiserver pkg/endpoints/handlers/get.go: no timeoutSeconds (or 0)
+    // is min-request-timeout times a random factor in [1, 2); a negative one ends the watch at once.
+    const seconds = timeoutSeconds === undefined || timeoutSeconds === 0
+      ? this.opts.minRequestTimeoutSeconds * (1 + this.watchTimeouts.next())
+      : timeoutSeconds;
+    if (seconds > 0) timers.push(setTimeout(() => end(), Math.min(seconds * 1000, MAX_TIMER_MS)));
+    else setImmediate(() => end());
+    // The response's close is the connection's: the request's fires when its body has been read.
+    res.on('close', () => end());
   }
 
   /** Prometheus text format, with the names kube-apiserver uses for the same figures. */
@@ -422,7 +468,7 @@ export class ApiServer {
   private parseResourcePath(path: string):
     | { info: ResourceInfo; namespace?: string; name?: string; subresource?: string; watch: boolean }
     | undefined {
-    const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
+    const segs = path.split('/').filter(Boolean);
     let group: string, version: string, rest: string[];
     if (segs[0] === 'api' && segs.length >= 3) {
       [group, version, rest] = ['', segs[1], segs.slice(2)];
@@ -654,35 +700,171 @@ function patchTypeOf(contentType: string): PatchType {
   throw errors.unsupportedMediaType(contentType);
 }
 
-function deleteOptions(q: URLSearchParams, body: Buffer, write: WriteOptions): DeleteOptions {
-  let fromBody: Record<string, any> = {};
+/**
+ * DeleteOptions as kube-apiserver's delete handler reads them (k8s.io/apiserver
+ * pkg/endpoints/handlers/delete.go, DeleteResource): from the body when there is one, and only
+ * then from the query; then ValidateDeleteOptions (k8s.io/apimachinery pkg/apis/meta/v1/validation).
+ * A body that does not decode as DeleteOptions is a 400 and nothing is deleted. (kube-apiserver
+ * answers some of these, a string where a list belongs, with a 500 from the decoder; here they are
+ * all 400.)
+ */
+function deleteOptions(req: http.IncomingMessage, q: URLSearchParams, body: Buffer, write: WriteOptions): DeleteOptions & { orphanDependents?: boolean } {
+  let raw: { gracePeriodSeconds?: number; propagationPolicy?: string; orphanDependents?: boolean; dryRun?: string[]; preconditions?: { uid?: string; resourceVersion?: string } };
   if (body.length > 0) {
+    let decoded: unknown;
     try {
       // kubectl 1.32+ sends the DeleteOptions of typed-client deletes (drain --disable-eviction) as protobuf.
-      fromBody = isKubeProtobuf(body) ? decodeProtobufBody(body) : JSON.parse(body.toString('utf8'));
+      if (isKubeProtobuf(body)) decoded = decodeProtobufBody(body);
+      else {
+        const type = String(req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
+        decoded = type === 'application/yaml' ? parseYaml(body.toString('utf8')) : JSON.parse(body.toString('utf8'));
+      }
     } catch (e) {
       if (e instanceof ApiError) throw e;
       throw errors.badRequest(e instanceof ProtobufError ? `the DeleteOptions body could not be decoded: ${e.message}` : 'the DeleteOptions body is not valid JSON');
     }
+    raw = decodeDeleteOptions(decoded);
+  } else {
+    const grace = queryInt64(q, 'gracePeriodSeconds');
+    raw = {
+      gracePeriodSeconds: grace,
+      propagationPolicy: q.get('propagationPolicy') ?? undefined,
+      orphanDependents: q.has('orphanDependents') ? queryBool(q, 'orphanDependents') : undefined,
+      dryRun: q.getAll('dryRun'),
+    };
   }
-  const grace = q.get('gracePeriodSeconds') ?? fromBody.gracePeriodSeconds;
-  let policy = q.get('propagationPolicy') ?? fromBody.propagationPolicy;
-  const orphan = q.get('orphanDependents') ?? fromBody.orphanDependents;
-  if (policy === undefined && orphan !== undefined && orphan !== null) policy = String(orphan) === 'true' ? 'Orphan' : 'Background';
-  if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
-    throw errors.badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Background", "Foreground", "Orphan"`);
+  const causes: FieldError[] = [];
+  if (raw.orphanDependents !== undefined && raw.propagationPolicy !== undefined) {
+    causes.push({ reason: 'FieldValueInvalid', field: 'propagationPolicy', message: `Invalid value: ${goQuote(raw.propagationPolicy)}: orphanDependents and deletionPropagation cannot be both set` });
   }
-  if (grace !== undefined && grace !== null && !/^-?\d+$/.test(String(grace))) {
-    throw errors.badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(grace)}: must be an integer`);
+  if (raw.propagationPolicy !== undefined && !['Foreground', 'Background', 'Orphan'].includes(raw.propagationPolicy)) {
+    causes.push({ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: ${goQuote(raw.propagationPolicy)}: supported values: "Foreground", "Background", "Orphan", "nil"` });
   }
+  const dryRun = raw.dryRun ?? [];
+  if (dryRun.some((v) => v !== 'All')) {
+    causes.push({ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: []string{${dryRun.map(goQuote).join(', ')}}: supported values: "All"` });
+  }
+  if (causes.length) throw errors.invalid('meta.k8s.io', 'DeleteOptions', '', causes);
+  let policy = raw.propagationPolicy as DeleteOptions['propagationPolicy'];
+  if (policy === undefined && raw.orphanDependents !== undefined) policy = raw.orphanDependents ? 'Orphan' : 'Background';
   return {
     ...write,
-    dryRun: write.dryRun || (Array.isArray(fromBody.dryRun) && fromBody.dryRun.includes('All')),
-    gracePeriodSeconds: grace === undefined || grace === null ? undefined : Number(grace),
+    dryRun: dryRun.length > 0,
+    gracePeriodSeconds: raw.gracePeriodSeconds,
     propagationPolicy: policy,
-    preconditions: fromBody.preconditions,
+    orphanDependents: raw.orphanDependents,
+    preconditions: raw.preconditions,
   };
 }
+
+/** A decoded DeleteOptions body checked field by field as Go's decoder into metav1.DeleteOptions would: null is no options, a wrong type is a 400. */
+function decodeDeleteOptions(v: unknown): { gracePeriodSeconds?: number; propagationPolicy?: string; orphanDependents?: boolean; dryRun?: string[]; preconditions?: { uid?: string; resourceVersion?: string } } {
+  const fail = (what: string, field?: string, type?: string): never => {
+    throw errors.badRequest(field ? `json: cannot unmarshal ${what} into Go struct field DeleteOptions.${field} of type ${type}` : `json: cannot unmarshal ${what} into Go value of type v1.DeleteOptions`);
+  };
+  if (v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) fail(jsonKindOf(v));
+  const o = v as Record<string, unknown>;
+  if ((o.kind !== undefined && o.kind !== 'DeleteOptions') || (o.apiVersion !== undefined && typeof o.apiVersion !== 'string')) {
+    throw errors.badRequest('decoded object cannot be converted to DeleteOptions');
+  }
+  const out: ReturnType<typeof decodeDeleteOptions> = {};
+  const grace = o.gracePeriodSeconds;
+  if (grace !== undefined && grace !== null) {
+    if (typeof grace !== 'number') fail(jsonKindOf(grace), 'gracePeriodSeconds', 'int64');
+    if (!Number.isSafeInteger(grace)) fail(`number ${grace}`, 'gracePeriodSeconds', 'int64');
+    out.gracePeriodSeconds = grace as number;
+  }
+  for (const [field, type] of [['propagationPolicy', 'string'], ['orphanDependents', 'bool']] as const) {
+    const x = o[field];
+    if (x === undefined || x === null) continue;
+    if (typeof x !== (type === 'bool' ? 'boolean' : 'string')) fail(jsonKindOf(x), field, type === 'string' ? 'v1.DeletionPropagation' : 'bool');
+    (out as Record<string, unknown>)[field] = x;
+  }
+  if (o.dryRun !== undefined && o.dryRun !== null) {
+    if (!Array.isArray(o.dryRun)) fail(jsonKindOf(o.dryRun), 'dryRun', '[]string');
+    const items = o.dryRun as unknown[];
+    for (const x of items) if (x !== null && typeof x !== 'string') fail(jsonKindOf(x), 'dryRun', 'string');
+    out.dryRun = items.map((x) => (x === null ? '' : (x as string)));
+  }
+  if (o.preconditions !== undefined && o.preconditions !== null) {
+    const p = o.preconditions;
+    if (typeof p !== 'object' || Array.isArray(p)) fail(jsonKindOf(p), 'preconditions', 'v1.Preconditions');
+    const pre: { uid?: string; resourceVersion?: string } = {};
+    for (const k of ['uid', 'resourceVersion'] as const) {
+      const x = (p as Record<string, unknown>)[k];
+      if (x === undefined || x === null) continue;
+      if (typeof x !== 'string') fail(jsonKindOf(x), `preconditions.${k}`, k === 'uid' ? 'types.UID' : 'string');
+      pre[k] = x as string;
+    }
+    out.preconditions = pre;
+  }
+  return out;
+}
+
+function jsonKindOf(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return 'bool';
+  return typeof v;
+}
+
+/**
+ * A boolean query parameter as kube-apiserver converts it (Convert_Slice_string_To_bool in
+ * k8s.io/apimachinery pkg/runtime/conversion.go): absent, "0" or any case of "false" is false,
+ * anything else (python-kubernetes' "True", an empty value) is true.
+ */
+export function queryBool(q: URLSearchParams, name: string): boolean {
+  const v = q.get(name);
+  if (v === null) return false;
+  return !(v === '0' || v.toLowerCase() === 'false');
+}
+
+/** An int64 query parameter (Convert_Slice_string_To_int64: strconv.ParseInt): undefined when absent, a 400 when it does not parse. */
+export function queryInt64(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null) return undefined;
+  const n = /^[+-]?\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n)) {
+    throw errors.badRequest(`${name}: strconv.ParseInt: parsing ${goQuote(v)}: ${Number.isNaN(n) ? 'invalid syntax' : 'value out of range'}`);
+  }
+  return n;
+}
+
+/**
+ * The request path as Go's net/http hands it to kube-apiserver (url.URL.Path): percent escapes
+ * decoded, dot segments kept (they are names, and refused as names are). A malformed escape is
+ * a 400, as Go's server answers it; bytes that are not UTF-8 decode to U+FFFD.
+ */
+export function requestPath(rawUrl: string): string {
+  const q = rawUrl.indexOf('?');
+  const raw = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  if (!raw.includes('%')) return raw;
+  const bytes: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 0x25) {
+      const hex = raw.slice(i + 1, i + 3);
+      if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw errors.badRequest(`invalid URL escape ${goQuote(raw.slice(i, i + 3))}`);
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      for (const b of Buffer.from(raw[i], 'utf8')) bytes.push(b);
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** path.IsValidPathSegmentName (k8s.io/apimachinery pkg/api/validation/path/name.go). */
+export function pathSegmentNameErrors(name: string): string[] {
+  if (name === '.' || name === '..') return [`may not be '${name}'`];
+  const errs: string[] = [];
+  for (const bad of ['/', '%']) if (name.includes(bad)) errs.push(`may not contain '${bad}'`);
+  return errs;
+}
+
+/** setTimeout's largest delay; a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -714,10 +896,10 @@ function parseBody(req: http.IncomingMessage, body: Buffer): unknown {
   const type = String(req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
   const text = body.toString('utf8');
   try {
-    if (type === 'application/yaml' || type === 'application/apply-patch+yaml') return parseYaml(text);
+    if (type === 'application/yaml' || type === 'application/apply-patch+yaml') return checkDepth(parseYaml(text));
     if (type === KUBE_PROTOBUF) return decodeProtobufBody(body);
     if (type.includes('protobuf') || type.includes('cbor')) throw errors.unsupportedMediaType(type);
-    return JSON.parse(text);
+    return checkDepth(JSON.parse(text));
   } catch (e) {
     if (e instanceof ApiError) throw e;
     const why = e instanceof Error ? e.message : String(e);
@@ -755,7 +937,9 @@ function sendJson(res: http.ServerResponse, code: number, obj: unknown): void {
   sendRaw(res, code, JSON.stringify(obj));
 }
 
-function sendRaw(res: http.ServerResponse, code: number, json: string): void {
+/** A JSON body ends with a newline, as Go's json.Encoder (kube-apiserver's serializer) writes it; line readers need it. */
+function sendRaw(res: http.ServerResponse, code: number, body: string): void {
+  const json = body + '\n';
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json), 'Cache-Control': 'no-cache, private' });
   res.end(json);
 }

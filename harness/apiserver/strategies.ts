@@ -3,7 +3,7 @@
 // entry are stored as sent. Custom resources are validated against their CRD schema in api.ts.
 // DaemonSets and Deployments are stored with their defaults and status as written: no
 // workload controller creates pods from them.
-import { goQuote } from './names.ts';
+import { goQuote, utf8Length, validateConfigMapKey } from './names.ts';
 import { validateResourceQuota } from './quota.ts';
 import { labelSelectorMatcher, SelectorError } from './selectors.ts';
 import type { FieldError, KubeObject } from './types.ts';
@@ -221,6 +221,43 @@ const pvc: Strategy = {
     return errs;
   },
 };
+
+/** core.MaxSecretSize: what the data of a ConfigMap or Secret may add up to. */
+const MAX_DATA_BYTES = 1024 * 1024;
+
+/** Bytes of a base64 value once decoded (the size Go's []byte has). */
+function decodedLength(b64: string): number {
+  return Math.floor((b64.length * 3) / 4) - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);
+}
+
+/**
+ * ValidateConfigMap and ValidateSecret (pkg/apis/core/validation/validation.go): every key a
+ * config key, no key in both data and binaryData, and at most 1 MiB in all.
+ */
+function dataValidation(bags: { field: string; base64: boolean }[], duplicates: boolean): Strategy['validate'] {
+  return (obj) => {
+    const errs: FieldError[] = [];
+    let total = 0;
+    const seen = new Set<string>();
+    for (const { field, base64 } of bags) {
+      const bag = (obj as Obj)[field];
+      if (!isObject(bag)) continue;
+      for (const [key, value] of Object.entries(bag)) {
+        for (const msg of validateConfigMapKey(key)) errs.push(invalid(`${field}[${key}]`, goQuote(key), msg));
+        if (duplicates && seen.has(key)) errs.push(invalid(`data[${key}]`, goQuote(key), 'duplicate of key present in binaryData'));
+        seen.add(key);
+        total += base64 ? decodedLength(String(value)) : utf8Length(String(value));
+      }
+    }
+    if (total > MAX_DATA_BYTES) {
+      errs.push({ reason: 'FieldValueTooLong', field: duplicates ? '' : 'data', message: `Too long: may not be more than ${MAX_DATA_BYTES} bytes` });
+    }
+    return errs;
+  };
+}
+
+const configMap: Strategy = { validate: dataValidation([{ field: 'binaryData', base64: true }, { field: 'data', base64: false }], true) };
+const secret: Strategy = { validate: dataValidation([{ field: 'data', base64: true }, { field: 'stringData', base64: false }], false) };
 
 const pv: Strategy = {
   prepareForCreate(obj) {
@@ -462,6 +499,8 @@ const STRATEGIES: Record<string, Strategy> = {
   '/nodes': withStatusSubresource,
   '/persistentvolumeclaims': pvc,
   '/persistentvolumes': pv,
+  '/configmaps': configMap,
+  '/secrets': secret,
   '/resourcequotas': resourceQuota,
   'storage.k8s.io/storageclasses': storageClass,
   'apiextensions.k8s.io/customresourcedefinitions': { tracksGeneration: true },

@@ -1,0 +1,110 @@
+// The official Kubernetes Python client (Debian's python3-kubernetes) against `npm run cluster`:
+// python-client.py beside this file lists, watches, pages, selects, conflicts, patches and drives
+// the DataUpload custom resource with it, one JSON line per check; each check is a test here.
+// Not skipped when the module is missing: every test fails saying to install python3-kubernetes
+// (.ci/run installs it), so the second client cannot drop out of CI unnoticed.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const script = join(repoRoot, 'harness', 'cluster', 'python-client.py');
+// Debian's interpreter, where apt installs the module; a python3 earlier on PATH (pyenv) lacks it.
+const python = '/usr/bin/python3';
+const scriptTimeoutMs = 30_000;
+
+/** The checks python-client.py makes, in its order; each must print a line with ok: true. */
+const CHECKS = [
+  'namespaces', 'typed-lists', 'list', 'errors', 'dry-run', 'label-selectors', 'field-selectors',
+  'paging', 'conflict', 'watch', 'watch-label-selector', 'watch-initial-state', 'patch-strategic',
+  'patch-json', 'patch-merge', 'pod-runs', 'dataupload-create-get-list', 'dataupload-merge-patch',
+  'dataupload-status-subresource', 'dataupload-conflict', 'dataupload-watch', 'dataupload-delete',
+  'delete-collection', 'namespace-delete',
+];
+
+interface CheckLine {
+  name: string;
+  ok: boolean;
+  detail: string;
+  seconds: number;
+}
+
+let cluster: ChildProcess | undefined;
+let clusterOutput = '';
+let run: { code: number | null; stdout: string; stderr: string; checks: Map<string, CheckLine> };
+
+function requirePythonKubernetes(): void {
+  const r = spawnSync(python, ['-c', 'import kubernetes'], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    const why = r.error ? r.error.message : r.stderr.trim().split('\n').pop();
+    throw new Error(`${python} cannot import kubernetes (${why}). Install Debian's python3-kubernetes: apt-get install -y python3-kubernetes (.ci/run does).`);
+  }
+}
+
+async function startCluster(kubeconfig: string): Promise<void> {
+  cluster = spawn(join(repoRoot, 'node_modules', '.bin', 'tsx'), ['harness/cli/cluster.ts', '--kubeconfig', kubeconfig, '--port', '0'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  cluster.stdout!.on('data', (d) => (clusterOutput += d));
+  cluster.stderr!.on('data', (d) => (clusterOutput += d));
+  const deadline = Date.now() + 30_000;
+  while (!clusterOutput.includes(`export KUBECONFIG=${kubeconfig}`)) {
+    if (Date.now() > deadline || cluster.exitCode !== null) throw new Error(`npm run cluster did not come up:\n${clusterOutput}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function runScript(kubeconfig: string): Promise<typeof run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, [script, '--kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), scriptTimeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const checks = new Map<string, CheckLine>();
+      for (const line of stdout.split('\n').filter((l) => l.trim())) {
+        const parsed = JSON.parse(line) as CheckLine;
+        checks.set(parsed.name, parsed);
+      }
+      if (signal) stderr += `\n(killed by ${signal} after ${scriptTimeoutMs / 1000} s)`;
+      resolve({ code, stdout, stderr, checks });
+    });
+  });
+}
+
+beforeAll(async () => {
+  requirePythonKubernetes();
+  const kubeconfig = join(mkdtempSync(join(tmpdir(), 'dmb-python-')), 'kubeconfig');
+  await startCluster(kubeconfig);
+  run = await runScript(kubeconfig);
+});
+
+afterAll(async () => {
+  if (!cluster) return;
+  const exited = new Promise<number | null>((resolve) => cluster!.once('exit', (code) => resolve(code)));
+  cluster.kill('SIGTERM');
+  const code = await exited;
+  expect(code, `cluster exit code, output:\n${clusterOutput}`).toBe(0);
+});
+
+describe('python3-kubernetes against npm run cluster', () => {
+  it.each(CHECKS)('%s', (name) => {
+    const check = run.checks.get(name);
+    expect(check, `python-client.py printed no line for ${name}; stderr:\n${run.stderr}`).toBeDefined();
+    expect(check!.ok, `${name}: ${check!.detail}`).toBe(true);
+  });
+
+  it('reports exactly these checks, and exits 0 only when all passed', () => {
+    expect([...run.checks.keys()], `stderr:\n${run.stderr}`).toEqual(CHECKS);
+    const allOk = [...run.checks.values()].every((c) => c.ok);
+    expect(run.code, `stderr:\n${run.stderr}`).toBe(allOk ? 0 : 1);
+  });
+});
