@@ -110,6 +110,21 @@ describe('1. one request must not starve or kill the server', () => {
     expectUnchanged(before);
   });
 
+  it('patches that each fit the body limit cannot grow an object past etcd\'s 1.5 MiB: a 413, and the object stays as it was', async () => {
+    // A DataUpload's spec.dataMoverConfig is a free map of strings: only the object size bounds it.
+    expect((await send('POST', dus, JSON.stringify(dataUpload('grows', { labels: { test: ns } })))).status).toBe(201);
+    const chunk = 'y'.repeat(600 * 1024);
+    const patch = (key: string) => JSON.stringify([{ op: 'add', path: `/spec/dataMoverConfig${key === 'a' ? '' : `/${key}`}`, value: key === 'a' ? { a: chunk } : chunk }]);
+    const jsonPatch = { 'content-type': 'application/json-patch+json' };
+    expect((await send('PATCH', `${dus}/grows`, patch('a'), jsonPatch)).status).toBe(200);
+    expect((await send('PATCH', `${dus}/grows`, patch('b'), jsonPatch)).status).toBe(200);
+    const before = snapshot();
+    const r = await send('PATCH', `${dus}/grows`, patch('c'), jsonPatch);
+    expect(r.status).toBe(413);
+    expect(r.json.message).toMatch(/^etcdserver: request is too large: the object is \d+ bytes, the limit 1572864$/);
+    expectUnchanged(before);
+  });
+
   it('more than 10,000 operations is a 413, as kube-apiserver answers', async () => {
     const before = snapshot();
     const ops = JSON.stringify(Array.from({ length: 10_001 }, () => ({ op: 'test', path: '/kind', value: 'ConfigMap' })));

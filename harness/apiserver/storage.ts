@@ -2,7 +2,7 @@
 // watch history for replay and 410 Gone, and consistent snapshots for paging.
 // Stored objects are never mutated: every write stores a new object, so history entries,
 // open watches and cached JSON can share them safely.
-import { errors } from './errors.ts';
+import { ApiError, errors } from './errors.ts';
 import type { KubeObject } from './types.ts';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -153,6 +153,13 @@ function deliver(w: WatchSink, type: EventType, cur: Stored, prev?: Stored): voi
   else if (prevMatches && prev) w.send('DELETED', prev.withResourceVersion(cur.rv));
 }
 
+/**
+ * The largest object stored: etcd's default --max-request-bytes, 1.5 MiB. kube-apiserver passes
+ * etcd's refusal through ("etcdserver: request is too large"); here it is a 413. Without it,
+ * patches that each stay under the 3 MiB body limit could grow one object without bound.
+ */
+export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
+
 export class ObjectStore {
   private rv: number;
   private readonly firstRv: number;
@@ -189,8 +196,14 @@ export class ObjectStore {
 
   /** Stores obj as a new version (create or update) and tells the watchers. Returns what was stored. */
   put(table: ResourceTable, obj: KubeObject): Stored {
-    const rv = ++this.rv;
+    const rv = this.rv + 1;
     const stored = new Stored({ ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } }, rv);
+    // etcd refuses a value over its --max-request-bytes; checked before anything changes.
+    const json = stored.json;
+    if (json.length * 3 > MAX_OBJECT_BYTES && Buffer.byteLength(json) > MAX_OBJECT_BYTES) {
+      throw new ApiError(413, 'RequestEntityTooLarge', `etcdserver: request is too large: the object is ${Buffer.byteLength(json)} bytes, the limit ${MAX_OBJECT_BYTES}`);
+    }
+    this.rv = rv;
     const prev = table.get(stored.key);
     this.indexOwners(table, stored, prev);
     table.record(prev ? 'MODIFIED' : 'ADDED', stored, prev);
