@@ -36,7 +36,16 @@ export class BuiltinControllers {
 
   /** Runs queued work until none is left (tests and shutdown). */
   drain(): void {
-    while (this.queue.length) this.queue.shift()!();
+    while (this.queue.length) {
+      const task = this.queue.shift()!;
+      try {
+        task();
+      } catch (e) {
+        // One task's failure (an object it cannot write) is logged, as kube-controller-manager
+        // logs a failed sync; it must not end the server or the tasks queued after it.
+        console.error('embedded apiserver: a built-in controller task failed:', e);
+      }
+    }
   }
 
   private enqueue(fn: () => void): void {

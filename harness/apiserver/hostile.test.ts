@@ -66,6 +66,13 @@ let tests = 0;
 const cms = '/api/v1/namespaces/NS/configmaps';
 const dus = '/apis/velero.io/v2alpha1/namespaces/velero/datauploads';
 
+const pod = (name: string, spec: object = {}) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name },
+  spec: { containers: [{ name: 'c', image: 'busybox:1.36' }], ...spec },
+});
+
 const dataUpload = (name: string, metadata: object = {}) => ({
   apiVersion: 'velero.io/v2alpha1',
   kind: 'DataUpload',
@@ -371,6 +378,47 @@ describe('6. no 5xx, and nothing stored that kube-apiserver would refuse', () =>
     expect(r.json.spec.storageClassName).toBe('the-default');
     const explicit = await send('POST', '/api/v1/namespaces/NS/persistentvolumeclaims', pvc('empty-class', { storageClassName: '' }));
     expect(explicit.json.spec.storageClassName).toBe('');
+  });
+
+  it.each([
+    ['DELETE', '/api/v1/namespaces/NS/pods/p1/status'],
+    ['DELETE', '/api/v1/namespaces/NS/pods/p1/binding'],
+    ['PATCH', '/api/v1/namespaces/NS/pods/p1/binding'],
+    ['PUT', '/api/v1/namespaces/NS/pods/p1/eviction'],
+    ['DELETE', '/api/v1/namespaces/NS/finalize'],
+  ])('%s %s (a verb the subresource does not serve) is a 405 and changes nothing', async (method, path) => {
+    await send('POST', '/api/v1/namespaces/NS/pods', JSON.stringify(pod('p1')));
+    const before = snapshot();
+    const r = await send(method, path.replace('/namespaces/NS/finalize', `/namespaces/${ns}/finalize`), method === 'DELETE' ? undefined : '{}');
+    expect(r.status).toBe(405);
+    expectUnchanged(before);
+  });
+
+  it('an eviction honours ?dryRun=All and checks its deleteOptions as a DELETE does', async () => {
+    await send('POST', '/api/v1/namespaces/NS/pods', JSON.stringify(pod('p2', { nodeName: 'node-a' })));
+    const eviction = (deleteOptions?: object) => JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'p2' }, ...(deleteOptions ? { deleteOptions } : {}) });
+    const before = snapshot();
+    expect((await send('POST', '/api/v1/namespaces/NS/pods/p2/eviction?dryRun=All', eviction())).status).toBe(201);
+    expect((await send('POST', '/api/v1/namespaces/NS/pods/p2/eviction', eviction({ gracePeriodSeconds: 1.5 }))).status).toBe(400);
+    expect((await send('POST', '/api/v1/namespaces/NS/pods/p2/eviction', eviction({ dryRun: 'All' }))).status).toBe(400);
+    expectUnchanged(before);
+  });
+
+  it('an unknown field named with a character outside Latin-1 is a warning, not a 500 after the object was stored', async () => {
+    const r = await send('POST', cms, JSON.stringify({ metadata: { name: 'bom' }, 'data\ufeff': { a: 'b' } }));
+    expect(r.status).toBe(201);
+    expect(r.headers.warning).toBe('299 - "unknown field \\"data\\ufeff\\""');
+  });
+
+  it.each(['text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'])('a body of %s is a 415 and stores nothing', async (type) => {
+    const before = snapshot();
+    const r = await send('POST', cms, JSON.stringify({ metadata: { name: 'typed' } }), { 'content-type': type });
+    expect(r.status).toBe(415);
+    expectUnchanged(before);
+  });
+
+  it('GET // is a 404, not a 500', async () => {
+    expect((await send('GET', '//')).status).toBe(404);
   });
 
   it('every JSON body ends with a newline, as Go\'s json.Encoder writes it', async () => {

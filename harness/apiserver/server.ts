@@ -53,6 +53,12 @@ interface OpenWatch {
   backlog(): number;
 }
 
+/** The parts of a request's target the server reads besides its path. */
+interface RequestUrl {
+  searchParams: URLSearchParams;
+  host: string;
+}
+
 /** Requests served, by user agent and verb: the API-cost figure. */
 export type RequestCounts = Map<string, Map<string, number>>;
 
@@ -171,8 +177,10 @@ export class ApiServer {
     try {
       // The query is read with URL; the path is not, because URL normalises away the dot
       // segments and percent escapes that kube-apiserver sees and refuses (requestPath).
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const path = requestPath(req.url ?? '/');
+      const target = req.url ?? '/';
+      const query = target.indexOf('?');
+      const url = { searchParams: new URLSearchParams(query < 0 ? '' : target.slice(query + 1)), host: String(req.headers.host ?? '') };
+      const path = requestPath(target);
       const body = await readBody(req, this.opts.maxBodyBytes);
       await this.route(req, res, path, url, body, idle, () => {
         if (!active) {
@@ -194,7 +202,7 @@ export class ApiServer {
     req: http.IncomingMessage,
     res: http.ServerResponse,
     rawPath: string,
-    url: URL,
+    url: RequestUrl,
     body: Buffer,
     idle: () => void,
     busy: () => void,
@@ -208,8 +216,9 @@ export class ApiServer {
     const q = url.searchParams;
     const watch = r.watch || queryBool(q, 'watch');
     const verb = verbOf(method, name, subresource, watch);
-    // A verb the resource does not serve (deletecollection of namespaces) has no route: 405.
-    if (!verb || (!subresource && !info.verbs.includes(verb))) throw errors.methodNotAllowed();
+    // A verb the resource or subresource does not serve (deletecollection of namespaces, DELETE
+    // of pods/NAME/status) has no route: 405.
+    if (!verb || !(subresource ? SUBRESOURCE_VERBS[subresource]?.includes(verb) ?? true : info.verbs.includes(verb))) throw errors.methodNotAllowed();
     // As the registry's key functions (NamespaceKeyFunc, NoNamespaceKeyFunc in
     // k8s.io/apiserver pkg/registry/generic/registry/store.go): a name that is not a valid
     // path segment is a 400 before anything is looked up.
@@ -279,7 +288,7 @@ export class ApiServer {
       case 'create': {
         const obj = parseBody(req, body);
         if (subresource === 'binding') return this.bind(res, namespace!, name!, obj);
-        if (subresource === 'eviction') return this.evict(res, info, namespace!, name!, obj);
+        if (subresource === 'eviction') return this.evict(res, info, namespace!, name!, obj, write);
         if (subresource) throw errors.methodNotAllowed();
         return sendObject(201, api.create(info, namespace, obj, write));
       }
@@ -330,8 +339,14 @@ export class ApiServer {
   }
 
   /** POST pods/NAME/eviction: delete the pod (no PodDisruptionBudgets exist here). */
-  private evict(res: http.ServerResponse, info: ResourceInfo, namespace: string, name: string, body: unknown): void {
-    const opts = ((body as { deleteOptions?: DeleteOptions })?.deleteOptions ?? {}) as DeleteOptions;
+  private evict(res: http.ServerResponse, info: ResourceInfo, namespace: string, name: string, body: unknown, write: WriteOptions): void {
+    const eviction = body as { kind?: unknown; deleteOptions?: unknown } | null;
+    if (eviction === null || typeof eviction !== 'object' || Array.isArray(eviction)) throw errors.badRequest(`json: cannot unmarshal ${jsonKindOf(eviction)} into Go value of type v1.Eviction`);
+    if (eviction.kind !== undefined && eviction.kind !== 'Eviction') throw errors.badRequest(`the kind (${String(eviction.kind)}) does not match Eviction`);
+    // The Eviction's deleteOptions are checked as a DELETE's, and ?dryRun=All (or theirs) is honoured.
+    const raw = eviction.deleteOptions === undefined ? {} : decodeDeleteOptions(eviction.deleteOptions);
+    const opts = validDeleteOptions(raw, write);
+    opts.dryRun ||= write.dryRun === true;
     this.api.delete(info, namespace, name, opts);
     sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
@@ -493,7 +508,7 @@ export class ApiServer {
   }
 
   /** Discovery, version, health, metrics and OpenAPI documents. Returns false for resource paths. */
-  private nonResource(path: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  private nonResource(path: string, url: RequestUrl, req: http.IncomingMessage, res: http.ServerResponse): boolean {
     const resources = this.api.resources();
     const text = (body: string) => {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -717,7 +732,8 @@ function deleteOptions(req: http.IncomingMessage, q: URLSearchParams, body: Buff
       if (isKubeProtobuf(body)) decoded = decodeProtobufBody(body);
       else {
         const type = String(req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
-        decoded = type === 'application/yaml' ? parseYaml(body.toString('utf8')) : JSON.parse(body.toString('utf8'));
+        if (type !== 'application/yaml' && !JSON_BODY_TYPES.has(type)) throw errors.unsupportedMediaType(type);
+        decoded = checkDepth(type === 'application/yaml' ? parseYaml(body.toString('utf8')) : JSON.parse(body.toString('utf8')));
       }
     } catch (e) {
       if (e instanceof ApiError) throw e;
@@ -733,6 +749,14 @@ function deleteOptions(req: http.IncomingMessage, q: URLSearchParams, body: Buff
       dryRun: q.getAll('dryRun'),
     };
   }
+  // The body's dryRun, or the query's: never both (write.dryRun came from the query).
+  return validDeleteOptions(raw, { ...write, dryRun: false });
+}
+
+type RawDeleteOptions = ReturnType<typeof decodeDeleteOptions>;
+
+/** ValidateDeleteOptions, then the options the store takes. */
+function validDeleteOptions(raw: RawDeleteOptions, write: WriteOptions): DeleteOptions & { orphanDependents?: boolean } {
   const causes: FieldError[] = [];
   if (raw.orphanDependents !== undefined && raw.propagationPolicy !== undefined) {
     causes.push({ reason: 'FieldValueInvalid', field: 'propagationPolicy', message: `Invalid value: ${goQuote(raw.propagationPolicy)}: orphanDependents and deletionPropagation cannot be both set` });
@@ -863,6 +887,14 @@ export function pathSegmentNameErrors(name: string): string[] {
   return errs;
 }
 
+/** The verbs each subresource serves, as kube-apiserver installs their routes. */
+const SUBRESOURCE_VERBS: Record<string, string[]> = {
+  status: ['get', 'update', 'patch'],
+  binding: ['create'],
+  eviction: ['create'],
+  finalize: ['update'],
+};
+
 /** setTimeout's largest delay; a longer one would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -891,6 +923,9 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
   });
 }
 
+/** Content types whose bodies are JSON. */
+const JSON_BODY_TYPES = new Set(['application/json', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json']);
+
 function parseBody(req: http.IncomingMessage, body: Buffer): unknown {
   if (body.length === 0) throw errors.badRequest('the request body is empty');
   const type = String(req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
@@ -898,7 +933,8 @@ function parseBody(req: http.IncomingMessage, body: Buffer): unknown {
   try {
     if (type === 'application/yaml' || type === 'application/apply-patch+yaml') return checkDepth(parseYaml(text));
     if (type === KUBE_PROTOBUF) return decodeProtobufBody(body);
-    if (type.includes('protobuf') || type.includes('cbor')) throw errors.unsupportedMediaType(type);
+    // NegotiateInputSerializer: JSON, YAML and protobuf, or a patch's own type; anything else is a 415.
+    if (!JSON_BODY_TYPES.has(type)) throw errors.unsupportedMediaType(type);
     return checkDepth(JSON.parse(text));
   } catch (e) {
     if (e instanceof ApiError) throw e;
@@ -945,5 +981,8 @@ function sendRaw(res: http.ServerResponse, code: number, body: string): void {
 }
 
 function setWarnings(res: http.ServerResponse, warnings: string[] | undefined): void {
-  if (warnings?.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+  // kube-apiserver writes a warning's UTF-8 as it is; node refuses header characters past Latin-1
+  // (and writes Latin-1 ones as UTF-8), so characters past ASCII go as \uXXXX escapes: a field
+  // name with U+FEFF in it is a readable warning, not a 500 after the object was stored.
+  if (warnings?.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}`));
 }

@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { benchApiServer, type Figure } from '../bench/apiserver.ts';
+import { benchFuzz } from '../bench/fuzz.ts';
 import { benchRecord, meets } from '../bench/record.ts';
 import { benchReport } from '../bench/report.ts';
 import { benchScale } from '../bench/scale.ts';
@@ -18,6 +19,7 @@ const BENCHMARKS: Record<string, { describe: string; run: () => Promise<Figure[]
   scale: { describe: '1,000 PVCs through four flows, 5,000 PVCs through deploying: wall time, memory', run: () => benchScale() },
   sweep: { describe: 'a 3 x 3 sweep of large-pvc (pvcs 30,60,120 x concurrency 1,2,4), four flows: wall time', run: () => benchSweep() },
   report: { describe: "large-pvc's HTML report: generation time and file size", run: () => benchReport() },
+  fuzz: { describe: 'embedded API server under 10,000 fuzzed requests and 3,000 abandoned watches: RSS, registered watchers', run: () => benchFuzz() },
 };
 
 const usage = `Usage: npm run bench [-- NAME ...]

@@ -1,12 +1,13 @@
 // kubectl against `npm run cluster`: the commands a user types, with every kubectl found on
 // this machine (the installed one, and kubectl.1.27 / kubectl.1.33 from the google-cloud-sdk).
 // Skipped, with the reason printed, only when no kubectl is installed at all.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startClusterProcess, type ClusterProcess } from '../test/cluster-process.ts';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const objectsFile = join(repoRoot, 'harness', 'cluster', 'testdata', 'objects.yaml');
@@ -30,34 +31,21 @@ function findKubectls(): string[] {
 const kubectls = findKubectls();
 if (kubectls.length === 0) console.warn('kubectl.test: no kubectl on PATH; the kubectl compatibility tests are skipped');
 
-let cluster: ChildProcess;
+let cluster: ClusterProcess | undefined;
 let kubeconfig: string;
-let clusterOutput = '';
 
 beforeAll(async () => {
   if (kubectls.length === 0) return;
   const dir = mkdtempSync(join(tmpdir(), 'dmb-kubectl-'));
   kubeconfig = join(dir, 'kubeconfig');
-  cluster = spawn(join(repoRoot, 'node_modules', '.bin', 'tsx'), ['harness/cli/cluster.ts', '--kubeconfig', kubeconfig], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cluster.stdout!.on('data', (d) => (clusterOutput += d));
-  cluster.stderr!.on('data', (d) => (clusterOutput += d));
-  const deadline = Date.now() + 30_000;
-  while (!clusterOutput.includes(`export KUBECONFIG=${kubeconfig}`)) {
-    if (Date.now() > deadline || cluster.exitCode !== null) throw new Error(`npm run cluster did not come up:\n${clusterOutput}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  cluster = await startClusterProcess(kubeconfig);
 });
 
 afterAll(async () => {
   if (!cluster) return;
-  const exited = new Promise<number | null>((resolve) => cluster.once('exit', (code) => resolve(code)));
-  cluster.kill('SIGTERM');
-  const code = await exited;
-  expect(code, `cluster exit code, output:\n${clusterOutput}`).toBe(0);
-  expect(clusterOutput).toContain('SIGTERM: stopping the embedded cluster');
+  const code = await cluster.stop();
+  expect(code, `cluster exit code, output:\n${cluster.output()}`).toBe(0);
+  expect(cluster.output()).toContain('SIGTERM: stopping the embedded cluster');
 });
 
 function kubectl(bin: string, args: string[], input?: string): string {

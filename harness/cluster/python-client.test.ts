@@ -4,12 +4,13 @@
 // Without the module, a developer's `npm test` skips these with the reason printed, as
 // kubectl.test.ts does without kubectl; under .ci/run (which installs it and sets
 // DMB_REQUIRE_PYTHON_CLIENT=1) they fail instead, so the second client cannot drop out of CI.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startClusterProcess, type ClusterProcess } from '../test/cluster-process.ts';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const script = join(repoRoot, 'harness', 'cluster', 'python-client.py');
@@ -33,8 +34,7 @@ interface CheckLine {
   seconds: number;
 }
 
-let cluster: ChildProcess | undefined;
-let clusterOutput = '';
+let cluster: ClusterProcess | undefined;
 let run: { code: number | null; stdout: string; stderr: string; checks: Map<string, CheckLine> };
 
 /** Why python3-kubernetes cannot run here, or undefined when it can. */
@@ -48,20 +48,6 @@ function pythonKubernetesMissing(): string | undefined {
 const missing = pythonKubernetesMissing();
 const required = process.env.DMB_REQUIRE_PYTHON_CLIENT === '1';
 if (missing && !required) console.warn(`python-client.test: skipped: ${missing}`);
-
-async function startCluster(kubeconfig: string): Promise<void> {
-  cluster = spawn(join(repoRoot, 'node_modules', '.bin', 'tsx'), ['harness/cli/cluster.ts', '--kubeconfig', kubeconfig, '--port', '0'], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cluster.stdout!.on('data', (d) => (clusterOutput += d));
-  cluster.stderr!.on('data', (d) => (clusterOutput += d));
-  const deadline = Date.now() + 30_000;
-  while (!clusterOutput.includes(`export KUBECONFIG=${kubeconfig}`)) {
-    if (Date.now() > deadline || cluster.exitCode !== null) throw new Error(`npm run cluster did not come up:\n${clusterOutput}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function runScript(kubeconfig: string): Promise<typeof run> {
   return new Promise((resolve, reject) => {
@@ -91,16 +77,14 @@ beforeAll(async () => {
     return;
   }
   const kubeconfig = join(mkdtempSync(join(tmpdir(), 'dmb-python-')), 'kubeconfig');
-  await startCluster(kubeconfig);
+  cluster = await startClusterProcess(kubeconfig, ['--port', '0']);
   run = await runScript(kubeconfig);
 });
 
 afterAll(async () => {
   if (!cluster) return;
-  const exited = new Promise<number | null>((resolve) => cluster!.once('exit', (code) => resolve(code)));
-  cluster.kill('SIGTERM');
-  const code = await exited;
-  expect(code, `cluster exit code, output:\n${clusterOutput}`).toBe(0);
+  const code = await cluster.stop();
+  expect(code, `cluster exit code, output:\n${cluster.output()}`).toBe(0);
 });
 
 describe.skipIf(missing !== undefined && !required)('python3-kubernetes against npm run cluster', () => {
