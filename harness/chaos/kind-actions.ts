@@ -14,6 +14,8 @@ export interface KindAction {
 }
 
 const STRESS_IMAGE = 'ghcr.io/colinianking/stress-ng:latest';
+/** The node-agent pods of kind/manifests/node-agent.yaml (cluster-run.ts's NODE_AGENT_SELECTOR). */
+export const NODE_AGENT_POD_SELECTOR = 'app.kubernetes.io/name=node-agent';
 
 function stressPod(name: string, node: string, args: string): string {
   // One pod pinned to the node (nodeName bypasses the scheduler, as Litmus's node hogs do).
@@ -44,7 +46,7 @@ export const KIND_ACTIONS: Record<FaultKind, KindAction | { none: string }> = {
   },
   'node-agent-restart': {
     does: "the node's node-agent pod is deleted; its DaemonSet starts a new one at once (durationSeconds does not apply)",
-    start: (_f, node) => [`kubectl -n velero delete pod -l name=node-agent --field-selector spec.nodeName=${node} --grace-period=0 --force`],
+    start: (_f, node) => [`kubectl -n velero delete pod -l ${NODE_AGENT_POD_SELECTOR} --field-selector spec.nodeName=${node} --grace-period=0 --force`],
   },
   'pod-kill': {
     does: 'data-mover pods chosen from the seed are deleted, with the fault\'s grace period',
@@ -87,16 +89,33 @@ export function checkFaultsForTarget(faults: Fault[], target: 'embedded' | 'kind
   );
 }
 
-/** What a fault schedule would run on kind, in order of the faults: the dry run. */
-export function kindPlan(faults: Fault[], nodeOf: (f: Fault) => string | undefined): string[] {
-  const out: string[] = [];
+/**
+ * The dry run of a schedule on a real cluster, fault by fault: when it starts, in the scenario's
+ * seconds and in the cluster's (durations are divided by the time scale there), on which node,
+ * what it does, and the commands at its start and at its end. A node chosen from the seed is
+ * named by its choice: which node it is depends on the cluster's nodes at the run's start.
+ */
+export function faultPlan(faults: Fault[], opts: { target: 'kind' | 'kubeconfig'; timeScale: number }): string[] {
+  const onCluster = (s: number) => `${s} s (${+(s / opts.timeScale).toFixed(1)} s on the cluster)`;
+  const out: string[] = [`${faults.length} fault(s) on --target ${opts.target}, durations / ${opts.timeScale} (--time-scale):`];
   for (const f of faults) {
     const a = KIND_ACTIONS[f.kind];
     if ('none' in a) continue;
-    const node = nodeOf(f);
-    const when = f.at !== undefined ? `at ${f.at} s` : `when ${f.when!.fraction * 100}% of DataUploads reached ${f.when!.phase}`;
-    out.push(`# ${f.name}, ${when}: ${a.does}`, ...a.start(f, node));
-    if (a.end && f.durationSeconds !== undefined) out.push(`# ${f.name}, ${f.durationSeconds} s later:`, ...a.end(f, node));
+    const chosen = f.node?.startsWith('random');
+    const node = f.node === undefined ? undefined : chosen ? '$NODE' : f.node;
+    const when = f.at !== undefined ? `at ${onCluster(f.at)}` : `when ${f.when!.fraction * 100}% of the DataUploads have reached ${f.when!.phase}`;
+    out.push(`faults[${f.index}] ${f.name} (${f.kind}), ${when}`);
+    if (chosen) out.push(`  node: $NODE, chosen from the seed at the run's start among the cluster's nodes${f.node === 'random' ? '' : ` matching ${f.node!.slice('random:'.length)}`}`);
+    else if (node) out.push(`  node: ${node}`);
+    out.push(`  does: ${a.does}`);
+    const how = opts.target === 'kubeconfig' ? 'through the API, as' : '';
+    // The commands carry the cluster's durations (a stress pod's --timeout).
+    const scaled = { ...f, ...(f.durationSeconds !== undefined ? { durationSeconds: Math.max(1, Math.round(f.durationSeconds / opts.timeScale)) } : {}) };
+    for (const c of a.start(scaled, node)) out.push(`  start: ${how ? `${how} ` : ''}${c}`);
+    if (a.end && f.durationSeconds !== undefined) {
+      out.push(`  end, ${onCluster(f.durationSeconds)} later:`.replace(/ \((.*)\) later:$/, ' later ($1):'));
+      for (const c of a.end(scaled, node)) out.push(`    ${how ? `${how} ` : ''}${c}`);
+    } else if (f.durationSeconds === undefined && a.end) out.push('  end: never (no durationSeconds)');
   }
   return out;
 }

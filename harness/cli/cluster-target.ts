@@ -36,6 +36,15 @@ export const CLUSTER_OPTIONS = {
   'storage-class': { type: 'string' },
 } as const;
 
+/** --time-scale or --size-scale, checked: a number from 1 to 100,000, or the default. */
+export function scaleOption(values: Record<string, unknown>, opt: 'time-scale' | 'size-scale', dflt: number): number {
+  const raw = values[opt];
+  if (raw === undefined) return dflt;
+  const n = Number(raw);
+  if (!(Number.isFinite(n) && n >= 1 && n <= 100_000)) throw new TargetError(`--${opt}: ${JSON.stringify(raw)} is not accepted: a number from 1 to 100000`);
+  return n;
+}
+
 /** The real cluster the options name; undefined for the embedded target. Checks every value and that the context exists. */
 export function clusterTargetOf(target: string, values: Record<string, unknown>): ClusterTarget | undefined {
   if (!(TARGETS as readonly string[]).includes(target)) throw new TargetError(`--target: ${JSON.stringify(target)} is not accepted: one of ${TARGETS.join(', ')}`);
@@ -44,13 +53,7 @@ export function clusterTargetOf(target: string, values: Record<string, unknown>)
     if (given.length) throw new TargetError(`--${given[0]}: only with --target kind or kubeconfig`);
     return undefined;
   }
-  const scale = (opt: string, dflt: number) => {
-    const raw = values[opt];
-    if (raw === undefined) return dflt;
-    const n = Number(raw);
-    if (!(Number.isFinite(n) && n >= 1 && n <= 100_000)) throw new TargetError(`--${opt}: ${JSON.stringify(raw)} is not accepted: a number from 1 to 100000`);
-    return n;
-  };
+  const scale = (opt: 'time-scale' | 'size-scale', dflt: number) => scaleOption(values, opt, dflt);
   const nodeAgents = String(values['node-agents'] ?? (target === 'kind' ? 'in-cluster' : 'local'));
   if (nodeAgents !== 'in-cluster' && nodeAgents !== 'local') throw new TargetError(`--node-agents: ${JSON.stringify(nodeAgents)} is not accepted: in-cluster or local`);
   const context = values.context === undefined ? (target === 'kind' ? KIND_CONTEXT : undefined) : String(values.context);

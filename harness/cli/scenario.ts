@@ -6,11 +6,11 @@ import { fs } from 'zx';
 import { FLOW_NAMES } from '../../controller/flows/types.ts';
 import { writeIndex, writeReport } from '../../reports/write.ts';
 import { parseFaults } from '../chaos/faults.ts';
-import { checkFaultsForTarget } from '../chaos/kind-actions.ts';
+import { checkFaultsForTarget, faultPlan } from '../chaos/kind-actions.ts';
 import { faultNodes } from '../run/backup-run.ts';
-import { ClusterRunError } from '../run/cluster-run.ts';
+import { ClusterRunError, KIND_SCALE } from '../run/cluster-run.ts';
 import { flowsOption, knownScenario, runCommand, scenarioArgument, UsageError, wholeNumber } from './args.ts';
-import { CLUSTER_OPTIONS, CLUSTER_USAGE, clusterTargetOf, TargetError } from './cluster-target.ts';
+import { CLUSTER_OPTIONS, CLUSTER_USAGE, clusterTargetOf, scaleOption, TargetError } from './cluster-target.ts';
 import { defaultJobs, runSeeds } from '../run/scenario-run.ts';
 import { loadScenarios, REPO_ROOT } from '../scenario/registry.ts';
 import { faultLog, repeatTable, summarizeRepeats, summaryTable, type Results } from '../scenario/results.ts';
@@ -34,6 +34,7 @@ ${CLUSTER_USAGE}
                       process of its own (default: up to twice the
                       CPUs, ${defaultJobs(Infinity)} here, fewer if memory is short: about 1 GiB each);
                       1 runs them one after another in this process
+  --dry-run           kind, kubeconfig: print the fault plan (times, nodes, commands) and stop
   --quiet             no progress lines
   --help              this text, and with NAME the scenario's own options`;
   if (!scenario) return common;
@@ -64,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
       repeat: { type: 'string', default: '1' },
       jobs: { type: 'string' },
       quiet: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
       help: { type: 'boolean' },
       ...CLUSTER_OPTIONS,
       ...Object.fromEntries(scenario.params.map((p) => [p.name, { type: p.type === 'boolean' ? ('boolean' as const) : ('string' as const) }])),
@@ -92,10 +94,20 @@ async function main(argv: string[]): Promise<number> {
       const faults = parseFaults(experiment.faults, faultNodes(experiment.nodes));
       // The schedule's faults must have an action there; say which do not before anything else.
       checkFaultsForTarget(faults, values.target as 'kind' | 'kubeconfig');
+      if (values['dry-run']) {
+        if (v.name) console.log(`${scenario.name} / ${v.name}:`);
+        const plan = faults.length ? faultPlan(faults, { target: values.target as 'kind' | 'kubeconfig', timeScale: scaleOption(values, 'time-scale', KIND_SCALE.time) }) : ['no faults'];
+        console.log(plan.join('\n'));
+        continue;
+      }
       if (faults.length) {
         throw new UsageError(`--target ${values.target}: ${scenario.name} injects faults (${faults.map((f) => f.name).join(', ')}), which run on the embedded cluster only for now; on kind they would be the actions of harness/chaos/kind-actions.ts. Use --target embedded, or a scenario without faults.`);
       }
     }
+  }
+  if (values['dry-run']) {
+    if (values.target !== 'kind' && values.target !== 'kubeconfig') throw new UsageError('--dry-run: only with --target kind or kubeconfig (on the embedded cluster a run is the dry run)');
+    return 0;
   }
   // After the scenario's own checks, which need no cluster: the cluster the options name.
   const cluster = clusterTargetOf(values.target as string, values);

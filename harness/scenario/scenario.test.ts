@@ -77,6 +77,17 @@ describe('npm run scenario', () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it('--target kind --dry-run prints the fault plan with its times and commands, needing no cluster; --dry-run alone is refused', () => {
+    const r = cli('node-failure', '--target', 'kind', '--dry-run', '--time-scale', '10');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('faults[0] node-failure-0 (node-failure), when 20% of the DataUploads have reached InProgress');
+    expect(r.stdout).toContain('  start: docker stop $NODE');
+    expect(r.stdout).toContain('  end, 900 s later (90 s on the cluster):\n    docker start $NODE');
+    const refused = cli('node-failure', '--dry-run');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/--dry-run: only with --target kind or kubeconfig/);
+  });
+
   it('runs issue-8316 small: prints the table and writes results@1; the same seed gives the same figures, in child processes or not', () => {
     const out = mkdtempSync(path.join(tmpdir(), 'dmb-scenario-'));
     const runOnce = (...extra: string[]) => {
