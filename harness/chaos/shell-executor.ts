@@ -5,9 +5,8 @@
 // outcome. stop() undoes whatever is still in effect, and undoInterrupted() does the same when the
 // process is interrupted (Ctrl-C, SIGTERM) before it exits: a node is never left stopped.
 //
-// Not yet wired into the real-cluster run (issue 24): `npm run scenario --target kind` still
-// refuses schedules; pod-kill and api-load, which need the API rather than a command, are not
-// carried out here.
+// cluster-run.ts runs it on --target kind. pod-kill and api-load, which need the API rather than
+// a command, are not carried out here (yet), nor is anything on --target kubeconfig.
 import { $ } from 'zx';
 import type { Clock, Timer } from '../../controller/clock.ts';
 import type { Random } from '../random.ts';
@@ -54,7 +53,8 @@ export interface ShellExecutorOptions {
   log?: (line: string) => void;
 }
 
-const SHELL_KINDS = new Set(['node-failure', 'node-memory-pressure', 'node-cpu-pressure', 'node-agent-restart']);
+/** The fault kinds carried out by commands. */
+export const COMMAND_FAULT_KINDS: ReadonlySet<string> = new Set(['node-failure', 'node-memory-pressure', 'node-cpu-pressure', 'node-agent-restart']);
 
 export class ShellFaultExecutor {
   readonly records: ShellFaultRecord[] = [];
@@ -71,7 +71,7 @@ export class ShellFaultExecutor {
   constructor(private readonly opts: ShellExecutorOptions) {
     this.run = opts.run ?? bashCommand;
     for (const f of opts.faults) {
-      if (!SHELL_KINDS.has(f.kind)) throw new Error(`faults[${f.index}] ${f.name} (${f.kind}): not carried out by commands; only ${[...SHELL_KINDS].join(', ')} are`);
+      if (!COMMAND_FAULT_KINDS.has(f.kind)) throw new Error(`faults[${f.index}] ${f.name} (${f.kind}): not carried out by commands; only ${[...COMMAND_FAULT_KINDS].join(', ')} are`);
       this.pending.add(f);
       if (f.at !== undefined) this.after((f.at / opts.timeScale) * 1000 - this.elapsedMs(), () => this.fire(f));
     }

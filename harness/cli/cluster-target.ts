@@ -58,6 +58,7 @@ export function clusterTargetOf(target: string, values: Record<string, unknown>)
   if (nodeAgents !== 'in-cluster' && nodeAgents !== 'local') throw new TargetError(`--node-agents: ${JSON.stringify(nodeAgents)} is not accepted: in-cluster or local`);
   const context = values.context === undefined ? (target === 'kind' ? KIND_CONTEXT : undefined) : String(values.context);
   const t: ClusterTarget = {
+    target: target as 'kind' | 'kubeconfig',
     ...(values.kubeconfig !== undefined ? { kubeconfig: resolve(String(values.kubeconfig)) } : {}),
     ...(context ? { context } : {}),
     scale: { time: scale('time-scale', KIND_SCALE.time), size: scale('size-scale', KIND_SCALE.size) },

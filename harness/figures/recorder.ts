@@ -39,6 +39,9 @@ export class RunRecorder {
    * @param bytesOf the size of each source PVC ("namespace/name" -> bytes), from the workload.
    * @param start the run's start, ms of `clock`; times are recorded as seconds since it.
    */
+  /** Told each new phase a DataUpload is seen in (a fault schedule's `when` conditions). */
+  readonly phaseListeners = new Set<(dataUpload: string, phase: string) => void>();
+
   constructor(
     kubeconfig: KubeConfig,
     private readonly clock: Clock,
@@ -118,7 +121,10 @@ export class RunRecorder {
       this.dus.set(name, rec);
     }
     const phase = du.status?.phase || 'New';
-    if (rec.phases[rec.phases.length - 1]?.phase !== phase) rec.phases.push({ phase, at });
+    if (rec.phases[rec.phases.length - 1]?.phase !== phase) {
+      rec.phases.push({ phase, at });
+      for (const fn of this.phaseListeners) fn(name, phase);
+    }
     if (du.status?.node) rec.node = du.status.node;
     if ((TERMINAL as readonly string[]).includes(phase)) {
       rec.outcome = phase as Outcome;

@@ -2,13 +2,14 @@
 // as `--target kubeconfig` would run it against any cluster: the scaling, a whole backup with
 // local node-agents, what it checks before it starts, and the command line end to end.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedCluster, type EmbeddedCluster } from '../cluster/embedded.ts';
-import { backupWorkload, BACKUP_WORKLOAD_PARAMS } from '../scenario/backup-workload.ts';
+import { kubeconfigFor, startEmbeddedCluster, type EmbeddedCluster } from '../cluster/embedded.ts';
+import { KIND_CONTEXT } from '../cli/cluster-target.ts';
+import { BACKUP_NODE_LABEL, backupWorkload, BACKUP_WORKLOAD_PARAMS } from '../scenario/backup-workload.ts';
 import { REPO_ROOT } from '../scenario/registry.ts';
 import type { BehaviourOverrides } from '../sim/behaviour.ts';
 import { ClusterRunError, KIND_SCALE, runBackupOnCluster, scaleExperiment, WORKLOAD_LABEL } from './cluster-run.ts';
@@ -91,6 +92,38 @@ describe('runBackupOnCluster, against the embedded cluster on the wall clock', (
     const dus = (await kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group: 'velero.io', version: 'v2alpha1', namespace: 'velero', plural: 'datauploads' })) as { items: unknown[] };
     expect(dus.items).toEqual([]);
   }, 120_000);
+
+  it('on --target kind a node-failure runs docker stop when its condition holds and docker start after it, logged in the results', async () => {
+    // A fake docker on PATH that logs its calls: the embedded cluster's nodes are not containers.
+    const bin = mkdtempSync(join(tmpdir(), 'dmb-fake-docker-'));
+    const calls = join(bin, 'calls.log');
+    writeFileSync(join(bin, 'docker'), `#!/bin/sh\necho "docker $*" >> ${calls}\n`);
+    chmodSync(join(bin, 'docker'), 0o755);
+    writeFileSync(calls, '');
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${bin}:${savedPath}`;
+    try {
+      const experiment = { ...small(3), faults: [{ kind: 'node-failure' as const, node: `random:${BACKUP_NODE_LABEL}=true`, when: { phase: 'Accepted', fraction: 0.3 }, durationSeconds: 30 }] };
+      const r = await runBackupOnCluster({ kubeconfig: kc, flow: 'deploying', experiment, scale: KIND_SCALE, nodeAgents: 'local', backupName: 'test-faults', target: 'kind', seed: 1 });
+      const [fault] = r.faults as (typeof r.faults[number] & { commands: { command: string; code: number }[] })[];
+      expect(small(3).nodes.length).toBeGreaterThan(0);
+      expect(fault).toMatchObject({ name: 'node-failure-0', kind: 'node-failure' });
+      const node = fault.node!;
+      expect(readFileSync(calls, 'utf8').trim().split('\n')).toEqual([`docker stop ${node}`, `docker start ${node}`]);
+      expect(fault.commands.map((c) => [c.command, c.code])).toEqual([[`docker stop ${node}`, 0], [`docker start ${node}`, 0]]);
+      expect(fault.startedAt).not.toBeNull();
+      expect(fault.endedAt).toBeGreaterThanOrEqual(fault.startedAt!);
+    } finally {
+      process.env.PATH = savedPath;
+    }
+  }, 120_000);
+
+  it('on --target kubeconfig a fault schedule is refused before anything is created', async () => {
+    const experiment = { ...small(1), faults: [{ kind: 'node-failure' as const, node: 'random', at: 0, durationSeconds: 30 }] };
+    await expect(runBackupOnCluster({ kubeconfig: kc, flow: 'deploying', experiment, scale: KIND_SCALE, nodeAgents: 'local', backupName: 'test-faults-2', target: 'kubeconfig' })).rejects.toThrow(
+      /the scenario injects faults \(node-failure\): on --target kubeconfig they are not carried out yet/,
+    );
+  }, 60_000);
 
   it('refuses local node-agents while the DaemonSet runs some (both would serve the same DataUploads)', async () => {
     const core = kc.makeApiClient(CoreV1Api);
@@ -184,10 +217,54 @@ describe('npm run scenario -- --target kubeconfig', () => {
     expect(r.err).not.toContain('    at ');
   });
 
+  describe('--target kind with a fake docker on PATH (the embedded cluster stands in for kind)', () => {
+    let kindConfig: string;
+    let bin: string;
+    let calls: string;
+    beforeAll(() => {
+      kindConfig = join(dir, 'kind-kubeconfig');
+      writeFileSync(kindConfig, kubeconfigFor(cluster.url, KIND_CONTEXT));
+      bin = mkdtempSync(join(tmpdir(), 'dmb-fake-docker-'));
+      calls = join(bin, 'calls.log');
+      writeFileSync(join(bin, 'docker'), `#!/bin/sh\necho "docker $*" >> ${calls}\n`);
+      chmodSync(join(bin, 'docker'), 0o755);
+    });
+    const nodeFailure = (out: string) => ['node-failure', '--target', 'kind', '--kubeconfig', kindConfig, '--node-agents', 'local', '--flows', 'deploying', '--pvcs', '10', '--concurrency', '1', '--namespaces', '1', '--nodes', '3', '--backup-nodes', '2', '--median-gib', '0.5', '--out', out];
+    const logged = () => readFileSync(calls, 'utf8').split('\n').filter(Boolean);
+
+    it('node-failure: docker stop when 20% of the DataUploads are InProgress, docker start after it, in the results', async () => {
+      writeFileSync(calls, '');
+      const out = join(dir, 'kind-out');
+      const r = await scenario(nodeFailure(out), { ...process.env, PATH: `${bin}:${process.env.PATH}` });
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+      const [fault] = results.flows[0].faults;
+      expect(logged()).toEqual([`docker stop ${fault.node}`, `docker start ${fault.node}`]);
+      expect(fault.commands.map((c: { command: string; code: number }) => [c.command, c.code])).toEqual([[`docker stop ${fault.node}`, 0], [`docker start ${fault.node}`, 0]]);
+      expect(results.flows[0].steadyState.length).toBeGreaterThan(0);
+    }, 180_000);
+
+    it('SIGINT mid-fault: the node is started again before the command exits', async () => {
+      writeFileSync(calls, '');
+      const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/scenario.ts', ...nodeFailure(join(dir, 'kind-out-2'))], { cwd: REPO_ROOT, env: { ...process.env, CI: 'true', PATH: `${bin}:${process.env.PATH}` } });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      await expect.poll(() => logged().length, { timeout: 120_000, interval: 50 }).toBe(1);
+      expect(logged()[0]).toMatch(/^docker stop /);
+      child.kill('SIGINT');
+      expect(await exited, out).toBe(130);
+      expect(logged()).toEqual([logged()[0], logged()[0].replace('docker stop', 'docker start')]);
+      expect(out).toContain('SIGINT: undoing the faults in effect before exiting');
+    }, 180_000);
+  });
+
   it('refuses a scenario with faults on a real cluster, naming them', async () => {
     const r = await scenario(['controller-restart', '--target', 'kubeconfig', '--kubeconfig', kubeconfig]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--target kubeconfig: controller-restart injects faults \(.*node-agent-restart.*\), which run on the embedded cluster only for now/);
+    expect(r.err).toMatch(/--target kubeconfig: controller-restart injects faults that are not carried out there yet \(.*\(node-agent-restart\).*\); on kind, node-failure, node-memory-pressure, node-cpu-pressure, node-agent-restart are/);
     // Faults with no action there at all are named first, as before.
     const none = await scenario(['node-failure', '--target', 'kubeconfig', '--kubeconfig', kubeconfig]);
     expect(none.code).toBe(2);

@@ -31,7 +31,10 @@ import { API_VERBS, ApiCost, errorMessage, KubeIo, statusOf, type ApiVerb } from
 import { ClientThrottle, VELERO_SERVER_DEFAULT, veleroServerLimits } from '../../controller/kube/rate-limit.ts';
 import { formatBytes, parseBytes } from '../../controller/quantity.ts';
 import { VeleroServer } from '../../controller/server/backup.ts';
-import { steadyStateChecks } from '../chaos/steady-state.ts';
+import { parseFaults, type Fault } from '../chaos/faults.ts';
+import { ShellFaultExecutor, undoInterrupted } from '../chaos/shell-executor.ts';
+import { attributeFailures, steadyStateChecks } from '../chaos/steady-state.ts';
+import { seededRandom } from '../random.ts';
 import { computeFigures, podActivity, type RunRecord } from '../figures/figures.ts';
 import { lowerBounds, type LowerBound } from '../figures/lower-bound.ts';
 import { RunRecorder } from '../figures/recorder.ts';
@@ -80,6 +83,10 @@ export interface ClusterRunOptions {
   storageClass?: string;
   /** A distinct name per run: the backup, and the label that tells its DataUploads apart. */
   backupName: string;
+  /** kind: the scenario's faults are carried out with docker and kubectl (ShellFaultExecutor). Default kubeconfig: none are. */
+  target?: 'kind' | 'kubeconfig';
+  /** The seed of the fault schedule's node choices. Default 1. */
+  seed?: number;
   onProgress?: (p: RunProgress) => void;
   log?: (line: string) => void;
 }
@@ -153,6 +160,8 @@ export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<Backu
   const run = scaleExperiment(opts.experiment, opts.flow, opts.scale);
 
   await checkCluster(kc, storageClass);
+  // The fault schedule against the cluster's own nodes, before anything is created.
+  const schedule = await faultSchedule(core, opts);
   await deleteWorkloadNamespaces(core, log);
   const namespaces = [...new Set(run.pvcs.map((p) => p.namespace))];
   await ensureNamespace(core, VELERO_NAMESPACE, {});
@@ -174,6 +183,8 @@ export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<Backu
   }
   const bytes = new Map(run.pvcs.map((p) => [`${p.namespace}/${p.name}`, p.bytes]));
   const recorder = new RunRecorder(kc, clock, VELERO_NAMESPACE, (pvc) => bytes.get(pvc) ?? 0, start, `${BACKUP_NAME_LABEL}=${opts.backupName}`);
+  const chaos = schedule && faultExecutor(schedule, opts, run.pvcs.length, clock, start, log);
+  if (chaos) recorder.phaseListeners.add((du, phase) => chaos.executor.observe(du, phase));
   const serverCost = new ApiCost();
   const server = new VeleroServer(new KubeIo(kc, { who: 'velero-server', clock, cost: serverCost, throttle: new ClientThrottle(veleroServerLimits({ qps: scaledQps(VELERO_SERVER_DEFAULT.qps, opts.scale), burst: VELERO_SERVER_DEFAULT.burst }), clock) }), clock);
   let progressTimer: NodeJS.Timeout | undefined;
@@ -194,6 +205,8 @@ export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<Backu
     const seconds = at();
     progress();
     log(`backup ${endedBy} after ${Math.round(seconds)} s; waiting for the last cleanups`);
+    // What the schedule still has in effect is undone before the figures are taken.
+    await chaos?.executor.stop();
     await waitForCleanups(kc, clock, 120_000);
     const outcome = endedBy === 'done' ? await backup.outcome : undefined;
     const behaviour = resolveBehaviour(opts.experiment.behaviour).dataPath;
@@ -207,6 +220,7 @@ export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<Backu
     const computed = computeFigures(record, activity);
     const bounds = lowerBoundsOnCluster(run.config, record, run.podBytesPerSecond);
     const figures = { ...computed, lowerBound: bounds.completed, lowerBoundAll: bounds.all };
+    const faultRecords = chaos ? [...chaos.executor.records, ...chaos.executor.neverHappened()] : [];
     const nodeAgentCost = controller?.cost ?? cost;
     const total = nodeAgentCost.total();
     const perDu = {} as Record<ApiVerb, number>;
@@ -224,9 +238,9 @@ export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<Backu
       peakExposeOnGoing: 0,
       peakExposed: 0,
       leftovers: left,
-      faults: [],
+      faults: faultRecords,
       steadyState: steadyStateChecks({ record, leftovers: left, slotsHeld }),
-      failuresByFault: {},
+      failuresByFault: Object.fromEntries(attributeFailures(record, faultRecords)),
       apiCost: { nodeAgents: nodeAgentCost, server: serverCost, events: controller?.eventsCost ?? eventsCost },
       apiRequestsPerDataUpload: perDu,
       figures,
@@ -235,6 +249,9 @@ export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<Backu
     };
   } finally {
     clearInterval(progressTimer);
+    // An error or an interruption: nothing the schedule did stays done.
+    await chaos?.executor.stop();
+    chaos?.release();
     await recorder.stop();
     // DataUploads carry the node-agents' finalizer: delete them while the node-agents run.
     await custom
@@ -244,6 +261,29 @@ export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<Backu
     await removeQuotas(core, run.resourceQuotas, log);
     await controller?.stop();
   }
+}
+
+/**
+ * The run's fault schedule on a real cluster, checked against the cluster's own nodes: on kind it
+ * is carried out by commands (ShellFaultExecutor); elsewhere it is refused (the CLI refuses
+ * first, naming the faults).
+ */
+async function faultSchedule(core: CoreV1Api, opts: ClusterRunOptions) {
+  const decls = opts.experiment.faults ?? [];
+  if (!decls.length) return undefined;
+  if (opts.target !== 'kind') throw new ClusterRunError(`the scenario injects faults (${decls.map((f) => f.kind).join(', ')}): on --target kubeconfig they are not carried out yet; use --target kind or embedded`);
+  const nodes = (await core.listNode()).items.map((n) => ({ name: n.metadata!.name!, labels: n.metadata?.labels ?? {} }));
+  try {
+    return { faults: parseFaults(decls, nodes), nodes };
+  } catch (e) {
+    throw new ClusterRunError(`the fault schedule on this cluster: ${(e as Error).message}`);
+  }
+}
+
+/** The schedule carried out from the run's start; an interruption (Ctrl-C) undoes what is in effect. */
+function faultExecutor(schedule: { faults: Fault[]; nodes: { name: string; labels: Record<string, string> }[] }, opts: ClusterRunOptions, expectedDataUploads: number, clock: WallClock, start: number, log: (line: string) => void) {
+  const executor = new ShellFaultExecutor({ ...schedule, random: seededRandom(opts.seed ?? 1).fork('chaos'), timeScale: opts.scale.time, expectedDataUploads, clock, start, log });
+  return { executor, release: undoInterrupted(executor) };
 }
 
 /** The scenario's ResourceQuotas on Velero's namespace, labelled as ours (one left by an earlier run is replaced). */

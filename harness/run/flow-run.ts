@@ -26,6 +26,8 @@ export interface FlowJob {
 
 /** Where and how a job runs on a real cluster; plain data, so a job can cross to a child process. */
 export interface ClusterTarget {
+  /** Which kind of cluster: kind carries out node faults with docker and kubectl (harness/chaos/shell-executor.ts). */
+  target: 'kind' | 'kubeconfig';
   /** The kubeconfig file; absent: KUBECONFIG or ~/.kube/config. */
   kubeconfig?: string;
   /** The context; absent: the kubeconfig's current one. */
@@ -69,6 +71,8 @@ export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => 
         nodeAgents: job.cluster.nodeAgents,
         image: job.cluster.image,
         storageClass: job.cluster.storageClass,
+        target: job.cluster.target,
+        seed: job.seed,
         backupName: `${job.scenario}-${job.flow.replace(/\./g, '-')}-${Date.now().toString(36)}`.slice(0, 63),
         onProgress,
       })
