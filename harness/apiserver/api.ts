@@ -14,6 +14,7 @@ import { applyDefaults, pruneUnknownFields, validateAgainstSchema } from './sche
 import { fieldValue, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.ts';
 import { ObjectStore, Stored, objectKey, type ResourceTable, type WatchSink } from './storage.ts';
 import { strategyFor } from './strategies.ts';
+import { isDefaultClass } from './table.ts';
 import type { FieldError, KubeObject, ResourceInfo } from './types.ts';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -601,8 +602,7 @@ export class KubeApi {
     if (pvc.metadata.annotations?.['volume.beta.kubernetes.io/storage-class'] !== undefined) return;
     let best: KubeObject | undefined;
     for (const s of this.store.table('storage.k8s.io/storageclasses').objects.values()) {
-      const a = s.obj.metadata.annotations ?? {};
-      if (a['storageclass.kubernetes.io/is-default-class'] !== 'true' && a['storageclass.beta.kubernetes.io/is-default-class'] !== 'true') continue;
+      if (!isDefaultClass(s.obj)) continue;
       const [t, bt] = [s.obj.metadata.creationTimestamp ?? '', best?.metadata.creationTimestamp ?? ''];
       if (!best || t > bt || (t === bt && s.obj.metadata.name! < best.metadata.name!)) best = s.obj;
     }
@@ -677,7 +677,7 @@ function isEmpty(a: unknown[] | undefined): boolean {
   return !a || a.length === 0;
 }
 
-function parseRv(rv: string): number {
+export function parseRv(rv: string): number {
   if (!/^\d+$/.test(rv)) throw errors.badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
   return Number(rv);
 }

@@ -100,8 +100,11 @@ export function validateLabelValue(value: string): string[] {
   return errs;
 }
 
-/** ValidatePathSegmentName, for kinds whose names only have to be usable in a URL path. */
-function validatePathSegmentName(name: string, prefix: boolean): string[] {
+/**
+ * ValidatePathSegmentName (path.IsValidPathSegmentName, k8s.io/apimachinery pkg/api/validation/path):
+ * kinds whose names only have to be usable in a URL path, and every name in a request's path.
+ */
+export function validatePathSegmentName(name: string, prefix: boolean): string[] {
   if (!prefix && (name === '.' || name === '..')) return [`may not be '${name}'`];
   const errs: string[] = [];
   for (const bad of ['/', '%']) if (name.includes(bad)) errs.push(`may not contain '${bad}'`);

@@ -93,7 +93,8 @@ function setKey(obj: JsonObject, key: string, value: unknown): void {
 }
 
 /** The JSON type name Go's encoding/json uses in "cannot unmarshal X into ..." errors. */
-function jsonTypeName(v: unknown): string {
+/** A JSON value's kind as Go's decoder names it in its errors ("cannot unmarshal array into ..."). */
+export function jsonTypeName(v: unknown): string {
   if (Array.isArray(v)) return 'array';
   if (v === null) return 'null';
   switch (typeof v) {

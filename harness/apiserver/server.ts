@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { HOLDS_CLOCK_HEADER, LOAD_HEADER, type Clock } from '../clock.ts';
 import type { Random } from '../random.ts';
-import { KubeApi, type DeleteOptions, type FieldValidation, type ListOptions, type PatchType, type WriteOptions } from './api.ts';
+import { KubeApi, parseRv, type DeleteOptions, type FieldValidation, type ListOptions, type PatchType, type WriteOptions } from './api.ts';
 import { BuiltinControllers } from './controllers.ts';
 import { DEFAULT_EVENT_TTL_SECONDS, EventExpiry } from './event-ttl.ts';
 import { ApiError, errors } from './errors.ts';
@@ -13,8 +13,8 @@ import { ApiFaults, type RequestInfo } from './faults.ts';
 import { InProcessLink } from './in-process.ts';
 import { OPENAPI_V2_PROTOBUF, openApiV2, openApiV3Document, openApiV3Root } from './openapi.ts';
 import { decodeKubeProtobuf, isKubeProtobuf, KUBE_PROTOBUF, ProtobufError } from './protobuf.ts';
-import { goQuote } from './names.ts';
-import { checkDepth } from './patch.ts';
+import { goQuote, validatePathSegmentName } from './names.ts';
+import { checkDepth, jsonTypeName } from './patch.ts';
 import { apiVersionOf } from './registry.ts';
 import type { EventType, Stored } from './storage.ts';
 import { toTable } from './table.ts';
@@ -175,8 +175,8 @@ export class ApiServer {
       }
     };
     try {
-      // The query is read with URL; the path is not, because URL normalises away the dot
-      // segments and percent escapes that kube-apiserver sees and refuses (requestPath).
+      // Not parsed with URL: it normalises away the dot segments and escapes that kube-apiserver
+      // sees and refuses (requestPath), and it refuses targets such as "//" that Go takes.
       const target = req.url ?? '/';
       const query = target.indexOf('?');
       const url = { searchParams: new URLSearchParams(query < 0 ? '' : target.slice(query + 1)), host: String(req.headers.host ?? '') };
@@ -223,7 +223,7 @@ export class ApiServer {
     // k8s.io/apiserver pkg/registry/generic/registry/store.go): a name that is not a valid
     // path segment is a 400 before anything is looked up.
     if (name !== undefined) {
-      const why = pathSegmentNameErrors(name);
+      const why = validatePathSegmentName(name, false);
       if (why.length) throw errors.badRequest(`Name parameter invalid: ${goQuote(name)}: ${why.join(';')}`);
     }
     const userAgent = String(req.headers['user-agent'] ?? 'unknown');
@@ -341,12 +341,10 @@ export class ApiServer {
   /** POST pods/NAME/eviction: delete the pod (no PodDisruptionBudgets exist here). */
   private evict(res: http.ServerResponse, info: ResourceInfo, namespace: string, name: string, body: unknown, write: WriteOptions): void {
     const eviction = body as { kind?: unknown; deleteOptions?: unknown } | null;
-    if (eviction === null || typeof eviction !== 'object' || Array.isArray(eviction)) throw errors.badRequest(`json: cannot unmarshal ${jsonKindOf(eviction)} into Go value of type v1.Eviction`);
+    if (eviction === null || typeof eviction !== 'object' || Array.isArray(eviction)) throw errors.badRequest(`json: cannot unmarshal ${jsonTypeName(eviction)} into Go value of type v1.Eviction`);
     if (eviction.kind !== undefined && eviction.kind !== 'Eviction') throw errors.badRequest(`the kind (${String(eviction.kind)}) does not match Eviction`);
     // The Eviction's deleteOptions are checked as a DELETE's, and ?dryRun=All (or theirs) is honoured.
-    const raw = eviction.deleteOptions === undefined ? {} : decodeDeleteOptions(eviction.deleteOptions);
-    const opts = validDeleteOptions(raw, write);
-    opts.dryRun ||= write.dryRun === true;
+    const opts = validDeleteOptions(eviction.deleteOptions === undefined ? {} : decodeDeleteOptions(eviction.deleteOptions), write);
     this.api.delete(info, namespace, name, opts);
     sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
@@ -374,9 +372,7 @@ export class ApiServer {
     // What the request gets wrong is a 400 before the stream starts, as for a list: selectors
     // here; a resourceVersion that is too old is an ERROR event on the stream (below).
     api.matcher(info, watchOptions.labelSelector, watchOptions.fieldSelector);
-    if (watchOptions.resourceVersion && !/^\d+$/.test(watchOptions.resourceVersion)) {
-      throw errors.badRequest(`invalid resource version: ${JSON.stringify(watchOptions.resourceVersion)}`);
-    }
+    if (watchOptions.resourceVersion) parseRv(watchOptions.resourceVersion);
     if (this.openWatches.size >= this.opts.maxWatches) {
       // kube-apiserver's max-in-flight filter answers this way; here the bound is on open watches.
       res.setHeader('Retry-After', '1');
@@ -724,14 +720,14 @@ function patchTypeOf(contentType: string): PatchType {
  * all 400.)
  */
 function deleteOptions(req: http.IncomingMessage, q: URLSearchParams, body: Buffer, write: WriteOptions): DeleteOptions & { orphanDependents?: boolean } {
-  let raw: { gracePeriodSeconds?: number; propagationPolicy?: string; orphanDependents?: boolean; dryRun?: string[]; preconditions?: { uid?: string; resourceVersion?: string } };
+  let raw: RawDeleteOptions;
   if (body.length > 0) {
     let decoded: unknown;
     try {
       // kubectl 1.32+ sends the DeleteOptions of typed-client deletes (drain --disable-eviction) as protobuf.
       if (isKubeProtobuf(body)) decoded = decodeProtobufBody(body);
       else {
-        const type = String(req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
+        const type = contentTypeOf(req);
         if (type !== 'application/yaml' && !JSON_BODY_TYPES.has(type)) throw errors.unsupportedMediaType(type);
         decoded = checkDepth(type === 'application/yaml' ? parseYaml(body.toString('utf8')) : JSON.parse(body.toString('utf8')));
       }
@@ -749,13 +745,20 @@ function deleteOptions(req: http.IncomingMessage, q: URLSearchParams, body: Buff
       dryRun: q.getAll('dryRun'),
     };
   }
-  // The body's dryRun, or the query's: never both (write.dryRun came from the query).
+  // The body's dryRun, or the query's: not the query's beside a body (write.dryRun came from it).
   return validDeleteOptions(raw, { ...write, dryRun: false });
 }
 
-type RawDeleteOptions = ReturnType<typeof decodeDeleteOptions>;
+/** metav1.DeleteOptions as decoded, before ValidateDeleteOptions. */
+interface RawDeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: string;
+  orphanDependents?: boolean;
+  dryRun?: string[];
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
 
-/** ValidateDeleteOptions, then the options the store takes. */
+/** ValidateDeleteOptions, then the options the store takes; a dry run also when write asks for one (an eviction's ?dryRun=All). */
 function validDeleteOptions(raw: RawDeleteOptions, write: WriteOptions): DeleteOptions & { orphanDependents?: boolean } {
   const causes: FieldError[] = [];
   if (raw.orphanDependents !== undefined && raw.propagationPolicy !== undefined) {
@@ -773,7 +776,7 @@ function validDeleteOptions(raw: RawDeleteOptions, write: WriteOptions): DeleteO
   if (policy === undefined && raw.orphanDependents !== undefined) policy = raw.orphanDependents ? 'Orphan' : 'Background';
   return {
     ...write,
-    dryRun: dryRun.length > 0,
+    dryRun: write.dryRun === true || dryRun.length > 0,
     gracePeriodSeconds: raw.gracePeriodSeconds,
     propagationPolicy: policy,
     orphanDependents: raw.orphanDependents,
@@ -782,55 +785,48 @@ function validDeleteOptions(raw: RawDeleteOptions, write: WriteOptions): DeleteO
 }
 
 /** A decoded DeleteOptions body checked field by field as Go's decoder into metav1.DeleteOptions would: null is no options, a wrong type is a 400. */
-function decodeDeleteOptions(v: unknown): { gracePeriodSeconds?: number; propagationPolicy?: string; orphanDependents?: boolean; dryRun?: string[]; preconditions?: { uid?: string; resourceVersion?: string } } {
+function decodeDeleteOptions(v: unknown): RawDeleteOptions {
   const fail = (what: string, field?: string, type?: string): never => {
     throw errors.badRequest(field ? `json: cannot unmarshal ${what} into Go struct field DeleteOptions.${field} of type ${type}` : `json: cannot unmarshal ${what} into Go value of type v1.DeleteOptions`);
   };
   if (v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) fail(jsonKindOf(v));
+  if (typeof v !== 'object' || Array.isArray(v)) fail(jsonTypeName(v));
   const o = v as Record<string, unknown>;
   if ((o.kind !== undefined && o.kind !== 'DeleteOptions') || (o.apiVersion !== undefined && typeof o.apiVersion !== 'string')) {
     throw errors.badRequest('decoded object cannot be converted to DeleteOptions');
   }
-  const out: ReturnType<typeof decodeDeleteOptions> = {};
+  const out: RawDeleteOptions = {};
   const grace = o.gracePeriodSeconds;
   if (grace !== undefined && grace !== null) {
-    if (typeof grace !== 'number') fail(jsonKindOf(grace), 'gracePeriodSeconds', 'int64');
+    if (typeof grace !== 'number') fail(jsonTypeName(grace), 'gracePeriodSeconds', 'int64');
     if (!Number.isSafeInteger(grace)) fail(`number ${grace}`, 'gracePeriodSeconds', 'int64');
     out.gracePeriodSeconds = grace as number;
   }
   for (const [field, type] of [['propagationPolicy', 'string'], ['orphanDependents', 'bool']] as const) {
     const x = o[field];
     if (x === undefined || x === null) continue;
-    if (typeof x !== (type === 'bool' ? 'boolean' : 'string')) fail(jsonKindOf(x), field, type === 'string' ? 'v1.DeletionPropagation' : 'bool');
+    if (typeof x !== (type === 'bool' ? 'boolean' : 'string')) fail(jsonTypeName(x), field, type === 'string' ? 'v1.DeletionPropagation' : 'bool');
     (out as Record<string, unknown>)[field] = x;
   }
   if (o.dryRun !== undefined && o.dryRun !== null) {
-    if (!Array.isArray(o.dryRun)) fail(jsonKindOf(o.dryRun), 'dryRun', '[]string');
+    if (!Array.isArray(o.dryRun)) fail(jsonTypeName(o.dryRun), 'dryRun', '[]string');
     const items = o.dryRun as unknown[];
-    for (const x of items) if (x !== null && typeof x !== 'string') fail(jsonKindOf(x), 'dryRun', 'string');
+    for (const x of items) if (x !== null && typeof x !== 'string') fail(jsonTypeName(x), 'dryRun', 'string');
     out.dryRun = items.map((x) => (x === null ? '' : (x as string)));
   }
   if (o.preconditions !== undefined && o.preconditions !== null) {
     const p = o.preconditions;
-    if (typeof p !== 'object' || Array.isArray(p)) fail(jsonKindOf(p), 'preconditions', 'v1.Preconditions');
+    if (typeof p !== 'object' || Array.isArray(p)) fail(jsonTypeName(p), 'preconditions', 'v1.Preconditions');
     const pre: { uid?: string; resourceVersion?: string } = {};
     for (const k of ['uid', 'resourceVersion'] as const) {
       const x = (p as Record<string, unknown>)[k];
       if (x === undefined || x === null) continue;
-      if (typeof x !== 'string') fail(jsonKindOf(x), `preconditions.${k}`, k === 'uid' ? 'types.UID' : 'string');
+      if (typeof x !== 'string') fail(jsonTypeName(x), `preconditions.${k}`, k === 'uid' ? 'types.UID' : 'string');
       pre[k] = x as string;
     }
     out.preconditions = pre;
   }
   return out;
-}
-
-function jsonKindOf(v: unknown): string {
-  if (Array.isArray(v)) return 'array';
-  if (v === null) return 'null';
-  if (typeof v === 'boolean') return 'bool';
-  return typeof v;
 }
 
 /**
@@ -879,14 +875,6 @@ export function requestPath(rawUrl: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
-/** path.IsValidPathSegmentName (k8s.io/apimachinery pkg/api/validation/path/name.go). */
-export function pathSegmentNameErrors(name: string): string[] {
-  if (name === '.' || name === '..') return [`may not be '${name}'`];
-  const errs: string[] = [];
-  for (const bad of ['/', '%']) if (name.includes(bad)) errs.push(`may not contain '${bad}'`);
-  return errs;
-}
-
 /** The verbs each subresource serves, as kube-apiserver installs their routes. */
 const SUBRESOURCE_VERBS: Record<string, string[]> = {
   status: ['get', 'update', 'patch'],
@@ -923,12 +911,17 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
   });
 }
 
+/** The request's media type, without parameters; JSON when it names none, as kube-apiserver takes it. */
+function contentTypeOf(req: http.IncomingMessage): string {
+  return String(req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
+}
+
 /** Content types whose bodies are JSON. */
 const JSON_BODY_TYPES = new Set(['application/json', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json']);
 
 function parseBody(req: http.IncomingMessage, body: Buffer): unknown {
   if (body.length === 0) throw errors.badRequest('the request body is empty');
-  const type = String(req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
+  const type = contentTypeOf(req);
   const text = body.toString('utf8');
   try {
     if (type === 'application/yaml' || type === 'application/apply-patch+yaml') return checkDepth(parseYaml(text));

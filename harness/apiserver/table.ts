@@ -684,7 +684,8 @@ const pvPrinter: BuiltinPrinter = {
   ],
 };
 
-function isDefaultClass(o: Obj): boolean {
+/** A StorageClass marked default, by the GA or the beta annotation. */
+export function isDefaultClass(o: { metadata: { annotations?: Record<string, string> } }): boolean {
   const a = o.metadata.annotations ?? {};
   return a['storageclass.kubernetes.io/is-default-class'] === 'true' || a['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
 }

@@ -185,3 +185,43 @@ export function nodeCandidates(choice: string, nodes: { name: string; labels: Re
   }
   return [choice];
 }
+
+const PROGRESS_PHASES = ['New', 'Accepted', 'Prepared', 'DatamoverDeploying', 'InProgress', 'Completed'];
+
+/**
+ * How far a run's DataUploads have got, for `when` conditions: per phase, how many have reached it
+ * or gone past it (a DataUpload that failed or was canceled stays where it had got to).
+ */
+export class PhaseProgress {
+  /** Per DataUpload, the furthest phase (PROGRESS_PHASES index) it has reached. */
+  private readonly reached = new Map<string, number>();
+  private readonly counts = PROGRESS_PHASES.map(() => 0);
+
+  /** @param expected the DataUploads the workload will create */
+  constructor(private readonly expected: number) {}
+
+  /** A DataUpload seen in a phase ("" is New). */
+  see(dataUpload: string, phase: string): void {
+    const i = PROGRESS_PHASES.indexOf(phase || 'New');
+    const before = this.reached.get(dataUpload) ?? -1;
+    if (i <= before) return;
+    this.reached.set(dataUpload, i);
+    for (let k = before + 1; k <= i; k++) this.counts[k]++;
+  }
+
+  /** Whether `fraction` of the expected DataUploads have reached `phase`. */
+  holds(when: { phase: string; fraction: number }): boolean {
+    return this.counts[PROGRESS_PHASES.indexOf(when.phase)] / Math.max(1, this.expected) >= when.fraction;
+  }
+}
+
+/** The node a fault acts on, chosen from the seed among its candidates: one stream per fault, so the choice does not depend on what other faults drew. */
+export function chooseNode(f: Fault, nodes: { name: string; labels: Record<string, string> }[], random: { fork(label: string): { int(min: number, max: number): number } }): string | undefined {
+  const candidates = nodeCandidates(f.node!, nodes);
+  return candidates[random.fork(`fault/${f.name}`).int(0, candidates.length - 1)];
+}
+
+/** Why a fault that never started did not: its `when` never held, or the run ended before its `at`. */
+export function neverHappenedDetail(f: Fault): string {
+  return f.when ? `did not happen: fewer than ${f.when.fraction * 100}% of the DataUploads reached ${f.when.phase}` : `did not happen: the run ended before ${f.at} s`;
+}

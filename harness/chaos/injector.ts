@@ -16,7 +16,7 @@ import type { Simulation } from '../sim/cluster.ts';
 import { setNodeCondition, startHeartbeat, stopHeartbeat } from '../sim/nodes.ts';
 import { NODE_ANNOTATIONS } from '../sim/programs.ts';
 import type { VirtualClock } from '../sim/virtual-clock.ts';
-import { nodeCandidates, type Fault } from './faults.ts';
+import { chooseNode, neverHappenedDetail, PhaseProgress, type Fault } from './faults.ts';
 
 export interface FaultRecord {
   name: string;
@@ -60,15 +60,10 @@ export interface ChaosEnv {
   log?: (line: string) => void;
 }
 
-const PHASE_ORDER = ['New', 'Accepted', 'Prepared', 'DatamoverDeploying', 'InProgress', 'Completed'];
-
 export class ChaosInjector {
   readonly records: FaultRecord[] = [];
   private readonly pending = new Set<Fault>();
-  /** Per DataUpload, the furthest phase (PHASE_ORDER index) it has reached. */
-  private readonly reached = new Map<string, number>();
-  /** Per phase (PHASE_ORDER index), how many DataUploads have reached it or gone past it. */
-  private readonly reachedCount = PHASE_ORDER.map(() => 0);
+  private readonly progress: PhaseProgress;
   /** Running api-load instances: stop and collect at the end. */
   private readonly loads = new Set<() => Promise<void>>();
 
@@ -76,6 +71,7 @@ export class ChaosInjector {
     private readonly env: ChaosEnv,
     faults: Fault[],
   ) {
+    this.progress = new PhaseProgress(env.expectedDataUploads);
     for (const f of faults) {
       this.pending.add(f);
       if (f.at !== undefined) {
@@ -89,16 +85,9 @@ export class ChaosInjector {
       const dus = resourceInfo(env.api, DATA_UPLOAD_GROUP, 'v2alpha1', DATA_UPLOAD_PLURAL);
       env.api.onWrite((info, cur) => {
         if (info !== dus || !cur || !this.pending.size) return;
-        const phase = (cur.obj as { status?: { phase?: string } }).status?.phase || 'New';
-        const i = PHASE_ORDER.indexOf(phase);
-        const name = cur.obj.metadata.name!;
-        const before = this.reached.get(name) ?? -1;
-        if (i > before) {
-          this.reached.set(name, i);
-          for (let k = before + 1; k <= i; k++) this.reachedCount[k]++;
-        }
+        this.progress.see(cur.obj.metadata.name!, (cur.obj as { status?: { phase?: string } }).status?.phase ?? '');
         for (const f of [...this.pending]) {
-          if (f.when && this.share(f.when.phase) >= f.when.fraction) {
+          if (f.when && this.progress.holds(f.when)) {
             this.pending.delete(f);
             // Not inside the API's write: at once, from the clock.
             this.timer(0, () => this.begin(f));
@@ -115,18 +104,7 @@ export class ChaosInjector {
 
   /** Faults that never happened (a `when` that never held, an `at` after the end), as records that say so. */
   neverHappened(): FaultRecord[] {
-    return [...this.pending].map((f) => ({
-      name: f.name,
-      kind: f.kind,
-      startedAt: null,
-      detail: f.when
-        ? `did not happen: fewer than ${f.when.fraction * 100}% of the DataUploads reached ${f.when.phase}`
-        : `did not happen: the run ended before ${f.at} s`,
-    }));
-  }
-
-  private share(phase: string): number {
-    return this.reachedCount[PHASE_ORDER.indexOf(phase)] / Math.max(1, this.env.expectedDataUploads);
+    return [...this.pending].map((f) => ({ name: f.name, kind: f.kind, startedAt: null, detail: neverHappenedDetail(f) }));
   }
 
   private elapsedMs(): number {
@@ -146,9 +124,7 @@ export class ChaosInjector {
       name: s.obj.metadata.name!,
       labels: (s.obj.metadata.labels ?? {}) as Record<string, string>,
     }));
-    const candidates = nodeCandidates(f.node!, nodes);
-    // One stream per fault: the choice does not depend on what other faults drew.
-    return candidates[this.env.random.fork(`fault/${f.name}`).int(0, candidates.length - 1)];
+    return chooseNode(f, nodes, this.env.random)!;
   }
 
   private begin(f: Fault): void {

@@ -89,6 +89,11 @@ export function checkFaultsForTarget(faults: Fault[], target: 'embedded' | 'kind
   );
 }
 
+/** A fault with its duration as the cluster runs it: divided by the time scale, at least 1 s. */
+export function onCluster(f: Fault, timeScale: number): Fault {
+  return f.durationSeconds === undefined ? f : { ...f, durationSeconds: Math.max(1, Math.round(f.durationSeconds / timeScale)) };
+}
+
 /**
  * The dry run of a schedule on a real cluster, fault by fault: when it starts, in the scenario's
  * seconds and in the cluster's (durations are divided by the time scale there), on which node,
@@ -96,24 +101,24 @@ export function checkFaultsForTarget(faults: Fault[], target: 'embedded' | 'kind
  * named by its choice: which node it is depends on the cluster's nodes at the run's start.
  */
 export function faultPlan(faults: Fault[], opts: { target: 'kind' | 'kubeconfig'; timeScale: number }): string[] {
-  const onCluster = (s: number) => `${s} s (${+(s / opts.timeScale).toFixed(1)} s on the cluster)`;
+  const both = (s: number) => `${s} s (${+(s / opts.timeScale).toFixed(1)} s on the cluster)`;
   const out: string[] = [`${faults.length} fault(s) on --target ${opts.target}, durations / ${opts.timeScale} (--time-scale):`];
   for (const f of faults) {
     const a = KIND_ACTIONS[f.kind];
     if ('none' in a) continue;
     const chosen = f.node?.startsWith('random');
     const node = f.node === undefined ? undefined : chosen ? '$NODE' : f.node;
-    const when = f.at !== undefined ? `at ${onCluster(f.at)}` : `when ${f.when!.fraction * 100}% of the DataUploads have reached ${f.when!.phase}`;
+    const when = f.at !== undefined ? `at ${both(f.at)}` : `when ${f.when!.fraction * 100}% of the DataUploads have reached ${f.when!.phase}`;
     out.push(`faults[${f.index}] ${f.name} (${f.kind}), ${when}`);
     if (chosen) out.push(`  node: $NODE, chosen from the seed at the run's start among the cluster's nodes${f.node === 'random' ? '' : ` matching ${f.node!.slice('random:'.length)}`}`);
     else if (node) out.push(`  node: ${node}`);
     out.push(`  does: ${a.does}`);
     const how = opts.target === 'kubeconfig' ? 'through the API, as' : '';
     // The commands carry the cluster's durations (a stress pod's --timeout).
-    const scaled = { ...f, ...(f.durationSeconds !== undefined ? { durationSeconds: Math.max(1, Math.round(f.durationSeconds / opts.timeScale)) } : {}) };
+    const scaled = onCluster(f, opts.timeScale);
     for (const c of a.start(scaled, node)) out.push(`  start: ${how ? `${how} ` : ''}${c}`);
     if (a.end && f.durationSeconds !== undefined) {
-      out.push(`  end, ${onCluster(f.durationSeconds)} later:`.replace(/ \((.*)\) later:$/, ' later ($1):'));
+      out.push(`  end, ${both(f.durationSeconds)} later:`.replace(/ \((.*)\) later:$/, ' later ($1):'));
       for (const c of a.end(scaled, node)) out.push(`    ${how ? `${how} ` : ''}${c}`);
     } else if (f.durationSeconds === undefined && a.end) out.push('  end: never (no durationSeconds)');
   }

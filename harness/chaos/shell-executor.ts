@@ -10,9 +10,9 @@
 import { $ } from 'zx';
 import type { Clock, Timer } from '../../controller/clock.ts';
 import type { Random } from '../random.ts';
-import { nodeCandidates, type Fault } from './faults.ts';
+import { chooseNode, neverHappenedDetail, PhaseProgress, type Fault } from './faults.ts';
 import type { FaultRecord } from './injector.ts';
-import { KIND_ACTIONS } from './kind-actions.ts';
+import { KIND_ACTIONS, onCluster } from './kind-actions.ts';
 
 /** One command run for a fault. */
 export interface CommandRecord {
@@ -35,8 +35,6 @@ export const bashCommand: RunCommand = async (command) => {
   const r = await $({ nothrow: true, quiet: true })`bash -c ${command}`;
   return { code: r.exitCode, stderr: r.stderr };
 };
-
-const PHASE_ORDER = ['New', 'Accepted', 'Prepared', 'DatamoverDeploying', 'InProgress', 'Completed'];
 
 export interface ShellExecutorOptions {
   faults: Fault[];
@@ -63,13 +61,13 @@ export class ShellFaultExecutor {
   /** Faults in effect: what undoes each. */
   private readonly inEffect = new Map<Fault, () => Promise<void>>();
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly reached = new Map<string, number>();
-  private readonly reachedCount = PHASE_ORDER.map(() => 0);
+  private readonly progress: PhaseProgress;
   private stopped = false;
   private readonly run: RunCommand;
 
   constructor(private readonly opts: ShellExecutorOptions) {
     this.run = opts.run ?? bashCommand;
+    this.progress = new PhaseProgress(opts.expectedDataUploads);
     for (const f of opts.faults) {
       if (!COMMAND_FAULT_KINDS.has(f.kind)) throw new Error(`faults[${f.index}] ${f.name} (${f.kind}): not carried out by commands; only ${[...COMMAND_FAULT_KINDS].join(', ')} are`);
       this.pending.add(f);
@@ -79,15 +77,8 @@ export class ShellFaultExecutor {
 
   /** A DataUpload's phase as the run's watch saw it: checks the `when` conditions. */
   observe(dataUpload: string, phase: string): void {
-    const i = PHASE_ORDER.indexOf(phase || 'New');
-    const before = this.reached.get(dataUpload) ?? -1;
-    if (i > before) {
-      this.reached.set(dataUpload, i);
-      for (let k = before + 1; k <= i; k++) this.reachedCount[k]++;
-    }
-    for (const f of [...this.pending]) {
-      if (f.when && this.reachedCount[PHASE_ORDER.indexOf(f.when.phase)] / Math.max(1, this.opts.expectedDataUploads) >= f.when.fraction) this.fire(f);
-    }
+    this.progress.see(dataUpload, phase);
+    for (const f of [...this.pending]) if (f.when && this.progress.holds(f.when)) this.fire(f);
   }
 
   /** Undoes every fault still in effect and waits for the commands in flight; later times and conditions no longer fire. */
@@ -103,7 +94,7 @@ export class ShellFaultExecutor {
 
   /** Faults that never started, as records that say so. */
   neverHappened(): FaultRecord[] {
-    return [...this.pending].map((f) => ({ name: f.name, kind: f.kind, startedAt: null, detail: f.when ? `did not happen: fewer than ${f.when.fraction * 100}% of the DataUploads reached ${f.when.phase}` : `did not happen: the run ended before ${f.at} s` }));
+    return [...this.pending].map((f) => ({ name: f.name, kind: f.kind, startedAt: null, detail: neverHappenedDetail(f) }));
   }
 
   private fire(f: Fault): void {
@@ -115,7 +106,7 @@ export class ShellFaultExecutor {
     const action = KIND_ACTIONS[f.kind];
     if ('none' in action) return;
     const node = this.pickNode(f);
-    const scaled = { ...f, ...(f.durationSeconds !== undefined ? { durationSeconds: Math.max(1, Math.round(f.durationSeconds / this.opts.timeScale)) } : {}) };
+    const scaled = onCluster(f, this.opts.timeScale);
     const rec: ShellFaultRecord = { name: f.name, kind: f.kind, node, startedAt: this.now(), detail: action.does, commands: [] };
     this.records.push(rec);
     this.opts.log?.(`t=${rec.startedAt}s fault ${f.name} on ${node}: ${action.does}`);
@@ -153,10 +144,9 @@ export class ShellFaultExecutor {
   }
 
   private pickNode(f: Fault): string {
-    const candidates = nodeCandidates(f.node!, this.opts.nodes);
-    if (!candidates.length) throw new Error(`faults[${f.index}] ${f.name}: no node of the cluster matches ${f.node}`);
-    // One stream per fault, as the embedded injector draws it.
-    return candidates[this.opts.random.fork(`fault/${f.name}`).int(0, candidates.length - 1)];
+    const node = chooseNode(f, this.opts.nodes, this.opts.random);
+    if (!node) throw new Error(`faults[${f.index}] ${f.name}: no node of the cluster matches ${f.node}`);
+    return node;
   }
 
   private after(ms: number, fn: () => void): void {
