@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { DATA_PATH_EVENT_REASON as R } from '../controller/api/dataupload.ts';
 import { content, DataMoverTestCluster, expectedSnapshotId } from '../controller/data-mover/test-cluster.ts';
-import { KIND_IMAGE } from '../harness/run/cluster-run.ts';
+import { KIND_IMAGE } from '../harness/run/targets/cluster.ts';
 import { REPO_ROOT } from '../harness/scenario/registry.ts';
 import { buildImagePrograms, IMAGE_PROGRAMS } from './build.ts';
 

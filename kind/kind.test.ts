@@ -416,7 +416,7 @@ describe('.github/workflows/kind.yaml', () => {
     expect(node.with).toMatchObject({ 'node-version': 20, cache: 'npm' });
   });
 
-  it('checks out, installs, creates the cluster, runs the scenario and the gates, uploads, always deletes', () => {
+  it('checks out, installs, creates the cluster, runs the scenarios (faults included) and the gates, uploads, always deletes', () => {
     const order = [
       at((s) => s.uses?.startsWith('actions/checkout@') ?? false),
       at((s) => s.uses?.startsWith('actions/setup-node@') ?? false),
@@ -424,13 +424,16 @@ describe('.github/workflows/kind.yaml', () => {
       at((s) => s.uses?.startsWith('helm/kind-action@') ?? false),
       at((s) => s.run === 'npm run kind:up'),
       at((s) => s.run === 'npm run scenario large-pvc -- --target kind --pvcs 12 --quiet'),
-      at((s) => s.run === 'npm run gate -- --target kind'),
+      at((s) => s.run === 'npm run scenario node-failure -- --target kind --dry-run'),
+      at((s) => s.run === 'npm run scenario node-failure -- --target kind --pvcs 12 --quiet'),
+      at((s) => s.run === 'npm run scenario node-pressure -- --target kind --pvcs 12 --quiet'),
+      at((s) => s.run === 'npm run gate -- --target kind --only large-pvc,node-failure,node-pressure'),
       at((s) => s.uses?.startsWith('actions/upload-artifact@') ?? false),
       at((s) => s.run === 'npm run kind:down'),
     ];
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(order.at(-1)).toBe(steps.length - 1);
-    const upload = steps[order[7]];
+    const upload = steps[order[10]];
     expect(upload.with?.path).toBe('reports/out');
     expect(upload.if).toBe('always()');
     expect(steps.at(-1)!.if).toBe('always()');

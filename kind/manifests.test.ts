@@ -15,7 +15,7 @@ import { DataMoverTestCluster } from '../controller/data-mover/test-cluster.ts';
 import { FLOW_NAMES } from '../controller/flows/types.ts';
 import { KubeIo } from '../controller/kube/io.ts';
 import { startEmbeddedCluster, type EmbeddedCluster } from '../harness/cluster/embedded.ts';
-import { runBackup } from '../harness/run/backup-run.ts';
+import { runEmbedded } from '../harness/run/targets/embedded.ts';
 import { backupWorkload, BACKUP_WORKLOAD_PARAMS } from '../harness/scenario/backup-workload.ts';
 import { REPO_ROOT } from '../harness/scenario/registry.ts';
 
@@ -162,7 +162,7 @@ describe('kind/manifests/rbac.yaml', () => {
     const p = Object.fromEntries(BACKUP_WORKLOAD_PARAMS.map((x) => [x.name, x.default]));
     const e = backupWorkload({ ...p, pvcs: 8, namespaces: 2, nodes: 3, 'backup-nodes': 2 }, 1);
     for (const flow of FLOW_NAMES) {
-      const r = await runBackup({ seed: 1, flow, nodes: e.nodes, pvcs: e.pvcs, nodeAgentConfig: e.nodeAgentConfig(flow), deadlineSeconds: e.deadlineSeconds });
+      const r = await runEmbedded({ seed: 1, flow, nodes: e.nodes, pvcs: e.pvcs, nodeAgentConfig: e.nodeAgentConfig(flow), deadlineSeconds: e.deadlineSeconds });
       expect(r.figures.completed).toBe(8);
       for (const a of [...r.apiCost.nodeAgents.access, ...r.apiCost.events.access]) used.add(a);
     }

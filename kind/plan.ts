@@ -3,7 +3,7 @@
 // kind:down. The dry run prints these steps and the real run (run.ts) executes them, so the two
 // cannot drift apart, and the tests read the sequence from here.
 import { parseArgs } from 'node:util';
-import { KIND_IMAGE } from '../harness/run/cluster-run.ts';
+import { KIND_IMAGE } from '../harness/run/targets/cluster.ts';
 import {
   CSI_DRIVER_HOST_PATH_DEPLOYMENT,
   CSI_DRIVER_HOST_PATH_REPO,

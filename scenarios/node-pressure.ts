@@ -5,7 +5,7 @@
 // offers the kubelet more to evict. CPU pressure (20 min): the node's data throughput halves.
 // Which backup node each hits comes from the seed: the same for every flow.
 import { BACKUP_NODE_LABEL, backupWorkload, withDefaults } from '../harness/scenario/backup-workload.ts';
-import { defineScenario } from '../harness/scenario/scenario.ts';
+import { completionGates, defineScenario } from '../harness/scenario/scenario.ts';
 
 const BACKUP_NODE = `random:${BACKUP_NODE_LABEL}=true`;
 
@@ -21,4 +21,22 @@ export default defineScenario({
       { kind: 'node-cpu-pressure', node: BACKUP_NODE, when: { phase: 'InProgress', fraction: 0.3 }, durationSeconds: 1200 },
     ],
   }),
+  // npm run gate (and the kind workflow, on a real cluster): 24 PVCs; every flow must end in a
+  // steady state, deploying and pipelined without a timeout, none completing fewer than its
+  // baseline.
+  gate: {
+    params: { pvcs: 24, namespaces: 3 },
+    gates: [
+      { figure: 'steadyStateFailures', flow: 'velero-1.16', op: '==', value: 0 },
+      { figure: 'steadyStateFailures', flow: 'velero-1.17', op: '==', value: 0 },
+      { figure: 'steadyStateFailures', flow: 'deploying', op: '==', value: 0 },
+      { figure: 'steadyStateFailures', flow: 'pipelined', op: '==', value: 0 },
+      { figure: 'timeouts', flow: 'deploying', op: '==', value: 0 },
+      { figure: 'timeouts', flow: 'pipelined', op: '==', value: 0 },
+      ...completionGates('deploying'),
+      ...completionGates('pipelined'),
+      ...completionGates('velero-1.17'),
+      ...completionGates('velero-1.16'),
+    ],
+  },
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runBackup } from '../run/backup-run.ts';
+import { runEmbedded } from '../run/targets/embedded.ts';
 import { FaultError, nodeCandidates, parseFaults } from './faults.ts';
 
 const nodes: { name: string; labels: Record<string, string> }[] = [
@@ -52,7 +52,7 @@ describe('fault schedules are checked before a run', () => {
 
   it('a run with an invalid fault fails before anything starts', async () => {
     await expect(
-      runBackup({ seed: 1, flow: 'deploying', nodes: [{ count: 1, namePrefix: 'worker', capacity: { cpu: '4', memory: '8Gi', pods: '110' } }], pvcs: [], deadlineSeconds: 60, faults: [{ kind: 'node-failure', node: 'worker-7', at: 10 }] }),
+      runEmbedded({ seed: 1, flow: 'deploying', nodes: [{ count: 1, namePrefix: 'worker', capacity: { cpu: '4', memory: '8Gi', pods: '110' } }], pvcs: [], deadlineSeconds: 60, faults: [{ kind: 'node-failure', node: 'worker-7', at: 10 }] }),
     ).rejects.toThrow(/faults\[0\]\.node: "worker-7" is not accepted/);
   });
 });

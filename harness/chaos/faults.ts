@@ -225,3 +225,8 @@ export function chooseNode(f: Fault, nodes: { name: string; labels: Record<strin
 export function neverHappenedDetail(f: Fault): string {
   return f.when ? `did not happen: fewer than ${f.when.fraction * 100}% of the DataUploads reached ${f.when.phase}` : `did not happen: the run ended before ${f.at} s`;
 }
+
+/** A fault with its duration as the cluster runs it: divided by the time scale, at least 1 s. */
+export function onCluster(f: Fault, timeScale: number): Fault {
+  return f.durationSeconds === undefined ? f : { ...f, durationSeconds: Math.max(1, Math.round(f.durationSeconds / timeScale)) };
+}

@@ -1,6 +1,6 @@
 // Each fault: it happens at its moment, does what the real component would, and is undone after
 // its duration. A real embedded cluster with its simulation; the controller is a stand-in that
-// records kills and starts (the node-agents themselves are tested in backup-run.test.ts).
+// records kills and starts (the node-agents themselves are tested in harness/run/run.test.ts).
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DATA_UPLOAD_GROUP, DATA_UPLOAD_LABEL, DATA_UPLOAD_PLURAL } from '../../controller/api/dataupload.ts';
@@ -12,7 +12,7 @@ import { resourceInfo } from '../sim/context.ts';
 import { NODE_ANNOTATIONS } from '../sim/programs.ts';
 import { VirtualClock } from '../sim/virtual-clock.ts';
 import { parseFaults, type FaultDecl } from './faults.ts';
-import { runBackup } from '../run/backup-run.ts';
+import { runEmbedded } from '../run/targets/embedded.ts';
 import { ChaosInjector } from './injector.ts';
 
 let cluster: EmbeddedCluster | undefined;
@@ -181,7 +181,7 @@ describe('faults on the embedded cluster', () => {
 
 describe('api-load', () => {
   const run = (faults: FaultDecl[]) =>
-    runBackup({
+    runEmbedded({
       seed: 2,
       flow: 'velero-1.17',
       nodes: [{ count: 2, namePrefix: 'worker', capacity: { cpu: '4', memory: '16Gi', pods: '110' } }],

@@ -16,6 +16,8 @@ import type { Simulation } from '../sim/cluster.ts';
 import { setNodeCondition, startHeartbeat, stopHeartbeat } from '../sim/nodes.ts';
 import { NODE_ANNOTATIONS } from '../sim/programs.ts';
 import type { VirtualClock } from '../sim/virtual-clock.ts';
+import { choosePods } from './api-actions.ts';
+import type { FaultExecutor } from './cluster-executor.ts';
 import { chooseNode, neverHappenedDetail, PhaseProgress, type Fault } from './faults.ts';
 
 export interface FaultRecord {
@@ -60,7 +62,7 @@ export interface ChaosEnv {
   log?: (line: string) => void;
 }
 
-export class ChaosInjector {
+export class ChaosInjector implements FaultExecutor {
   readonly records: FaultRecord[] = [];
   private readonly pending = new Set<Fault>();
   private readonly progress: PhaseProgress;
@@ -97,9 +99,19 @@ export class ChaosInjector {
     }
   }
 
-  /** Stops what still runs (api-load) and waits for its figures. */
-  async finish(): Promise<void> {
+  /** Conditions are seen on the API server's write hook, the moment a phase is written (see the constructor). */
+  observe(): void {}
+
+  /**
+   * Stops what still runs (api-load) and waits for its figures. Faults with a duration run their
+   * course on the simulated clock, through the grace period, as on a real cluster.
+   */
+  async stop(): Promise<void> {
     await Promise.all([...this.loads].map((stop) => stop()));
+  }
+
+  faultRecords(): FaultRecord[] {
+    return [...this.records, ...this.neverHappened()];
   }
 
   /** Faults that never happened (a `when` that never held, an `at` after the end), as records that say so. */
@@ -191,9 +203,7 @@ export class ChaosInjector {
           .map((s) => ({ name: s.obj.metadata.name!, du: s.obj.metadata.labels![DATA_UPLOAD_LABEL] }))
           .filter((p) => f.dataUploadPhase === undefined || phaseOf(p.du) === f.dataUploadPhase)
           .sort((a, b) => (a.name < b.name ? -1 : 1));
-        const rng = env.random.fork(`fault/${f.name}`);
-        const killed: typeof live = [];
-        for (let i = 0; i < (f.count ?? 1) && live.length; i++) killed.push(live.splice(rng.int(0, live.length - 1), 1)[0]);
+        const killed = choosePods(f, live, env.random);
         const grace = f.gracePeriodSeconds ?? 0;
         for (const p of killed) env.api.delete(pods, env.namespace, p.name, { gracePeriodSeconds: grace });
         const which = f.dataUploadPhase ? ` of DataUploads ${f.dataUploadPhase}` : '';

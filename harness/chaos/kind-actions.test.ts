@@ -23,7 +23,7 @@ describe('faults on kind', () => {
     );
     expect(() => checkFaultsForTarget(faults, 'embedded')).not.toThrow();
     expect(() => checkFaultsForTarget(faults, 'kind')).toThrow(
-      /--target kind: these faults have no action there.*\n {2}faults\[1\] snapshot-failure-1 \(snapshot-failure\): csi-driver-host-path cannot be told to fail snapshots\n {2}faults\[2\] slow \(api-latency\)/s,
+      /--target kind: these faults are not carried out there.*\n {2}faults\[1\] snapshot-failure-1 \(snapshot-failure\): csi-driver-host-path cannot be told to fail snapshots\n {2}faults\[2\] slow \(api-latency\)/s,
     );
     expect(() => checkFaultsForTarget(faults.slice(0, 1), 'kind')).not.toThrow();
     expect(() => checkFaultsForTarget(faults.slice(0, 1), 'kubeconfig')).toThrow(/faults\[0\] node-failure-0 \(node-failure\): stopping a node needs kind/);
@@ -43,6 +43,7 @@ describe('faults on kind', () => {
     expect(commands.filter((l) => !l.startsWith('kubectl apply') && !l.startsWith('{') && l !== 'EOF')).toEqual([
       'docker stop kind-worker',
       'docker start kind-worker',
+      'kubectl create namespace datamover-bench-chaos --dry-run=client -o yaml | kubectl apply -f -',
       'kubectl -n datamover-bench-chaos delete pod node-memory-pressure-1 --grace-period=0 --force',
       'kubectl -n velero delete pod -l app.kubernetes.io/name=node-agent --field-selector spec.nodeName=kind-worker2 --grace-period=0 --force',
     ]);

@@ -1,9 +1,15 @@
-// The same fault schedule on a kind cluster: each fault kind maps to the real action that has
+// The same fault schedule on a real cluster: each fault kind maps to the real action that has
 // the same effect there (krkn's kind node scenarios, Litmus / Chaos Mesh stress and pod-kill),
-// or to none. A schedule with a fault that has no mapping is refused by name before a run on
-// kind or any cluster starts; the embedded cluster's fault seams (a CSI driver told to fail, an
-// API server told to slow down) do not exist on a real one.
-import type { Fault, FaultKind } from './faults.ts';
+// or to none. On kind the node faults are commands (docker, kubectl) and pod-kill an API
+// request; on any other cluster (--target kubeconfig) every fault that runs is an API request
+// (api-actions.ts). A schedule with a fault that has no action on its target is refused by name
+// before the run starts; the embedded cluster's fault seams (a CSI driver told to fail, an API
+// server told to slow down) do not exist on a real one.
+import { bashCommand, commandSteps, type ClusterAction, type ClusterActions, type RunCommand } from './cluster-executor.ts';
+import { apiActions, CHAOS_NAMESPACE, NODE_AGENT_POD_SELECTOR, stressPod, type ApiActionOptions } from './api-actions.ts';
+export { NODE_AGENT_POD_SELECTOR };
+import { onCluster, type Fault, type FaultKind } from './faults.ts';
+export { onCluster } from './faults.ts';
 
 export interface KindAction {
   /** What is done on the cluster, in a line. */
@@ -13,31 +19,20 @@ export interface KindAction {
   end?(f: Fault, node: string | undefined): string[];
 }
 
-const STRESS_IMAGE = 'ghcr.io/colinianking/stress-ng:latest';
-/** The node-agent pods of kind/manifests/node-agent.yaml (cluster-run.ts's NODE_AGENT_SELECTOR). */
-export const NODE_AGENT_POD_SELECTOR = 'app.kubernetes.io/name=node-agent';
-
-function stressPod(name: string, node: string, args: string): string {
-  // One pod pinned to the node (nodeName bypasses the scheduler, as Litmus's node hogs do).
-  const pod = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name, namespace: 'datamover-bench-chaos', labels: { 'datamover-bench.io/chaos': name } },
-    spec: { nodeName: node, restartPolicy: 'Never', containers: [{ name: 'stress', image: STRESS_IMAGE, args: args.split(' ') }] },
-  };
-  return `kubectl apply -f - <<'EOF'\n${JSON.stringify(pod)}\nEOF`;
+function stressCommands(name: string, node: string, args: string): string[] {
+  return [`kubectl create namespace ${CHAOS_NAMESPACE} --dry-run=client -o yaml | kubectl apply -f -`, `kubectl apply -f - <<'EOF'\n${JSON.stringify(stressPod(name, node, args))}\nEOF`];
 }
 
 export const KIND_ACTIONS: Record<FaultKind, KindAction | { none: string }> = {
   'node-memory-pressure': {
     does: 'a stress-ng pod on the node allocates 95% of its memory until the kubelet reports MemoryPressure and evicts',
-    start: (f, node) => [stressPod(f.name, node!, `--vm 1 --vm-bytes 95% --vm-keep --timeout ${f.durationSeconds ?? 0}s`)],
-    end: (f) => [`kubectl -n datamover-bench-chaos delete pod ${f.name} --grace-period=0 --force`],
+    start: (f, node) => stressCommands(f.name, node!, `--vm 1 --vm-bytes 95% --vm-keep --timeout ${f.durationSeconds ?? 0}s`),
+    end: (f) => [`kubectl -n ${CHAOS_NAMESPACE} delete pod ${f.name} --grace-period=0 --force`],
   },
   'node-cpu-pressure': {
     does: 'a stress-ng pod on the node keeps every CPU busy, slowing the data movers there',
-    start: (f, node) => [stressPod(f.name, node!, `--cpu 0 --timeout ${f.durationSeconds ?? 0}s`)],
-    end: (f) => [`kubectl -n datamover-bench-chaos delete pod ${f.name} --grace-period=0 --force`],
+    start: (f, node) => stressCommands(f.name, node!, `--cpu 0 --timeout ${f.durationSeconds ?? 0}s`),
+    end: (f) => [`kubectl -n ${CHAOS_NAMESPACE} delete pod ${f.name} --grace-period=0 --force`],
   },
   'node-failure': {
     does: "the node's container is stopped (kubelet, pods and node-agent with it) and started again",
@@ -74,24 +69,56 @@ export class UnmappedFaultError extends Error {
   }
 }
 
+/** The fault kinds each real target carries out (targetActions' keys, known before a cluster is reached). */
+export const CARRIED_OUT: Record<'kind' | 'kubeconfig', ReadonlySet<FaultKind>> = {
+  kind: new Set(['node-failure', 'node-memory-pressure', 'node-cpu-pressure', 'node-agent-restart', 'pod-kill']),
+  kubeconfig: new Set(['pod-kill', 'node-agent-restart', 'node-memory-pressure', 'node-cpu-pressure']),
+};
+
+/** Why a kind is not carried out on a real target. */
+function notCarriedOut(f: Fault, target: 'kind' | 'kubeconfig'): string {
+  const a = KIND_ACTIONS[f.kind];
+  if ('none' in a) return a.none;
+  if (f.kind === 'node-failure') return 'stopping a node needs kind (docker stop); on any other cluster it is not ours to stop';
+  return "not carried out on a real cluster yet (autocannon would need the kubeconfig's credentials)";
+}
+
 /** Refuses, by name, every fault with no action on `target` (kind or kubeconfig); embedded takes all. */
 export function checkFaultsForTarget(faults: Fault[], target: 'embedded' | 'kind' | 'kubeconfig'): void {
   if (target === 'embedded') return;
-  const unmapped = faults.filter((f) => 'none' in KIND_ACTIONS[f.kind] || (target === 'kubeconfig' && f.kind === 'node-failure'));
-  if (!unmapped.length) return;
-  const why = (f: Fault) => {
-    const a = KIND_ACTIONS[f.kind];
-    if ('none' in a) return a.none;
-    return 'stopping a node needs kind (docker stop); on any other cluster it is not ours to stop';
-  };
+  const refused = faults.filter((f) => !CARRIED_OUT[target].has(f.kind));
+  if (!refused.length) return;
   throw new UnmappedFaultError(
-    `--target ${target}: these faults have no action there, remove them or use --target embedded:\n` + unmapped.map((f) => `  faults[${f.index}] ${f.name} (${f.kind}): ${why(f)}`).join('\n'),
+    `--target ${target}: these faults are not carried out there, remove them or use --target embedded:\n` + refused.map((f) => `  faults[${f.index}] ${f.name} (${f.kind}): ${notCarriedOut(f, target)}`).join('\n'),
   );
 }
 
-/** A fault with its duration as the cluster runs it: divided by the time scale, at least 1 s. */
-export function onCluster(f: Fault, timeScale: number): Fault {
-  return f.durationSeconds === undefined ? f : { ...f, durationSeconds: Math.max(1, Math.round(f.durationSeconds / timeScale)) };
+/** A KIND_ACTIONS entry run as commands, each a step. */
+function commandAction(a: KindAction, run: RunCommand): ClusterAction {
+  return {
+    does: a.does,
+    start: (f, node, step) => commandSteps(a.start(f, node), step, run),
+    ...(a.end ? { end: (f: Fault, node: string | undefined, step: Parameters<ClusterAction['start']>[2]) => commandSteps(a.end!(f, node), step, run) } : {}),
+  };
+}
+
+/**
+ * What each fault kind does on a real target. kind: node faults by command (node-agent-restart
+ * on node-agents in this process by the API actions' local restart), pod-kill through the API;
+ * kubeconfig: all through the API. The keys are CARRIED_OUT's.
+ */
+export function targetActions(target: 'kind' | 'kubeconfig', o: ApiActionOptions & { run?: RunCommand }): ClusterActions {
+  const api = apiActions(o);
+  if (target === 'kubeconfig') return api;
+  const run = o.run ?? bashCommand;
+  const command = (k: FaultKind) => commandAction(KIND_ACTIONS[k] as KindAction, run);
+  return {
+    'node-failure': command('node-failure'),
+    'node-memory-pressure': command('node-memory-pressure'),
+    'node-cpu-pressure': command('node-cpu-pressure'),
+    'node-agent-restart': o.localAgents ? api['node-agent-restart'] : command('node-agent-restart'),
+    'pod-kill': api['pod-kill'],
+  };
 }
 
 /**

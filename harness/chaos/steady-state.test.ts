@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Limiter } from '../../controller/node-agent/limiter.ts';
 import type { RunRecord } from '../figures/figures.ts';
-import { runBackup } from '../run/backup-run.ts';
+import { runEmbedded } from '../run/targets/embedded.ts';
 import type { FaultRecord } from './injector.ts';
 import { attributeFailures, faultEnds, steadyStateChecks } from './steady-state.ts';
 
@@ -80,7 +80,7 @@ describe('a broken controller is caught', () => {
   afterEach(() => vi.restoreAllMocks());
 
   const run = (log?: (line: string) => void) =>
-    runBackup({
+    runEmbedded({
       seed: 5,
       flow: 'deploying',
       nodes: [{ count: 2, namePrefix: 'worker', capacity: { cpu: '4', memory: '16Gi', pods: '110' } }],

@@ -1,7 +1,7 @@
 // The --target option and the real-cluster options that go with it, shared by `npm run scenario`
 // and `npm run gate`: which cluster, and how a scenario is scaled down to run there.
 import { resolve } from 'node:path';
-import { KIND_IMAGE, KIND_SCALE } from '../run/cluster-run.ts';
+import { KIND_IMAGE, KIND_SCALE } from '../run/targets/cluster.ts';
 import { clusterKubeConfig, type ClusterTarget } from '../run/flow-run.ts';
 import { CSI_STORAGE_CLASS } from '../sim/csi.ts';
 

@@ -4,13 +4,16 @@
 // failure. --update-baseline rewrites the baselines from this run, after a deliberate change.
 // On a real cluster (--target kind|kubeconfig) the baselines, made on the embedded cluster, do
 // not apply: only the absolute gates are evaluated (no timeouts, steady state), the others are
-// listed as skipped, and so are scenarios that inject faults.
+// listed as skipped, and so are scenarios with faults the target does not carry out.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { baselineOf, evaluateGates, junitXml, readBaseline, writeBaseline, type GateResult } from '../../reports/gates.ts';
 import type { ClusterTarget } from '../run/flow-run.ts';
+import { parseFaults } from '../chaos/faults.ts';
+import { CARRIED_OUT } from '../chaos/kind-actions.ts';
 import { defaultJobs, runSeeds } from '../run/scenario-run.ts';
+import { faultNodes } from '../run/targets/embedded.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import { wholeNumber } from './args.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, clusterTargetOf } from './cluster-target.ts';
@@ -25,7 +28,7 @@ export async function runGates(opts: {
   only?: string[];
   quiet?: boolean;
   log?: (line: string) => void;
-  /** A real cluster: absolute gates only, scenarios without faults only. */
+  /** A real cluster: absolute gates only, scenarios whose faults it carries out only. */
   cluster?: { target: string; at: ClusterTarget };
 }): Promise<{ ok: boolean; lines: string[]; junit: string }> {
   const log = opts.log ?? ((l: string) => console.log(l));
@@ -35,9 +38,17 @@ export async function runGates(opts: {
   let scenarios = all.filter((s) => !opts.only || opts.only.includes(s.name));
   const paramsOf = (scenario: Scenario) => ({ ...Object.fromEntries(scenario.params.map((p) => [p.name, p.default])), ...scenario.gate!.params });
   if (opts.cluster) {
-    const withFaults = scenarios.filter((s) => s.build(paramsOf(s), 1).faults?.length);
-    for (const s of withFaults) log(`skip ${s.name}: it injects faults, which run on the embedded cluster only for now`);
-    scenarios = scenarios.filter((s) => !withFaults.includes(s));
+    // Faults the target carries out run there (kind: node failure and pressure, node-agent
+    // restarts, pod kills); a scenario with any other is skipped, naming them.
+    const target = opts.cluster.at.target;
+    const refused = new Map<Scenario, string[]>();
+    for (const s of scenarios) {
+      const e = s.build(paramsOf(s), 1);
+      const not = parseFaults(e.faults, faultNodes(e.nodes)).filter((f) => !CARRIED_OUT[target].has(f.kind));
+      if (not.length) refused.set(s, not.map((f) => `${f.name} (${f.kind})`));
+    }
+    for (const [s, names] of refused) log(`skip ${s.name}: --target ${target} does not carry out ${names.join(', ')}`);
+    scenarios = scenarios.filter((s) => !refused.has(s));
   }
   const suites: { scenario: string; results: GateResult[]; seconds: number }[] = [];
   const lines: string[] = [];

@@ -2,7 +2,7 @@
 // those created, simulated time, wall time), redrawn in place; elsewhere (CI, a pipe) one line
 // per job when it ends; nothing with --quiet.
 import { chalk } from 'zx';
-import type { RunProgress } from '../run/backup-run.ts';
+import type { RunProgress } from '../run/run.ts';
 
 export type ProgressMode = 'tty' | 'lines' | 'off';
 

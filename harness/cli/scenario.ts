@@ -7,9 +7,8 @@ import { FLOW_NAMES } from '../../controller/flows/types.ts';
 import { writeIndex, writeReport } from '../../reports/write.ts';
 import { parseFaults } from '../chaos/faults.ts';
 import { checkFaultsForTarget, faultPlan } from '../chaos/kind-actions.ts';
-import { COMMAND_FAULT_KINDS } from '../chaos/shell-executor.ts';
-import { faultNodes } from '../run/backup-run.ts';
-import { ClusterRunError, KIND_SCALE } from '../run/cluster-run.ts';
+import { faultNodes } from '../run/targets/embedded.ts';
+import { ClusterRunError, KIND_SCALE } from '../run/targets/cluster.ts';
 import { flowsOption, knownScenario, runCommand, scenarioArgument, UsageError, wholeNumber } from './args.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, clusterTargetOf, scaleOption, TargetError } from './cluster-target.ts';
 import { defaultJobs, runSeeds } from '../run/scenario-run.ts';
@@ -100,12 +99,6 @@ async function main(argv: string[]): Promise<number> {
         const plan = faults.length ? faultPlan(faults, { target: values.target as 'kind' | 'kubeconfig', timeScale: scaleOption(values, 'time-scale', KIND_SCALE.time) }) : ['no faults'];
         console.log(plan.join('\n'));
         continue;
-      }
-      // Carried out so far: on kind, the faults a command does (docker, kubectl); not pod-kill and
-      // api-load, and nothing on kubeconfig.
-      const notYet = faults.filter((f) => values.target === 'kubeconfig' || !COMMAND_FAULT_KINDS.has(f.kind));
-      if (notYet.length) {
-        throw new UsageError(`--target ${values.target}: ${scenario.name} injects faults that are not carried out there yet (${notYet.map((f) => `${f.name} (${f.kind})`).join(', ')}); on kind, ${[...COMMAND_FAULT_KINDS].join(', ')} are. Use --target embedded, or --dry-run to see the plan.`);
       }
     }
   }

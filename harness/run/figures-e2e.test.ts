@@ -1,11 +1,12 @@
 // The figures of whole runs on the embedded cluster, where a reviewer would look for a hole: a
 // pod on a failed node is not busy, and the lower bound sees the nodes' labels as the API does.
 import { describe, expect, it, vi } from 'vitest';
-import { runBackup, type BackupRunOptions } from './backup-run.ts';
+import { runEmbedded } from './targets/embedded.ts';
+import type { RunSpec } from './run.ts';
 
 const NODES = [{ count: 2, namePrefix: 'worker', capacity: { cpu: '4', memory: '16Gi', pods: '110' } }];
 const RESOURCES = { podResources: { cpuRequest: '1', cpuLimit: '0', memoryRequest: '1Gi', memoryLimit: '0' } };
-const base = (over: Partial<BackupRunOptions>): BackupRunOptions => ({
+const base = (over: Partial<RunSpec>): RunSpec => ({
   seed: 3,
   flow: 'velero-1.17',
   nodes: NODES,
@@ -18,7 +19,7 @@ const base = (over: Partial<BackupRunOptions>): BackupRunOptions => ({
 describe('busy means moving, in a run with a node failure', () => {
   it("the pod on the failed node moves until its node is NotReady, then is stranded until it goes, though its DataUpload stays InProgress", async () => {
     // 20 GiB at 100 MiB/s takes 205 s: both data paths run when worker-1 fails at 60 s (seed 3: they start at 29 and 43 s).
-    const r = await runBackup(base({ faults: [{ kind: 'node-failure', node: 'worker-1', at: 60, durationSeconds: 1200 }] }));
+    const r = await runEmbedded(base({ faults: [{ kind: 'node-failure', node: 'worker-1', at: 60, durationSeconds: 1200 }] }));
     const failedAt = r.faults[0].startedAt!;
     const node = r.record.nodes.find((n) => n.name === 'worker-1')!;
     const notReady = node.ready.find((x) => !x.ready)!.at;
@@ -44,8 +45,8 @@ describe('busy means moving, in a run with a node failure', () => {
 
 describe('the lower bound sees the nodes as the API shows them', () => {
   it('a loadAffinity on kubernetes.io/os: linux (every kubelet sets it) gives the same bound and figures as none', async () => {
-    const plain = await runBackup(base({}));
-    const linux = await runBackup(base({ nodeAgentConfig: { loadConcurrency: { globalConfig: 1 }, loadAffinity: [{ nodeSelector: { matchLabels: { 'kubernetes.io/os': 'linux' } } }], ...RESOURCES } }));
+    const plain = await runEmbedded(base({}));
+    const linux = await runEmbedded(base({ nodeAgentConfig: { loadConcurrency: { globalConfig: 1 }, loadAffinity: [{ nodeSelector: { matchLabels: { 'kubernetes.io/os': 'linux' } } }], ...RESOURCES } }));
     expect(linux.figures.lowerBound).toEqual(plain.figures.lowerBound);
     expect(linux.figures.lowerBound.makespanSeconds).toBeGreaterThan(0);
     expect(linux.figures.makespanSeconds).toBe(plain.figures.makespanSeconds);
@@ -53,7 +54,7 @@ describe('the lower bound sees the nodes as the API shows them', () => {
   }, 60_000);
 
   it('a loadAffinity no recorded node matches: no bound, an error naming the nodes and their labels', async () => {
-    const run = runBackup(base({ deadlineSeconds: 120, nodeAgentConfig: { loadConcurrency: { globalConfig: 1 }, loadAffinity: [{ nodeSelector: { matchLabels: { pool: 'backup' } } }], ...RESOURCES } }));
+    const run = runEmbedded(base({ deadlineSeconds: 120, nodeAgentConfig: { loadConcurrency: { globalConfig: 1 }, loadAffinity: [{ nodeSelector: { matchLabels: { pool: 'backup' } } }], ...RESOURCES } }));
     await expect(run).rejects.toThrow(/no lower bound: loadAffinity admits none of the 2 nodes the run recorded \(worker-1 \{.*kubernetes\.io\/hostname=worker-1.*\}; worker-2/);
   }, 60_000);
 });
@@ -69,10 +70,10 @@ describe('API cost: what is modeled is counted to the end', () => {
       pvcs: Array.from({ length: 2 }, (_, i) => ({ namespace: 'app', name: `data-${i}`, size: '100Gi' })),
       deadlineSeconds: 600,
     });
-    const counted = await runBackup(opts);
+    const counted = await runEmbedded(opts);
     const { Controller } = await import('../../controller/controller.ts');
     const spy = vi.spyOn(Controller.prototype, 'countParkedRechecks').mockImplementation(() => {});
-    const uncounted = await runBackup(opts);
+    const uncounted = await runEmbedded(opts);
     spy.mockRestore();
     const waiting = counted.record.dataUploads.find((d) => d.phases.at(-1)!.phase === 'Prepared')!;
     const preparedAt = waiting.phases.at(-1)!.at;

@@ -9,8 +9,9 @@ import type { FlowResult } from '../scenario/results.ts';
 import { scenarioByName } from '../scenario/registry.ts';
 import type { ParamValues } from '../scenario/scenario.ts';
 import { KubeConfig } from '@kubernetes/client-node';
-import { runBackup, type BackupRunResult, type RunProgress } from './backup-run.ts';
-import { runBackupOnCluster, type ClusterScale } from './cluster-run.ts';
+import { experimentSpec, runFlow, type RunProgress, type RunResult, type Target } from './run.ts';
+import { kindTarget, kubeconfigTarget, type ClusterScale } from './targets/cluster.ts';
+import { embeddedTarget } from './targets/embedded.ts';
 import { tuneHeapForRuns } from './heap.ts';
 
 export interface FlowJob {
@@ -20,13 +21,13 @@ export interface FlowJob {
   flow: FlowName;
   /** The scenario variant whose params are in `params`, if the scenario has variants. */
   variant?: string;
-  /** A real cluster to run on instead of a fresh embedded one (harness/run/cluster-run.ts). */
+  /** A real cluster to run on instead of a fresh embedded one (harness/run/targets/cluster.ts). */
   cluster?: ClusterTarget;
 }
 
 /** Where and how a job runs on a real cluster; plain data, so a job can cross to a child process. */
 export interface ClusterTarget {
-  /** Which kind of cluster: kind carries out node faults with docker and kubectl (harness/chaos/shell-executor.ts). */
+  /** Which kind of cluster: what faults it carries out, and how (harness/chaos/kind-actions.ts CARRIED_OUT). */
   target: 'kind' | 'kubeconfig';
   /** The kubeconfig file; absent: KUBECONFIG or ~/.kube/config. */
   kubeconfig?: string;
@@ -54,6 +55,12 @@ export function clusterKubeConfig(t: ClusterTarget): KubeConfig {
 
 export type { RunProgress };
 
+/** The target a job's cluster names. */
+function clusterTarget(t: ClusterTarget): Target {
+  const o = { kubeconfig: clusterKubeConfig(t), scale: t.scale, nodeAgents: t.nodeAgents, image: t.image, storageClass: t.storageClass };
+  return t.target === 'kind' ? kindTarget(o) : kubeconfigTarget(o);
+}
+
 export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => void): Promise<FlowResult> {
   tuneHeapForRuns();
   const scenario = await scenarioByName(job.scenario);
@@ -62,35 +69,16 @@ export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => 
   // One run at a time per process (the pool's rule), so the process's CPU is the run's (in the
   // command's own process, plus the little it spends relaying its children's progress).
   const cpuStart = process.cpuUsage();
-  const r: BackupRunResult = job.cluster
-    ? await runBackupOnCluster({
-        kubeconfig: clusterKubeConfig(job.cluster),
-        flow: job.flow,
-        experiment,
-        scale: job.cluster.scale,
-        nodeAgents: job.cluster.nodeAgents,
-        image: job.cluster.image,
-        storageClass: job.cluster.storageClass,
-        target: job.cluster.target,
-        seed: job.seed,
-        backupName: `${job.scenario}-${job.flow.replace(/\./g, '-')}-${Date.now().toString(36)}`.slice(0, 63),
-        onProgress,
-      })
-    : await runBackup({
-    seed: job.seed,
-    flow: job.flow,
-    nodes: experiment.nodes,
-    pvcs: experiment.pvcs,
-    nodeAgentConfig: experiment.nodeAgentConfig(job.flow),
-    behaviour: experiment.behaviour,
-    volumeBindingMode: experiment.volumeBindingMode,
-    resourceQuotas: experiment.resourceQuotas,
-    storageTopology: experiment.storageTopology,
-    deadlineSeconds: experiment.deadlineSeconds,
-    itemOperationTimeoutMs: experiment.itemOperationTimeoutMs,
-    faults: experiment.faults,
-    onProgress,
-  });
+  const target = job.cluster ? clusterTarget(job.cluster) : embeddedTarget();
+  const r: RunResult = await runFlow(
+    {
+      ...experimentSpec(experiment, job.flow, job.seed),
+      // A distinct name per run on a real cluster: its DataUploads are told apart by it.
+      ...(job.cluster ? { backupName: `${job.scenario}-${job.flow.replace(/\./g, '-')}-${Date.now().toString(36)}`.slice(0, 63) } : {}),
+      onProgress,
+    },
+    target,
+  );
   const cpu = process.cpuUsage(cpuStart);
   const f = r.figures;
   return {

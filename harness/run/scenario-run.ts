@@ -12,8 +12,8 @@ import { ProgressBoard, progressMode } from '../cli/progress.ts';
 import { REPO_ROOT } from '../scenario/registry.ts';
 import { columnOf, RESULTS_SCHEMA, type Results } from '../scenario/results.ts';
 import type { ParamValues, Scenario, Variant } from '../scenario/scenario.ts';
-import { faultNodes } from './backup-run.ts';
-import { scaleExperiment } from './cluster-run.ts';
+import { scaleExperiment } from './targets/cluster.ts';
+import { faultNodes } from './targets/embedded.ts';
 import type { ClusterTarget, FlowJob } from './flow-run.ts';
 import { runJobs } from './pool.ts';
 

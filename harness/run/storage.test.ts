@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { FLOW_NAMES } from '../../controller/flows/types.ts';
 import type { FaultDecl } from '../chaos/faults.ts';
 import { scenarioByName } from '../scenario/registry.ts';
-import { runBackup } from './backup-run.ts';
+import { runEmbedded } from './targets/embedded.ts';
 import { runFlowJob } from './flow-run.ts';
 
 const NODES = [{ count: 3, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
@@ -19,7 +19,7 @@ const CONFIG = {
 
 describe('backup volumes with a WaitForFirstConsumer StorageClass', () => {
   it.each(FLOW_NAMES)('%s ends every DataUpload Completed: no prepare timeout from the binding mode', async (flow) => {
-    const r = await runBackup({ seed: 4, flow, nodes: NODES, pvcs: PVCS, nodeAgentConfig: flow === 'velero-1.16' ? { ...CONFIG, loadConcurrency: { globalConfig: 1 } } : CONFIG, volumeBindingMode: 'WaitForFirstConsumer', deadlineSeconds: 4 * 3600 });
+    const r = await runEmbedded({ seed: 4, flow, nodes: NODES, pvcs: PVCS, nodeAgentConfig: flow === 'velero-1.16' ? { ...CONFIG, loadConcurrency: { globalConfig: 1 } } : CONFIG, volumeBindingMode: 'WaitForFirstConsumer', deadlineSeconds: 4 * 3600 });
     expect(r.figures.completed).toBe(6);
     expect(r.figures.outcomesByReason).toEqual({});
     expect(r.steadyState.every((c) => c.ok)).toBe(true);
@@ -40,7 +40,7 @@ describe('backup volumes with a WaitForFirstConsumer StorageClass', () => {
   }, 120_000);
 
   it('deploying provisions a backup volume only for a claimed slot: it holds far less storage before data moves than velero-1.17', async () => {
-    const run = (flow: 'velero-1.17' | 'deploying') => runBackup({ seed: 4, flow, nodes: NODES, pvcs: PVCS, nodeAgentConfig: CONFIG, volumeBindingMode: 'WaitForFirstConsumer', deadlineSeconds: 4 * 3600 });
+    const run = (flow: 'velero-1.17' | 'deploying') => runEmbedded({ seed: 4, flow, nodes: NODES, pvcs: PVCS, nodeAgentConfig: CONFIG, volumeBindingMode: 'WaitForFirstConsumer', deadlineSeconds: 4 * 3600 });
     const [v17, dep] = [await run('velero-1.17'), await run('deploying')];
     expect(dep.figures.backupVolumeIdleGiBSeconds).toBeLessThan(v17.figures.backupVolumeIdleGiBSeconds / 4);
     // One slot: deploying has at most one backup volume provisioned at a time, 4 GiB.
@@ -60,7 +60,7 @@ describe('a ResourceQuota on Velero\'s namespace', () => {
     podResources: { cpuRequest: '500m', cpuLimit: '0', memoryRequest: '512Mi', memoryLimit: '0' },
   });
   const run = (flow: (typeof FLOW_NAMES)[number]) =>
-    runBackup({ seed: 2, flow, nodes: QUOTA_NODES, pvcs: QUOTA_PVCS, nodeAgentConfig: quotaConfig(flow), resourceQuotas: [{ name: 'movers', hard: { pods: '1' } }], deadlineSeconds: 4 * 3600 });
+    runEmbedded({ seed: 2, flow, nodes: QUOTA_NODES, pvcs: QUOTA_PVCS, nodeAgentConfig: quotaConfig(flow), resourceQuotas: [{ name: 'movers', hard: { pods: '1' } }], deadlineSeconds: 4 * 3600 });
 
   it.each([
     ['velero-1.16', 'error to expose snapshot'],
@@ -72,7 +72,7 @@ describe('a ResourceQuota on Velero\'s namespace', () => {
     expect(r.figures.outcomesByReason).toEqual({ 'quota-exceeded': failed.length });
     expect(r.figures.completed + failed.length).toBe(4);
     for (const d of failed) {
-      expect(d.message).toBe(`${prefix}: error to create backup pod: pods "${d.name}" is forbidden: exceeded quota: movers, requested: pods=1, used: pods=1, limited: pods=1`);
+      expect(r.observed!.dataUploads.find((o) => o.name === d.name)!.message).toBe(`${prefix}: error to create backup pod: pods "${d.name}" is forbidden: exceeded quota: movers, requested: pods=1, used: pods=1, limited: pods=1`);
     }
     // The quota held: never more than one data-mover pod at once, and the refused ones left nothing behind.
     expect(r.figures.peakDataMoverPods).toBe(1);
@@ -100,7 +100,7 @@ describe('backup volumes that attach only in their zone (--storage-topology zona
   const ZONAL_PVCS = Array.from({ length: 6 }, (_, i) => ({ namespace: 'app', name: `data-${i}`, size: '2Gi' }));
   const zonalConfig = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 6 }, podResources: { cpuRequest: '500m', cpuLimit: '0', memoryRequest: '512Mi', memoryLimit: '0' }, datamoverBench: { deployTimeout: '5m' } };
   const run = (flow: 'velero-1.17' | 'deploying' | 'pipelined', bindingMode: 'Immediate' | 'WaitForFirstConsumer' = 'Immediate') =>
-    runBackup({ seed: 3, flow, nodes: ZONAL_NODES, pvcs: ZONAL_PVCS, nodeAgentConfig: zonalConfig, storageTopology: 'zonal', volumeBindingMode: bindingMode, deadlineSeconds: 4 * 3600 });
+    runEmbedded({ seed: 3, flow, nodes: ZONAL_NODES, pvcs: ZONAL_PVCS, nodeAgentConfig: zonalConfig, storageTopology: 'zonal', volumeBindingMode: bindingMode, deadlineSeconds: 4 * 3600 });
 
   it('velero-1.17 completes every DataUpload: the scheduler puts each pod in its volume\'s zone', async () => {
     const r = await run('velero-1.17');
@@ -131,7 +131,7 @@ describe('pipelined end to end', () => {
 
   it.each(['Immediate', 'WaitForFirstConsumer'] as const)('claims only where the volume attaches: zonal, %s binding, every DataUpload completes (deploying loses some)', async (bindingMode) => {
     const config = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 6 }, ...resources, datamoverBench: { deployTimeout: '5m' } };
-    const run = (flow: 'deploying' | 'pipelined') => runBackup({ seed: 3, flow, nodes: ZONAL_NODES, pvcs: PVCS(6), nodeAgentConfig: config, storageTopology: 'zonal', volumeBindingMode: bindingMode, deadlineSeconds: 4 * 3600 });
+    const run = (flow: 'deploying' | 'pipelined') => runEmbedded({ seed: 3, flow, nodes: ZONAL_NODES, pvcs: PVCS(6), nodeAgentConfig: config, storageTopology: 'zonal', volumeBindingMode: bindingMode, deadlineSeconds: 4 * 3600 });
     const [dep, pipe] = [await run('deploying'), await run('pipelined')];
     expect(dep.figures.timeouts).toBeGreaterThan(0);
     expect(pipe.figures.completed).toBe(6);
@@ -143,7 +143,7 @@ describe('pipelined end to end', () => {
     // Node-local volumes; data movers only on worker-1: the volumes on worker-2 can never be moved.
     const nodes = [{ count: 2, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
     const config = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 6 }, loadAffinity: [{ nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'worker-1' } } }], ...resources };
-    const r = await runBackup({ seed: 5, flow: 'pipelined', nodes, pvcs: PVCS(6), nodeAgentConfig: config, storageTopology: 'node-local', deadlineSeconds: 4 * 3600 });
+    const r = await runEmbedded({ seed: 5, flow: 'pipelined', nodes, pvcs: PVCS(6), nodeAgentConfig: config, storageTopology: 'node-local', deadlineSeconds: 4 * 3600 });
     const unreachable = r.record.dataUploads.filter((d) => d.reason === 'volume-unreachable');
     expect(unreachable.length).toBeGreaterThan(0);
     expect(r.figures.completed + unreachable.length).toBe(6);
@@ -160,7 +160,7 @@ describe('pipelined end to end', () => {
     const nodes = [{ count: 1, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
     const config = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 4 }, ...resources };
     const faults: FaultDecl[] = [{ kind: 'pod-kill', count: 1, dataUploadPhase: 'InProgress', when: { phase: 'InProgress', fraction: 0.25 } }];
-    const run = (flow: 'deploying' | 'pipelined') => runBackup({ seed: 2, flow, nodes, pvcs: PVCS(4, '20Gi'), nodeAgentConfig: config, faults, itemOperationTimeoutMs: 3600_000, deadlineSeconds: 4 * 3600 });
+    const run = (flow: 'deploying' | 'pipelined') => runEmbedded({ seed: 2, flow, nodes, pvcs: PVCS(4, '20Gi'), nodeAgentConfig: config, faults, itemOperationTimeoutMs: 3600_000, deadlineSeconds: 4 * 3600 });
     const [dep, pipe] = [await run('deploying'), await run('pipelined')];
     const killed = (r: typeof pipe) => {
       const kill = r.faults.find((f) => f.kind === 'pod-kill')!;
@@ -183,7 +183,7 @@ describe('pipelined end to end', () => {
     const nodes = [{ count: 1, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
     const config = { loadConcurrency: { globalConfig: 2, prepareQueueLength: 4 }, ...resources };
     const faults: FaultDecl[] = [{ kind: 'node-memory-pressure', node: 'worker-1', when: { phase: 'InProgress', fraction: 0.2 }, durationSeconds: 120 }];
-    const run = (flow: 'deploying' | 'pipelined') => runBackup({ seed: 4, flow, nodes, pvcs: PVCS(5, '20Gi'), nodeAgentConfig: config, faults, deadlineSeconds: 4 * 3600 });
+    const run = (flow: 'deploying' | 'pipelined') => runEmbedded({ seed: 4, flow, nodes, pvcs: PVCS(5, '20Gi'), nodeAgentConfig: config, faults, deadlineSeconds: 4 * 3600 });
     const [dep, pipe] = [await run('deploying'), await run('pipelined')];
     expect(dep.figures.outcomesByReason['pod-evicted']).toBeGreaterThan(0);
     expect(pipe.figures.completed).toBe(5);
@@ -197,7 +197,7 @@ describe('pipelined end to end', () => {
     const config = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 4 }, ...resources };
     // Down for an hour from when the first data path moves.
     const faults: FaultDecl[] = [{ kind: 'node-failure', node: 'worker-1', when: { phase: 'InProgress', fraction: 0.01 }, durationSeconds: 3600 }];
-    const run = (flow: 'deploying' | 'pipelined') => runBackup({ seed: 2, flow, nodes, pvcs: PVCS(6, '40Gi'), nodeAgentConfig: config, faults, deadlineSeconds: 6 * 3600 });
+    const run = (flow: 'deploying' | 'pipelined') => runEmbedded({ seed: 2, flow, nodes, pvcs: PVCS(6, '40Gi'), nodeAgentConfig: config, faults, deadlineSeconds: 6 * 3600 });
     const [dep, pipe] = [await run('deploying'), await run('pipelined')];
     const lost = pipe.record.dataUploads.filter((d) => d.reason === 'node-lost');
     expect(lost.length).toBeGreaterThan(0);
@@ -219,7 +219,7 @@ describe('pipelined end to end', () => {
     const nodes = [{ count: 1, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
     const config = { loadConcurrency: { globalConfig: 2, prepareQueueLength: 6 }, ...resources };
     const faults: FaultDecl[] = [{ kind: 'api-errors', at: 0, durationSeconds: 4 * 3600, errorCode: 500, rate: 0.4, verbs: ['update'], resources: ['datauploads'] }];
-    const run = (flow: 'deploying' | 'pipelined') => runBackup({ seed: 5, flow, nodes, pvcs: PVCS(8, '4Gi'), nodeAgentConfig: config, faults, itemOperationTimeoutMs: 3600_000, deadlineSeconds: 3 * 3600 });
+    const run = (flow: 'deploying' | 'pipelined') => runEmbedded({ seed: 5, flow, nodes, pvcs: PVCS(8, '4Gi'), nodeAgentConfig: config, faults, itemOperationTimeoutMs: 3600_000, deadlineSeconds: 3 * 3600 });
     const [dep, pipe] = [await run('deploying'), await run('pipelined')];
     expect(pipe.figures.completed).toBe(8);
     expect(pipe.steadyState.filter((c) => !c.ok).map((c) => c.name)).toEqual([]);
@@ -227,7 +227,7 @@ describe('pipelined end to end', () => {
   }, 120_000);
 
   /** Seconds from one Data-Path-Completed to the next Data-Path-Started on the one slot, in order. */
-  const handoffs = (r: Awaited<ReturnType<typeof runBackup>>) => {
+  const handoffs = (r: Awaited<ReturnType<typeof runEmbedded>>) => {
     const ev = [...r.record.dataPathEvents].sort((a, b) => a.at - b.at);
     const gaps: number[] = [];
     for (let i = 0; i < ev.length; i++) {
@@ -242,7 +242,7 @@ describe('pipelined end to end', () => {
     const nodes = [{ count: 1, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
     const config = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 6 }, ...resources };
     const pvcs = [{ namespace: 'app', name: 'data-0', size: '8Gi' }, { namespace: 'app', name: 'data-1', size: '200Gi' }, ...PVCS(4).map((p, i) => ({ ...p, name: `data-${i + 2}` }))];
-    const r = await runBackup({ seed: 7, flow: 'pipelined', nodes, pvcs, nodeAgentConfig: config, deadlineSeconds: 8 * 3600 });
+    const r = await runEmbedded({ seed: 7, flow: 'pipelined', nodes, pvcs, nodeAgentConfig: config, deadlineSeconds: 8 * 3600 });
     const at = (d: (typeof r.record.dataUploads)[number], phase: string) => d.phases.find((p) => p.phase === phase)?.at ?? Infinity;
     const big = r.record.dataUploads.find((d) => d.pvc === 'app/data-1')!;
     // Its volume takes longest to restore: others are Prepared before it...
@@ -258,7 +258,7 @@ describe('pipelined end to end', () => {
   it('looks ahead: with every slot taken, the next pod is made as a data path nears its end, so it runs when the slot frees', async () => {
     const nodes = [{ count: 1, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
     const config = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 6 }, ...resources };
-    const r = await runBackup({ seed: 7, flow: 'pipelined', nodes, pvcs: PVCS(6, '20Gi'), nodeAgentConfig: config, deadlineSeconds: 4 * 3600 });
+    const r = await runEmbedded({ seed: 7, flow: 'pipelined', nodes, pvcs: PVCS(6, '20Gi'), nodeAgentConfig: config, deadlineSeconds: 4 * 3600 });
     const ev = [...r.record.dataPathEvents].sort((a, b) => a.at - b.at);
     const completedAt = new Map(ev.filter((e) => e.reason === 'Data-Path-Completed').map((e) => [e.dataUpload, e.at]));
     const startedAt = new Map(ev.filter((e) => e.reason === 'Data-Path-Started').map((e) => [e.dataUpload, e.at]));
@@ -278,7 +278,7 @@ describe('pipelined end to end', () => {
   it('frees a slot when its data path ends: with one slot, the next data path starts before the DataUpload before it is Completed (CleanUp still running)', async () => {
     const nodes = [{ count: 1, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
     const config = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 6 }, ...resources };
-    const run = (flow: 'deploying' | 'pipelined') => runBackup({ seed: 7, flow, nodes, pvcs: PVCS(6, '20Gi'), nodeAgentConfig: config, deadlineSeconds: 4 * 3600 });
+    const run = (flow: 'deploying' | 'pipelined') => runEmbedded({ seed: 7, flow, nodes, pvcs: PVCS(6, '20Gi'), nodeAgentConfig: config, deadlineSeconds: 4 * 3600 });
     const [dep, pipe] = [await run('deploying'), await run('pipelined')];
     const overlaps = (r: typeof pipe) => {
       const at = (d: (typeof r.record.dataUploads)[number], phase: string) => d.phases.find((p) => p.phase === phase)!.at;
@@ -312,7 +312,7 @@ describe('pipelined end to end', () => {
   it('claims a freed slot at once: one slot, six DataUploads, hand-offs shorter than deploying\'s by more than a second on average', async () => {
     const nodes = [{ count: 1, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
     const config = { loadConcurrency: { globalConfig: 1, prepareQueueLength: 6 }, ...resources };
-    const run = (flow: 'deploying' | 'pipelined') => runBackup({ seed: 7, flow, nodes, pvcs: PVCS(6, '4Gi'), nodeAgentConfig: config, deadlineSeconds: 4 * 3600 });
+    const run = (flow: 'deploying' | 'pipelined') => runEmbedded({ seed: 7, flow, nodes, pvcs: PVCS(6, '4Gi'), nodeAgentConfig: config, deadlineSeconds: 4 * 3600 });
     const [dep, pipe] = [await run('deploying'), await run('pipelined')];
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(handoffs(pipe)).toHaveLength(5);

@@ -9,7 +9,7 @@ import { ProgressBoard, progressMode } from '../cli/progress.ts';
 import type { FlowResult } from '../scenario/results.ts';
 import type { ParamValues, Scenario } from '../scenario/scenario.ts';
 import { expandGrid, meanOf, pointLabel, pointSeeds, SWEEP_SCHEMA, sweepRunOf, type Sweep, type SweepAxis, type SweepRun } from '../scenario/sweep.ts';
-import { faultNodes } from './backup-run.ts';
+import { faultNodes } from './targets/embedded.ts';
 import type { FlowJob } from './flow-run.ts';
 import { runJobs } from './pool.ts';
 import { codeVersion } from './scenario-run.ts';

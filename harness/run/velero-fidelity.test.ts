@@ -9,14 +9,15 @@ import { describe, expect, it } from 'vitest';
 import { FLOW_NAMES, type FlowName } from '../../controller/flows/types.ts';
 import { FLOWS } from '../../controller/flows/index.ts';
 import type { FaultDecl } from '../chaos/faults.ts';
-import { runBackup, type BackupRunResult } from './backup-run.ts';
+import { runEmbedded } from './targets/embedded.ts';
+import type { RunResult } from './run.ts';
 
 const NODES = [{ count: 3, namePrefix: 'worker', capacity: { cpu: '8', memory: '32Gi', pods: '110' } }];
 const ON_WORKER_1 = [{ nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'worker-1' } } }];
 const PODS = { cpuRequest: '500m', cpuLimit: '0', memoryRequest: '512Mi', memoryLimit: '0' };
 
-function run(flow: FlowName, o: { pvcs: number; size: string; faults?: FaultDecl[]; itemOperationTimeoutMs?: number; deadlineSeconds?: number; prepareQueueLength?: number }): Promise<BackupRunResult> {
-  return runBackup({
+function run(flow: FlowName, o: { pvcs: number; size: string; faults?: FaultDecl[]; itemOperationTimeoutMs?: number; deadlineSeconds?: number; prepareQueueLength?: number }): Promise<RunResult> {
+  return runEmbedded({
     seed: 3,
     flow,
     nodes: NODES,
@@ -37,7 +38,7 @@ function run(flow: FlowName, o: { pvcs: number; size: string; faults?: FaultDecl
  * slot to its terminal phase. pipelined's look-ahead claim (DatamoverDeploying while every slot is
  * taken) holds a reservation beyond the slots, by its design: its slot is taken at InProgress.
  */
-function slotHolds(r: BackupRunResult): [string, number, number][] {
+function slotHolds(r: RunResult): [string, number, number][] {
   const holds: [string, number, number][] = [];
   const takes = r.flow === 'pipelined' ? ['InProgress'] : ['InProgress', 'DatamoverDeploying'];
   for (const d of r.record.dataUploads) {
@@ -101,7 +102,7 @@ describe('Accepted -> Prepared only on a pod update heard by the pod\'s node-age
   // at the prepare timeout (30 min); velero-1.16's restarted node-agent cancels every Accepted
   // one; deploying makes no pod before DatamoverDeploying, so nothing waits on a pod update.
   const crash: FaultDecl[] = [{ kind: 'node-agent-restart', node: 'worker-1', at: 10, durationSeconds: 60 }];
-  const phaseAt = (d: BackupRunResult['record']['dataUploads'][number], t: number) => [...d.phases].reverse().find((p) => p.at <= t)?.phase;
+  const phaseAt = (d: RunResult['record']['dataUploads'][number], t: number) => [...d.phases].reverse().find((p) => p.at <= t)?.phase;
   it('velero-1.17: every DataUpload whose pod turned Running on worker-1 while its agent was down fails at the prepare timeout; no other does', async () => {
     const r = await run('velero-1.17', { pvcs: 6, size: '2Gi', faults: crash, prepareQueueLength: 4 });
     const unheard = r.record.pods.filter((p) => p.node === 'worker-1' && p.runningAt !== undefined && p.runningAt >= 10 && p.runningAt < 70).map((p) => p.dataUpload).sort();
@@ -138,8 +139,8 @@ describe('Accepted -> Prepared only on a pod update heard by the pod\'s node-age
 describe('client-side rate limits (client-go rest DefaultQPS 5 / DefaultBurst 10 for the node-agent; the server\'s --client-qps / --client-burst 100 / 100)', () => {
   it('velero-1.16, whose every node-agent GETs every Accepted pod on every reconcile, waits for tokens; a limit of -1 (none) makes it wait for none', async () => {
     const base = { seed: 3, flow: 'velero-1.16' as const, nodes: NODES, pvcs: Array.from({ length: 20 }, (_, i) => ({ namespace: 'app', name: `data-${i}`, size: '2Gi' })), deadlineSeconds: 4 * 3600 };
-    const limited = await runBackup({ ...base, nodeAgentConfig: { loadAffinity: ON_WORKER_1, podResources: PODS } });
-    const unlimited = await runBackup({ ...base, nodeAgentConfig: { loadAffinity: ON_WORKER_1, podResources: PODS, datamoverBench: { clientQPS: -1 } } });
+    const limited = await runEmbedded({ ...base, nodeAgentConfig: { loadAffinity: ON_WORKER_1, podResources: PODS } });
+    const unlimited = await runEmbedded({ ...base, nodeAgentConfig: { loadAffinity: ON_WORKER_1, podResources: PODS, datamoverBench: { clientQPS: -1 } } });
     expect(limited.figures.throttleWaitSeconds['node-agent']).toBeGreaterThan(0);
     expect(limited.figures.throttledRequests['node-agent']).toBeGreaterThan(0);
     expect(unlimited.figures.throttleWaitSeconds['node-agent']).toBe(0);

@@ -70,7 +70,7 @@ describe('npm run scenario', () => {
     [['issue-8316', '--frobnicate'], /Unknown option '--frobnicate'/],
     [['issue-8316', '--target', 'kind', '--kubeconfig', '/nonexistent/kubeconfig'], /--target kind: ENOENT: no such file or directory, open '\/nonexistent\/kubeconfig'/],
     [['issue-8316', '--target', 'mars'], /--target: "mars" is not accepted: one of embedded, kind, kubeconfig/],
-    [['chaos-mix', '--target', 'kind'], /--target kind: these faults have no action there[^]*faults\[1\] snapshot-failure-1 \(snapshot-failure\): csi-driver-host-path cannot/],
+    [['chaos-mix', '--target', 'kind'], /--target kind: these faults are not carried out there[^]*faults\[1\] snapshot-failure-1 \(snapshot-failure\): csi-driver-host-path cannot/],
   ])('refuses %j with exit 2 and a message naming what is wrong', (args, message) => {
     const r = cli(...args);
     expect(r.status).toBe(2);

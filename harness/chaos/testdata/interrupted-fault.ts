@@ -1,16 +1,21 @@
-// A process that starts a node-failure on kind's commands and waits: shell-executor.test.ts sends
-// it SIGINT mid-fault and checks that `docker start` ran before it exited.
+// A process that starts a node-failure with kind's commands and waits: cluster-executor.test.ts
+// sends it SIGINT mid-fault and checks that `docker start` ran before it exited.
+import { KubeConfig } from '@kubernetes/client-node';
 import { WallClock } from '../../../controller/clock.ts';
 import { seededRandom } from '../../random.ts';
+import { ClusterFaultExecutor, undoInterrupted } from '../cluster-executor.ts';
 import { parseFaults } from '../faults.ts';
-import { ShellFaultExecutor, undoInterrupted } from '../shell-executor.ts';
+import { targetActions } from '../kind-actions.ts';
 
 const nodes = [{ name: 'kind-worker', labels: {} }];
 const clock = new WallClock();
-const executor = new ShellFaultExecutor({
+const random = seededRandom(1);
+const executor = new ClusterFaultExecutor({
   faults: parseFaults([{ kind: 'node-failure', node: 'kind-worker', at: 0, durationSeconds: 3600 }], nodes),
+  actions: targetActions('kind', { kubeconfig: new KubeConfig(), namespace: 'velero', random }),
+  target: 'kind',
   nodes,
-  random: seededRandom(1),
+  random,
   timeScale: 1,
   expectedDataUploads: 1,
   clock,

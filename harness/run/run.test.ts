@@ -9,7 +9,8 @@ import { FLOW_NAMES, type FlowName } from '../../controller/flows/types.ts';
 import { API_VERBS } from '../../controller/kube/io.ts';
 import { validateAgainstSchema } from '../apiserver/schema.ts';
 import { veleroDataUploadSchema } from '../crds/velero-dataupload.ts';
-import { runBackup, type BackupRunOptions, type BackupRunResult } from './backup-run.ts';
+import { runEmbedded, type EmbeddedTargetOptions } from './targets/embedded.ts';
+import type { RunSpec, RunResult } from './run.ts';
 
 // Velero's own DataUpload schema, as the project's facts state it: what Velero's CRD would accept.
 const veleroSchema = veleroDataUploadSchema();
@@ -26,21 +27,21 @@ function issue8316Config(extra: Record<string, unknown> = {}): Record<string, un
   };
 }
 
-function run(flow: FlowName, more: Partial<BackupRunOptions> = {}): Promise<BackupRunResult> {
-  return runBackup({ seed: 7, flow, nodes: NODES, pvcs: PVCS, nodeAgentConfig: issue8316Config(), deadlineSeconds: 4 * 3600, ...more });
+function run(flow: FlowName, more: Partial<RunSpec> = {}, o: EmbeddedTargetOptions = {}): Promise<RunResult> {
+  return runEmbedded({ seed: 7, flow, nodes: NODES, pvcs: PVCS, nodeAgentConfig: issue8316Config(), deadlineSeconds: 4 * 3600, ...more }, o);
 }
 
-function phasesOf(r: BackupRunResult): Record<string, number> {
+function phasesOf(r: RunResult): Record<string, number> {
   const count: Record<string, number> = {};
   for (const du of r.dataUploads) count[du.phase] = (count[du.phase] ?? 0) + 1;
   return count;
 }
 
-function expectNothingLeft(r: BackupRunResult): void {
+function expectNothingLeft(r: RunResult): void {
   expect(r.leftovers).toEqual({ pods: [], persistentVolumeClaims: [], volumeSnapshots: [], volumeSnapshotContents: [] });
 }
 
-function printCost(r: BackupRunResult): void {
+function printCost(r: RunResult): void {
   const per = API_VERBS.map((v) => `${v} ${r.apiRequestsPerDataUpload[v].toFixed(1)}`).join(', ');
   console.log(
     `[${r.flow}] ${r.dataUploads.length} DataUploads, ${r.simulatedSeconds.toFixed(0)} s simulated in ${r.wallSeconds.toFixed(1)} s wall; ` +
@@ -49,15 +50,12 @@ function printCost(r: BackupRunResult): void {
 }
 
 describe('the #8316 case under every flow', () => {
-  const results = new Map<FlowName, BackupRunResult>();
+  const results = new Map<FlowName, RunResult>();
   const writes = new Map<FlowName, DataUpload[]>();
 
   it.each(FLOW_NAMES)('%s: all ten complete, nothing is left behind', async (flow) => {
     const seen: DataUpload[] = [];
-    const r = await run(flow, {
-      nodeAgentConfig: issue8316Config(flow === 'velero-1.17' ? { loadConcurrency: { prepareQueueLength: 2 } } : {}),
-      onDataUploadWrite: (du) => seen.push(structuredClone(du)),
-    });
+    const r = await run(flow, { nodeAgentConfig: issue8316Config(flow === 'velero-1.17' ? { loadConcurrency: { prepareQueueLength: 2 } } : {}) }, { onDataUploadWrite: (du) => seen.push(structuredClone(du)) });
     results.set(flow, r);
     writes.set(flow, seen);
     printCost(r);
@@ -74,7 +72,7 @@ describe('the #8316 case under every flow', () => {
     expect(r.apiRequestsPerDataUpload.update + r.apiRequestsPerDataUpload.patch).toBeGreaterThan(0);
     // The figures, from the recorder's watches, agree with the API server's own write log.
     const f = r.figures;
-    expect(f).toMatchObject({ dataUploads: 10, completed: 10, timeouts: 0, peakDataMoverPods: r.peakPods, peakDataMoverPodsPerNode: r.peakPodsPerNode });
+    expect(f).toMatchObject({ dataUploads: 10, completed: 10, timeouts: 0, peakDataMoverPods: r.observed!.peakPods, peakDataMoverPodsPerNode: r.observed!.peakPodsPerNode });
     expect(f.makespanSeconds).toBeGreaterThanOrEqual(f.lowerBound.makespanSeconds);
     expect(f.lowerBound.dataUploads).toBe(10);
     expect(f.idleCpuCoreSeconds).toBeGreaterThanOrEqual(f.lowerBound.idleCpuCoreSeconds!);
@@ -83,7 +81,7 @@ describe('the #8316 case under every flow', () => {
   });
 
   it('velero-1.16 creates a pod per DataUpload at once: ten exist together, most of them waiting', () => {
-    expect(results.get('velero-1.16')!.peakPods).toBe(10);
+    expect(results.get('velero-1.16')!.observed!.peakPods).toBe(10);
   });
 
   it('deploying holds far fewer idle resource-seconds than velero-1.16', () => {
@@ -97,15 +95,15 @@ describe('the #8316 case under every flow', () => {
 
   it('deploying never runs more than one data-mover pod on the node (concurrency 1)', () => {
     const r = results.get('deploying')!;
-    expect(r.peakPods).toBe(1);
-    expect(Math.max(...Object.values(r.peakPodsPerNode))).toBe(1);
+    expect(r.observed!.peakPods).toBe(1);
+    expect(Math.max(...Object.values(r.observed!.peakPodsPerNode))).toBe(1);
   });
 
   it('velero-1.17 with prepareQueueLength 2 keeps at most 2 (+ one per node) DataUploads exposed', () => {
     const r = results.get('velero-1.17')!;
-    expect(r.peakExposeOnGoing).toBeGreaterThanOrEqual(2);
-    expect(r.peakExposeOnGoing).toBeLessThanOrEqual(2 + 3);
-    expect(r.peakPods).toBeLessThan(10);
+    expect(r.observed!.peakExposeOnGoing).toBeGreaterThanOrEqual(2);
+    expect(r.observed!.peakExposeOnGoing).toBeLessThanOrEqual(2 + 3);
+    expect(r.observed!.peakPods).toBeLessThan(10);
   });
 
   it('every DataUpload the velero flows write validates against Velero’s own CRD; deploying’s differ only by the phase it adds', () => {
@@ -135,7 +133,7 @@ describe('with the data-mover pod’s deadline for InProgress (podInProgressTime
     const failed = r.dataUploads.filter((d) => d.phase !== 'Completed');
     expect(failed.length).toBeGreaterThan(0);
     expect(new Set(failed.map((d) => d.reason))).toEqual(new Set(['pod-inprogress-timeout']));
-    expect(failed[0].message).toMatch(/context deadline exceeded/);
+    expect(r.observed!.dataUploads.find((d) => d.name === failed[0].name)!.message).toMatch(/context deadline exceeded/);
     expect(r.outcome?.phase).toBe('PartiallyFailed');
     expectNothingLeft(r);
   });
@@ -170,11 +168,11 @@ describe('a node-agent killed and restarted mid-run', () => {
 describe('determinism of a controller run over HTTP', () => {
   // Three node-agents race over sockets for every DataUpload; the pacer makes the winners, and so
   // every figure, a function of the seed alone.
-  const fingerprint = (r: BackupRunResult) => ({
+  const fingerprint = (r: RunResult) => ({
     phases: r.dataUploads.map((d) => `${d.pvc}: ${d.phases.map((p) => `${p.phase}@${p.at}`).join(' ')}`).sort(),
     cost: r.apiCost.nodeAgents.total(),
     conflicts: r.apiCost.nodeAgents.conflicts,
-    peakPods: r.peakPods,
+    peakPods: r.observed!.peakPods,
   });
 
   it('velero-1.16 twice with seed 7, once with the other core busy: the same timelines and request counts; seed 8 differs', async () => {

@@ -7,12 +7,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubeconfigFor, startEmbeddedCluster, type EmbeddedCluster } from '../cluster/embedded.ts';
-import { KIND_CONTEXT } from '../cli/cluster-target.ts';
-import { BACKUP_NODE_LABEL, backupWorkload, BACKUP_WORKLOAD_PARAMS } from '../scenario/backup-workload.ts';
-import { REPO_ROOT } from '../scenario/registry.ts';
-import type { BehaviourOverrides } from '../sim/behaviour.ts';
-import { ClusterRunError, KIND_SCALE, runBackupOnCluster, scaleExperiment, WORKLOAD_LABEL } from './cluster-run.ts';
+import { kubeconfigFor, startEmbeddedCluster, type EmbeddedCluster } from '../../cluster/embedded.ts';
+import { KIND_CONTEXT } from '../../cli/cluster-target.ts';
+import { BACKUP_NODE_LABEL, backupWorkload, BACKUP_WORKLOAD_PARAMS } from '../../scenario/backup-workload.ts';
+import { REPO_ROOT } from '../../scenario/registry.ts';
+import type { Experiment } from '../../scenario/scenario.ts';
+import type { BehaviourOverrides } from '../../sim/behaviour.ts';
+import { experimentSpec, runFlow, type RunResult } from '../run.ts';
+import { ClusterRunError, KIND_SCALE, kindTarget, kubeconfigTarget, scaleExperiment, WORKLOAD_LABEL } from './cluster.ts';
+
+/** One deploying run on the cluster `kc` names, as --target kind or kubeconfig would run it. */
+function onCluster(kc: KubeConfig, o: { experiment: Experiment; nodeAgents: 'local' | 'in-cluster'; backupName: string; target?: 'kind' | 'kubeconfig'; log?: (line: string) => void }): Promise<RunResult> {
+  const target = (o.target === 'kind' ? kindTarget : kubeconfigTarget)({ kubeconfig: kc, scale: KIND_SCALE, nodeAgents: o.nodeAgents });
+  return runFlow({ ...experimentSpec(o.experiment, 'deploying', 1), backupName: o.backupName, log: o.log }, target);
+}
 
 const defaults = Object.fromEntries(BACKUP_WORKLOAD_PARAMS.map((p) => [p.name, p.default]));
 /** A small workload: 2 backup nodes of 3, half-GiB volumes (half a MiB at kind's scale, so 1 MiB). */
@@ -58,7 +66,7 @@ describe('scaleExperiment', () => {
   });
 });
 
-describe('runBackupOnCluster, against the embedded cluster on the wall clock', () => {
+describe('runFlow on a real-cluster target, against the embedded cluster on the wall clock', () => {
   let cluster: EmbeddedCluster;
   let kc: KubeConfig;
   beforeAll(async () => {
@@ -70,12 +78,14 @@ describe('runBackupOnCluster, against the embedded cluster on the wall clock', (
 
   it('fills the volumes, runs the backup with local node-agents, reports figures, and leaves nothing behind', async () => {
     const lines: string[] = [];
-    const r = await runBackupOnCluster({ kubeconfig: kc, flow: 'deploying', experiment: small(3), scale: KIND_SCALE, nodeAgents: 'local', backupName: 'test-1', log: (l) => lines.push(l) });
+    const r = await onCluster(kc, { experiment: small(3), nodeAgents: 'local', backupName: 'test-1', log: (l) => lines.push(l) });
     expect(r.endedBy).toBe('done');
     expect(r.figures).toMatchObject({ dataUploads: 3, completed: 3, timeouts: 0 });
     expect(r.steadyState.filter((c) => !c.ok)).toEqual([]);
     expect(r.record.dataUploads.every((d) => d.bytes === 1024 * 1024)).toBe(true);
-    expect(r.peakPods).toBeGreaterThan(0);
+    expect(r.figures.peakDataMoverPods).toBeGreaterThan(0);
+    // The write hook is the embedded target's alone.
+    expect(r.observed).toBeUndefined();
     // The bound by hand: 2 backup nodes x 2 slots at 3000 KiB/s move the 3 MiB in 0.256 s, but
     // the last DataUpload created cannot end before its creation + 1 MiB / 3000 KiB/s (0.341 s);
     // no pod start latency on a real cluster, so no idle bound.
@@ -104,7 +114,7 @@ describe('runBackupOnCluster, against the embedded cluster on the wall clock', (
     process.env.PATH = `${bin}:${savedPath}`;
     try {
       const experiment = { ...small(3), faults: [{ kind: 'node-failure' as const, node: `random:${BACKUP_NODE_LABEL}=true`, when: { phase: 'Accepted', fraction: 0.3 }, durationSeconds: 30 }] };
-      const r = await runBackupOnCluster({ kubeconfig: kc, flow: 'deploying', experiment, scale: KIND_SCALE, nodeAgents: 'local', backupName: 'test-faults', target: 'kind', seed: 1 });
+      const r = await onCluster(kc, { experiment, nodeAgents: 'local', backupName: 'test-faults', target: 'kind' });
       const [fault] = r.faults as (typeof r.faults[number] & { commands: { command: string; code: number }[] })[];
       expect(small(3).nodes.length).toBeGreaterThan(0);
       expect(fault).toMatchObject({ name: 'node-failure-0', kind: 'node-failure' });
@@ -118,11 +128,12 @@ describe('runBackupOnCluster, against the embedded cluster on the wall clock', (
     }
   }, 120_000);
 
-  it('on --target kubeconfig a fault schedule is refused before anything is created', async () => {
+  it('on --target kubeconfig a fault it cannot carry out is refused before anything is created', async () => {
     const experiment = { ...small(1), faults: [{ kind: 'node-failure' as const, node: 'random', at: 0, durationSeconds: 30 }] };
-    await expect(runBackupOnCluster({ kubeconfig: kc, flow: 'deploying', experiment, scale: KIND_SCALE, nodeAgents: 'local', backupName: 'test-faults-2', target: 'kubeconfig' })).rejects.toThrow(
-      /the scenario injects faults \(node-failure\): on --target kubeconfig they are not carried out yet/,
+    await expect(onCluster(kc, { experiment, nodeAgents: 'local', backupName: 'test-faults-2' })).rejects.toThrow(
+      /--target kubeconfig: these faults are not carried out there.*\n  faults\[0\] node-failure-0 \(node-failure\): stopping a node needs kind/,
     );
+    expect((await kc.makeApiClient(CoreV1Api).listNamespace({ labelSelector: `${WORKLOAD_LABEL}=true` })).items).toEqual([]);
   }, 60_000);
 
   it('refuses local node-agents while the DaemonSet runs some (both would serve the same DataUploads)', async () => {
@@ -133,7 +144,7 @@ describe('runBackupOnCluster, against the embedded cluster on the wall clock', (
     });
     try {
       await expect.poll(async () => (await core.readNamespacedPod({ name: 'node-agent-x', namespace: 'velero' })).status?.phase, { timeout: 10_000 }).toBe('Running');
-      await expect(runBackupOnCluster({ kubeconfig: kc, flow: 'deploying', experiment: small(1), scale: KIND_SCALE, nodeAgents: 'local', backupName: 'test-2' })).rejects.toThrow(
+      await expect(onCluster(kc, { experiment: small(1), nodeAgents: 'local', backupName: 'test-2' })).rejects.toThrow(
         /1 node-agent pod\(s\) run in velero \(the DaemonSet\): local node-agents would serve the same DataUploads. Use --node-agents in-cluster/,
       );
     } finally {
@@ -142,19 +153,69 @@ describe('runBackupOnCluster, against the embedded cluster on the wall clock', (
   }, 60_000);
 
   it('in-cluster node-agents need the DaemonSet: it says how to get it', async () => {
-    await expect(runBackupOnCluster({ kubeconfig: kc, flow: 'deploying', experiment: small(1), scale: KIND_SCALE, nodeAgents: 'in-cluster', backupName: 'test-3' })).rejects.toThrow(
+    await expect(onCluster(kc, { experiment: small(1), nodeAgents: 'in-cluster', backupName: 'test-3' })).rejects.toThrow(
       /the node-agent DaemonSet \(velero\/node-agent\): .*npm run kind:up deploys it; or use --node-agents local/,
     );
   }, 60_000);
 });
 
-describe('runBackupOnCluster on a cluster without what it needs', () => {
+describe('--target kubeconfig with faults, against the embedded cluster on the wall clock', () => {
+  const oneBackupNode = backupWorkload({ ...defaults, pvcs: 6, namespaces: 1, nodes: 3, 'backup-nodes': 1, 'median-gib': 5, concurrency: 1 }, 1);
+  let cluster: EmbeddedCluster;
+  let kc: KubeConfig;
+  beforeAll(async () => {
+    cluster = await startEmbeddedCluster({ seed: 1, simulation: { nodes: oneBackupNode.nodes, behaviour: FAST } });
+    kc = new KubeConfig();
+    kc.loadFromString(cluster.kubeconfig);
+  });
+  afterAll(() => cluster?.stop());
+
+  it('on --target kubeconfig pod-kill and node-agent-restart run through the API; the results carry the fault log, attribution and steady state', async () => {
+    // 5 MiB volumes at 3000 KiB/s: each data mover runs well over a second, long enough to be
+    // killed. One backup node, one slot: the killed pod's DataUpload stays InProgress (Velero's
+    // node-agent does not watch for it) until the restart of its node's agent cancels it.
+    const experiment = {
+      ...oneBackupNode,
+      faults: [
+        { kind: 'pod-kill' as const, dataUploadPhase: 'InProgress', when: { phase: 'InProgress', fraction: 0.3 } },
+        { kind: 'node-agent-restart' as const, node: `random:${BACKUP_NODE_LABEL}=true`, when: { phase: 'InProgress', fraction: 0.3 }, durationSeconds: 30 },
+      ],
+    };
+    const r = await onCluster(kc, { experiment: { ...experiment, deadlineSeconds: 3600 }, nodeAgents: 'local', backupName: 'test-api-faults', target: 'kubeconfig' });
+    type Logged = (typeof r.faults)[number] & { commands: { command: string; code: number }[] };
+    const [kill, restart] = r.faults as Logged[];
+    expect(kill).toMatchObject({ name: 'pod-kill-0', kind: 'pod-kill' });
+    expect(kill.dataUploads).toHaveLength(1);
+    const [victim] = kill.dataUploads!;
+    expect(kill.commands.map((c) => [c.command.replace(/\?.*/, ''), c.code])).toEqual([
+      ['GET /api/v1/namespaces/velero/pods', 200],
+      ['GET /apis/velero.io/v2alpha1/namespaces/velero/datauploads', 200],
+      [`DELETE /api/v1/namespaces/velero/pods/${victim}`, 200],
+    ]);
+    // The killed pod's DataUpload is canceled by its restarted node-agent, and put down to the restart.
+    const du = r.record.dataUploads.find((d) => d.name === victim)!;
+    expect([du.outcome, du.reason]).toEqual(['Canceled', 'node-agent-restart']);
+    expect(r.failuresByFault).toEqual({ [victim]: 'node-agent-restart-1' });
+    expect(r.endedBy).toBe('done');
+    // Local node-agents have no pod: the node's agent in this process is killed and started again.
+    expect(restart).toMatchObject({ name: 'node-agent-restart-1', kind: 'node-agent-restart' });
+    expect(restart.commands.map((c) => c.command)).toEqual([`kill the node-agent of ${restart.node} (in this process)`, `start the node-agent of ${restart.node} (in this process)`]);
+    // 30 s of the scenario at time scale 30: a second of the cluster's, the record's unit.
+    expect(restart.endedAt).toBeGreaterThanOrEqual(restart.startedAt! + 0.9);
+    expect(r.steadyState.map((c) => c.name)).toEqual(['all-terminal', 'nothing-leaked', 'no-slot-held', 'failures-explained']);
+    expect(r.steadyState.filter((c) => !c.ok)).toEqual([]);
+    expect(r.figures.dataUploads).toBe(6);
+  }, 180_000);
+
+});
+
+describe('a real-cluster target on a cluster without what it needs', () => {
   it('names the missing DataUpload CRD and how to install it, before creating anything', async () => {
     const bare = await startEmbeddedCluster({ crdFiles: [] });
     try {
       const kc = new KubeConfig();
       kc.loadFromString(bare.kubeconfig);
-      const err = await runBackupOnCluster({ kubeconfig: kc, flow: 'deploying', experiment: small(1), scale: KIND_SCALE, nodeAgents: 'local', backupName: 'x' }).catch((e) => e);
+      const err = await onCluster(kc, { experiment: small(1), nodeAgents: 'local', backupName: 'x' }).catch((e) => e);
       expect(err).toBeInstanceOf(ClusterRunError);
       expect(err.message).toBe('the DataUpload CRD (velero.io/v2alpha1): not found. npm run kind:up installs it; elsewhere: kubectl apply -f controller/api/crds/velero.io_datauploads.yaml');
       expect((await kc.makeApiClient(CoreV1Api).listNamespace({})).items.map((n) => n.metadata!.name)).not.toContain('velero');
@@ -217,7 +278,7 @@ describe('npm run scenario -- --target kubeconfig', () => {
     expect(r.err).not.toContain('    at ');
   });
 
-  describe('--target kind with a fake docker on PATH (the embedded cluster stands in for kind)', () => {
+  describe('--target kind with fake docker, kubectl and kind on PATH (the embedded cluster stands in for kind)', () => {
     let kindConfig: string;
     let bin: string;
     let calls: string;
@@ -226,8 +287,11 @@ describe('npm run scenario -- --target kubeconfig', () => {
       writeFileSync(kindConfig, kubeconfigFor(cluster.url, KIND_CONTEXT));
       bin = mkdtempSync(join(tmpdir(), 'dmb-fake-docker-'));
       calls = join(bin, 'calls.log');
-      writeFileSync(join(bin, 'docker'), `#!/bin/sh\necho "docker $*" >> ${calls}\n`);
-      chmodSync(join(bin, 'docker'), 0o755);
+      // Each logs its calls to one file, in order: node-failure is docker's alone, the rest goes through the API.
+      for (const tool of ['docker', 'kubectl', 'kind']) {
+        writeFileSync(join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> ${calls}\n`);
+        chmodSync(join(bin, tool), 0o755);
+      }
     });
     const nodeFailure = (out: string) => ['node-failure', '--target', 'kind', '--kubeconfig', kindConfig, '--node-agents', 'local', '--flows', 'deploying', '--pvcs', '10', '--concurrency', '1', '--namespaces', '1', '--nodes', '3', '--backup-nodes', '2', '--median-gib', '0.5', '--out', out];
     const logged = () => readFileSync(calls, 'utf8').split('\n').filter(Boolean);
@@ -261,11 +325,12 @@ describe('npm run scenario -- --target kubeconfig', () => {
     }, 180_000);
   });
 
-  it('refuses a scenario with faults on a real cluster, naming them', async () => {
-    const r = await scenario(['controller-restart', '--target', 'kubeconfig', '--kubeconfig', kubeconfig]);
+  it('refuses a scenario with faults a real cluster cannot carry out, naming them', async () => {
+    const r = await scenario(['api-degraded', '--target', 'kubeconfig', '--kubeconfig', kubeconfig]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--target kubeconfig: controller-restart injects faults that are not carried out there yet \(.*\(node-agent-restart\).*\); on kind, node-failure, node-memory-pressure, node-cpu-pressure, node-agent-restart are/);
-    // Faults with no action there at all are named first, as before.
+    expect(r.err).toContain('--target kubeconfig: these faults are not carried out there');
+    expect(r.err).toContain("faults[0] api-latency-0 (api-latency): a real API server has no latency seam");
+    expect(r.err).toContain("faults[4] api-load-4 (api-load): not carried out on a real cluster yet");
     const none = await scenario(['node-failure', '--target', 'kubeconfig', '--kubeconfig', kubeconfig]);
     expect(none.code).toBe(2);
     expect(none.err).toContain('stopping a node needs kind (docker stop)');

@@ -1,49 +1,39 @@
-// One backup under one flow on a real cluster (kind, or any kubeconfig), on the wall clock: the
-// same workload, controller, Velero server role, recorder and figures as on the embedded
-// cluster, with the sizes and durations scaled down so a run fits in minutes (ClusterScale).
-//
-// What it does, in order:
-// 1. checks the cluster: the DataUpload CRD, the StorageClass, the VolumeSnapshotClass;
-// 2. removes what an earlier run of ours left (namespaces labelled WORKLOAD_LABEL), creates the
-//    workload's namespaces and PVCs, and fills each volume with its scaled size of random bytes
-//    (one short pod per PVC, then deleted);
-// 3. starts the node-agents with the flow's configuration: in-cluster (writes the node-agent
-//    ConfigMap and restarts the DaemonSet's pods, which read it at start) or local (in this
-//    process, against the same API, as `npm run controller -- node-agent` does);
-// 4. runs the backup (the Velero server role, from this process), records it through watches
-//    until it ends or the scaled deadline passes, waits for the last cleanups;
-// 5. reports figures and steady-state checks, then deletes the workload's namespaces and the
-//    backup's DataUploads, so the next flow starts from the same state.
+// A real cluster as a run's target: kind (`npm run kind:up`) or any kubeconfig, on the wall clock,
+// with the scenario's sizes and durations scaled down so a run fits in minutes (ClusterScale).
+// Where it differs from the embedded cluster:
+// - connect checks the cluster: the DataUpload CRD, the StorageClass, the VolumeSnapshotClass;
+// - the workload: what an earlier run of ours left (namespaces labelled WORKLOAD_LABEL) is
+//   removed, then the namespaces and PVCs are made and each volume is filled with its scaled
+//   size of random bytes (one short pod per PVC, then deleted);
+// - the node-agents: in-cluster (the node-agent ConfigMap is written and the DaemonSet's pods
+//   restarted, as they read it at start) or local (in this process, against the same API, as
+//   `npm run controller -- node-agent` does);
+// - faults: kind's by command and API request, any cluster's by API request
+//   (harness/chaos/kind-actions.ts, api-actions.ts), undone at the end and on Ctrl-C;
+// - the grace period ends as soon as nothing the exposer makes is left (at most 2 minutes);
+// - close deletes the workload's namespaces and the backup's DataUploads, so the next flow
+//   starts from the same state.
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import {
   BACKUP_NAME_LABEL,
   DATA_UPLOAD_GROUP,
-  DATA_UPLOAD_LABEL,
   DATA_UPLOAD_PLURAL,
   DATA_UPLOAD_VERSION,
-} from '../../controller/api/dataupload.ts';
-import { WallClock } from '../../controller/clock.ts';
-import { concurrencyForNode, parseNodeAgentConfig, type NodeAgentConfig } from '../../controller/config.ts';
-import { Controller } from '../../controller/controller.ts';
-import { formatGoDuration } from '../../controller/duration.ts';
-import type { FlowName } from '../../controller/flows/types.ts';
-import { API_VERBS, ApiCost, errorMessage, KubeIo, statusOf, type ApiVerb } from '../../controller/kube/io.ts';
-import { ClientThrottle, VELERO_SERVER_DEFAULT, veleroServerLimits } from '../../controller/kube/rate-limit.ts';
-import { formatBytes, parseBytes } from '../../controller/quantity.ts';
-import { VeleroServer } from '../../controller/server/backup.ts';
-import { parseFaults, type Fault } from '../chaos/faults.ts';
-import { ShellFaultExecutor, undoInterrupted } from '../chaos/shell-executor.ts';
-import { attributeFailures, steadyStateChecks } from '../chaos/steady-state.ts';
-import { seededRandom } from '../random.ts';
-import { computeFigures, podActivity, type RunRecord } from '../figures/figures.ts';
-import { lowerBounds, type LowerBound } from '../figures/lower-bound.ts';
-import { RunRecorder } from '../figures/recorder.ts';
-import type { Experiment } from '../scenario/scenario.ts';
-import { resolveBehaviour } from '../sim/behaviour.ts';
-import { CSI_SNAPSHOT_CLASS, CSI_STORAGE_CLASS, VELERO_SNAPSHOT_CLASS_LABEL } from '../sim/csi.ts';
-import { RUN_SECONDS_ANNOTATION } from '../sim/programs.ts';
-import type { BackupRunResult, RunProgress } from './backup-run.ts';
-import { boundSettings, VELERO_NAMESPACE } from './backup-run.ts';
+} from '../../../controller/api/dataupload.ts';
+import { WallClock } from '../../../controller/clock.ts';
+import { concurrencyForNode, parseNodeAgentConfig } from '../../../controller/config.ts';
+import { Controller } from '../../../controller/controller.ts';
+import { formatGoDuration } from '../../../controller/duration.ts';
+import type { FlowName } from '../../../controller/flows/types.ts';
+import { errorMessage, KubeIo, statusOf } from '../../../controller/kube/io.ts';
+import { formatBytes, parseBytes } from '../../../controller/quantity.ts';
+import { ClusterFaultExecutor, undoInterrupted, type FaultExecutor } from '../../chaos/cluster-executor.ts';
+import { checkFaultsForTarget, targetActions } from '../../chaos/kind-actions.ts';
+import type { Experiment } from '../../scenario/scenario.ts';
+import { resolveBehaviour } from '../../sim/behaviour.ts';
+import { CSI_SNAPSHOT_CLASS, CSI_STORAGE_CLASS, VELERO_SNAPSHOT_CLASS_LABEL } from '../../sim/csi.ts';
+import { RUN_SECONDS_ANNOTATION } from '../../sim/programs.ts';
+import { VELERO_NAMESPACE, type Connected, type RunSpec, type ShapedRun, type Target } from '../run.ts';
 
 const MiB = 1024 * 1024;
 /** On the namespaces a run creates: the next run deletes what is left of them. */
@@ -71,28 +61,35 @@ export const KIND_SCALE: ClusterScale = { time: 30, size: 1024 };
 
 export class ClusterRunError extends Error {}
 
-export interface ClusterRunOptions {
+export interface ClusterTargetOptions {
   kubeconfig: KubeConfig;
-  flow: FlowName;
-  experiment: Experiment;
   scale: ClusterScale;
   /** in-cluster: the DaemonSet of kind/manifests; local: node-agents in this process. */
   nodeAgents: 'in-cluster' | 'local';
   /** The image of the fill pods and of the data-mover pods (local node-agents). */
   image?: string;
   storageClass?: string;
-  /** A distinct name per run: the backup, and the label that tells its DataUploads apart. */
-  backupName: string;
-  /** kind: the scenario's faults are carried out with docker and kubectl (ShellFaultExecutor). Default kubeconfig: none are. */
-  target?: 'kind' | 'kubeconfig';
-  /** The seed of the fault schedule's node choices. Default 1. */
-  seed?: number;
-  onProgress?: (p: RunProgress) => void;
-  log?: (line: string) => void;
+  /** Runs the fault actions' commands (kind); default bash. */
+  run?: import('../../chaos/cluster-executor.ts').RunCommand;
+}
+
+/** kind: node faults by docker and kubectl, pod-kill by API request. */
+export function kindTarget(o: ClusterTargetOptions): Target {
+  return { name: 'kind', connect: (spec) => connectCluster('kind', spec, o) };
+}
+
+/** Any cluster: the faults an API can carry out. */
+export function kubeconfigTarget(o: ClusterTargetOptions): Target {
+  return { name: 'kubeconfig', connect: (spec) => connectCluster('kubeconfig', spec, o) };
 }
 
 /** The experiment as it runs on a real cluster: sizes, durations and throughput scaled. */
 export function scaleExperiment(e: Experiment, flow: FlowName, scale: ClusterScale) {
+  return scaleSpec({ ...e, nodeAgentConfig: e.nodeAgentConfig(flow) }, flow, scale);
+}
+
+/** A run's spec as it runs on a real cluster: sizes, durations and throughput scaled. */
+export function scaleSpec(e: Pick<RunSpec, 'pvcs' | 'behaviour' | 'volumeBindingMode' | 'storageTopology' | 'resourceQuotas' | 'itemOperationTimeoutMs' | 'deadlineSeconds' | 'nodeAgentConfig'>, flow: FlowName, scale: ClusterScale) {
   // The embedded cluster's storage settings: a real cluster's are its StorageClass's and driver's.
   if (e.volumeBindingMode === 'WaitForFirstConsumer') {
     throw new ClusterRunError('--binding-mode WaitForFirstConsumer sets the embedded cluster\'s StorageClass; on a real cluster the binding mode is that of --storage-class (kubectl get storageclass): leave --binding-mode at Immediate');
@@ -107,7 +104,7 @@ export function scaleExperiment(e: Experiment, flow: FlowName, scale: ClusterSca
     const bytes = Math.max(MiB, Math.round(parseBytes(p.size) / scale.size));
     return { ...p, bytes, size: `${Math.ceil(bytes / MiB)}Mi` };
   });
-  const doc = e.nodeAgentConfig(flow);
+  const doc = e.nodeAgentConfig ?? {};
   const parsed = parseNodeAgentConfig({ ...doc, datamoverBench: { ...((doc.datamoverBench as object) ?? {}), flow } }, `the ${flow} configuration`);
   const scaled = (ms: number) => formatGoDuration(Math.max(1000, Math.round(ms / scale.time)));
   const perPodMiBps = resolveBehaviour(e.behaviour).dataPath.perPodMiBps;
@@ -148,142 +145,96 @@ export function scaledQps(qps: number, scale: ClusterScale): number {
   return qps < 0 ? qps : qps * scale.time;
 }
 
-export async function runBackupOnCluster(opts: ClusterRunOptions): Promise<BackupRunResult> {
-  const wallStart = performance.now();
-  const log = opts.log ?? (() => undefined);
-  const kc = opts.kubeconfig;
+async function connectCluster(name: 'kind' | 'kubeconfig', spec: RunSpec, o: ClusterTargetOptions): Promise<Connected> {
+  const log = spec.log ?? (() => undefined);
+  const kc = o.kubeconfig;
   const clock = new WallClock();
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
-  const image = opts.image ?? KIND_IMAGE;
-  const storageClass = opts.storageClass ?? CSI_STORAGE_CLASS;
-  const run = scaleExperiment(opts.experiment, opts.flow, opts.scale);
-
+  const image = o.image ?? KIND_IMAGE;
+  const storageClass = o.storageClass ?? CSI_STORAGE_CLASS;
+  const backupName = spec.backupName ?? 'backup-1';
   await checkCluster(kc, storageClass);
-  // The fault schedule against the cluster's own nodes, before anything is created.
-  const schedule = await faultSchedule(core, opts);
-  await deleteWorkloadNamespaces(core, log);
-  const namespaces = [...new Set(run.pvcs.map((p) => p.namespace))];
-  await ensureNamespace(core, VELERO_NAMESPACE, {});
-  for (const ns of namespaces) await ensureNamespace(core, ns, { [WORKLOAD_LABEL]: 'true' });
-  await applyQuotas(core, run.resourceQuotas, log);
-  log(`filling ${run.pvcs.length} volumes (${Math.round(run.pvcs.reduce((s, p) => s + p.bytes, 0) / MiB)} MiB)`);
-  await fillVolumes(core, run.pvcs, storageClass, image, log);
-
-  const start = clock.now();
-  const cost = new ApiCost();
-  const eventsCost = new ApiCost();
+  let shaped: ReturnType<typeof scaleSpec> | undefined;
+  let made = false;
   let controller: Controller | undefined;
-  if (opts.nodeAgents === 'in-cluster') {
-    await restartNodeAgents(kc, run.nodeAgentConfig, log);
-  } else {
-    await refuseInClusterAgents(core);
-    controller = new Controller({ kubeconfig: kc, namespace: VELERO_NAMESPACE, config: run.config, clock, dataMoverPod: { image, env: [] }, log });
-    await controller.start();
-  }
-  const bytes = new Map(run.pvcs.map((p) => [`${p.namespace}/${p.name}`, p.bytes]));
-  const recorder = new RunRecorder(kc, clock, VELERO_NAMESPACE, (pvc) => bytes.get(pvc) ?? 0, start, `${BACKUP_NAME_LABEL}=${opts.backupName}`);
-  const chaos = schedule && faultExecutor(schedule, opts, run.pvcs.length, clock, start, log);
-  if (chaos) recorder.phaseListeners.add((du, phase) => chaos.executor.observe(du, phase));
-  const serverCost = new ApiCost();
-  const server = new VeleroServer(new KubeIo(kc, { who: 'velero-server', clock, cost: serverCost, throttle: new ClientThrottle(veleroServerLimits({ qps: scaledQps(VELERO_SERVER_DEFAULT.qps, opts.scale), burst: VELERO_SERVER_DEFAULT.burst }), clock) }), clock);
-  let progressTimer: NodeJS.Timeout | undefined;
-  let peakRss = process.memoryUsage.rss();
-  const at = () => (clock.now() - start) / 1000;
-  try {
-    await recorder.startWatching();
-    const backup = await server.startBackup({ name: opts.backupName, namespace: VELERO_NAMESPACE, pvcs: run.pvcs, itemOperationTimeoutMs: run.itemOperationTimeoutMs });
-    const progress = () => {
-      peakRss = Math.max(peakRss, process.memoryUsage.rss());
-      // In the scenario's own time: the run's seconds times the time scale.
-      opts.onProgress?.({ ...recorder.counts(), simulatedSeconds: Math.round(at() * opts.scale.time) });
-    };
-    progressTimer = setInterval(progress, 1000);
-    const deadline = start + run.deadlineSeconds * 1000;
-    while (!backup.done() && clock.now() < deadline) await clock.sleep(500);
-    const endedBy = backup.done() ? 'done' : 'deadline';
-    const seconds = at();
-    progress();
-    log(`backup ${endedBy} after ${Math.round(seconds)} s; waiting for the last cleanups`);
-    // What the schedule still has in effect is undone before the figures are taken.
-    await chaos?.executor.stop();
-    await waitForCleanups(kc, clock, 120_000);
-    const outcome = endedBy === 'done' ? await backup.outcome : undefined;
-    const behaviour = resolveBehaviour(opts.experiment.behaviour).dataPath;
-    controller?.countParkedRechecks();
-    const record = recorder.record(controller?.cost ?? cost, { idle: behaviour.idleResidentMiB, busy: behaviour.busyResidentMiB }, { 'node-agent': controller?.cost ?? cost, 'velero-server': serverCost });
-    record.endAt = Math.min(record.endAt, seconds);
-    const slotsHeld = controller?.slotsHeld() ?? {};
-    await backup.stop();
-    const left = await leftovers(kc);
-    const activity = podActivity(record);
-    const computed = computeFigures(record, activity);
-    const bounds = lowerBoundsOnCluster(run.config, record, run.podBytesPerSecond);
-    const figures = { ...computed, lowerBound: bounds.completed, lowerBoundAll: bounds.all };
-    const faultRecords = chaos ? [...chaos.executor.records, ...chaos.executor.neverHappened()] : [];
-    const nodeAgentCost = controller?.cost ?? cost;
-    const total = nodeAgentCost.total();
-    const perDu = {} as Record<ApiVerb, number>;
-    for (const v of API_VERBS) perDu[v] = record.dataUploads.length ? total[v] / record.dataUploads.length : 0;
-    return {
-      flow: opts.flow,
-      endedBy,
-      outcome,
-      simulatedSeconds: seconds,
-      wallSeconds: (performance.now() - wallStart) / 1000,
-      peakRssBytes: peakRss,
-      dataUploads: record.dataUploads.map((d) => ({ name: d.name, pvc: d.pvc, phases: d.phases, phase: d.phases[d.phases.length - 1]?.phase ?? '', reason: d.reason })),
-      peakPods: computed.peakDataMoverPods,
-      peakPodsPerNode: computed.peakDataMoverPodsPerNode,
-      peakExposeOnGoing: 0,
-      peakExposed: 0,
-      leftovers: left,
-      faults: faultRecords,
-      steadyState: steadyStateChecks({ record, leftovers: left, slotsHeld }),
-      failuresByFault: Object.fromEntries(attributeFailures(record, faultRecords)),
-      apiCost: { nodeAgents: nodeAgentCost, server: serverCost, events: controller?.eventsCost ?? eventsCost },
-      apiRequestsPerDataUpload: perDu,
-      figures,
-      record,
-      activity,
-    };
-  } finally {
-    clearInterval(progressTimer);
-    // An error or an interruption: nothing the schedule did stays done.
-    await chaos?.executor.stop();
-    chaos?.release();
-    await recorder.stop();
-    // DataUploads carry the node-agents' finalizer: delete them while the node-agents run.
-    await custom
-      .deleteCollectionNamespacedCustomObject({ group: DATA_UPLOAD_GROUP, version: DATA_UPLOAD_VERSION, namespace: VELERO_NAMESPACE, plural: DATA_UPLOAD_PLURAL, labelSelector: `${BACKUP_NAME_LABEL}=${opts.backupName}` })
-      .catch((e) => log(`deleting the DataUploads: ${errorMessage(e)}`));
-    await deleteWorkloadNamespaces(core, log);
-    await removeQuotas(core, run.resourceQuotas, log);
-    await controller?.stop();
-  }
-}
-
-/**
- * The run's fault schedule on a real cluster, checked against the cluster's own nodes: on kind it
- * is carried out by commands (ShellFaultExecutor); elsewhere it is refused (the CLI refuses
- * first, naming the faults).
- */
-async function faultSchedule(core: CoreV1Api, opts: ClusterRunOptions) {
-  const decls = opts.experiment.faults ?? [];
-  if (!decls.length) return undefined;
-  if (opts.target !== 'kind') throw new ClusterRunError(`the scenario injects faults (${decls.map((f) => f.kind).join(', ')}): on --target kubeconfig they are not carried out yet; use --target kind or embedded`);
-  const nodes = (await core.listNode()).items.map((n) => ({ name: n.metadata!.name!, labels: n.metadata?.labels ?? {} }));
-  try {
-    return { faults: parseFaults(decls, nodes), nodes };
-  } catch (e) {
-    throw new ClusterRunError(`the fault schedule on this cluster: ${(e as Error).message}`);
-  }
-}
-
-/** The schedule carried out from the run's start; an interruption (Ctrl-C) undoes what is in effect. */
-function faultExecutor(schedule: { faults: Fault[]; nodes: { name: string; labels: Record<string, string> }[] }, opts: ClusterRunOptions, expectedDataUploads: number, clock: WallClock, start: number, log: (line: string) => void) {
-  const executor = new ShellFaultExecutor({ ...schedule, random: seededRandom(opts.seed ?? 1).fork('chaos'), timeScale: opts.scale.time, expectedDataUploads, clock, start, log });
-  return { executor, release: undoInterrupted(executor) };
+  let releaseInterrupt: (() => void) | undefined;
+  return {
+    kubeconfig: kc,
+    clock,
+    io: {},
+    timeScale: o.scale.time,
+    nodes: async () => (await core.listNode()).items.map((n) => ({ name: n.metadata!.name!, labels: n.metadata?.labels ?? {} })),
+    checkFaults: (faults) => checkFaultsForTarget(faults, name),
+    shape: (s) => (shaped = scaleSpec(s, spec.flow, o.scale)),
+    async createWorkload(run: ShapedRun) {
+      made = true;
+      await deleteWorkloadNamespaces(core, log);
+      await ensureNamespace(core, VELERO_NAMESPACE, {});
+      for (const ns of new Set(run.pvcs.map((p) => p.namespace))) await ensureNamespace(core, ns, { [WORKLOAD_LABEL]: 'true' });
+      await applyQuotas(core, run.resourceQuotas, log);
+      log(`filling ${run.pvcs.length} volumes (${Math.round(run.pvcs.reduce((t, p) => t + p.bytes, 0) / MiB)} MiB)`);
+      await fillVolumes(core, run.pvcs, storageClass, image, log);
+      return clock.now();
+    },
+    async nodeAgents(config, doc) {
+      if (o.nodeAgents === 'in-cluster') {
+        await restartNodeAgents(kc, doc, log);
+        return { start: async () => undefined, afterRecord: async () => undefined };
+      }
+      await refuseInClusterAgents(core);
+      const c = (controller = new Controller({ kubeconfig: kc, namespace: VELERO_NAMESPACE, config, clock, dataMoverPod: { image, env: [] }, log }));
+      // Stopped at close, after the DataUploads: they carry the node-agents' finalizer.
+      return { controller: c, start: () => c.start(), afterRecord: async () => undefined };
+    },
+    faultExecutor(faults, x) {
+      const local = x.controller && {
+        has: (node: string) => x.controller!.agents.has(node),
+        kill: (node: string) => x.controller!.killAgent(node),
+        start: async (node: string) => void (await x.controller!.startAgent(node)),
+      };
+      const actions = targetActions(name, { kubeconfig: kc, namespace: VELERO_NAMESPACE, random: x.random, localAgents: local, run: o.run });
+      const executor: FaultExecutor = new ClusterFaultExecutor({ faults, actions, target: name, nodes: x.nodes, random: x.random, timeScale: o.scale.time, expectedDataUploads: x.expectedDataUploads, clock, start: x.start, log });
+      // An interruption (Ctrl-C) undoes what is in effect before the process exits.
+      if (faults.length) releaseInterrupt = undoInterrupted(executor);
+      return executor;
+    },
+    async runUntil(done, deadline) {
+      while (!done() && clock.now() < deadline) await clock.sleep(500);
+      return done() ? 'done' : 'deadline';
+    },
+    // Until no data-mover pod, backup PVC or VolumeSnapshot is left, at most 2 minutes.
+    async settle(left) {
+      const deadline = clock.now() + 120_000;
+      while (clock.now() < deadline) {
+        const l = await left();
+        if (!l.pods.length && !l.persistentVolumeClaims.length && !l.volumeSnapshots.length) return;
+        await clock.sleep(1000);
+      }
+    },
+    list: async (apiVersion, resource, namespace, labelSelector) => {
+      const io = new KubeIo(kc, { who: 'leftovers', clock });
+      const items = (await io.listObjects<{ metadata: { name?: string }; spec?: { volumeSnapshotRef?: { namespace?: string } } } & import('../../../controller/kube/io.ts').Obj>(apiVersion, resource, namespace, labelSelector)).items;
+      return items.map((i) => ({ name: i.metadata.name!, volumeSnapshotNamespace: i.spec?.volumeSnapshotRef?.namespace }));
+    },
+    // Each pod at the throttled throughput; a node's bandwidth is its slots' (not the cluster's own,
+    // which is not known); the pod start latency is the cluster's own and not known: no idle bound.
+    dataPath: (config) => {
+      const podBytesPerSecond = shaped!.podBytesPerSecond;
+      return { nodeBytesPerSecond: (n) => concurrencyForNode(config, n.labels) * podBytesPerSecond, podBytesPerSecond };
+    },
+    async close() {
+      releaseInterrupt?.();
+      if (!made) return;
+      // DataUploads carry the node-agents' finalizer: delete them while the node-agents run.
+      await custom
+        .deleteCollectionNamespacedCustomObject({ group: DATA_UPLOAD_GROUP, version: DATA_UPLOAD_VERSION, namespace: VELERO_NAMESPACE, plural: DATA_UPLOAD_PLURAL, labelSelector: `${BACKUP_NAME_LABEL}=${backupName}` })
+        .catch((e) => log(`deleting the DataUploads: ${errorMessage(e)}`));
+      await deleteWorkloadNamespaces(core, log);
+      await removeQuotas(core, shaped?.resourceQuotas ?? [], log);
+      await controller?.stop();
+    },
+  };
 }
 
 /** The scenario's ResourceQuotas on Velero's namespace, labelled as ours (one left by an earlier run is replaced). */
@@ -325,7 +276,7 @@ async function checkCluster(kc: KubeConfig, storageClass: string): Promise<void>
   await need(`the StorageClass ${storageClass}`, 'npm run kind:up installs csi-driver-host-path and kind/manifests/storage.yaml; elsewhere pass --storage-class', () =>
     io.getObject({ apiVersion: 'storage.k8s.io/v1', resource: 'storageclasses', name: storageClass }),
   );
-  const classes = await io.listObjects<{ metadata: { labels?: Record<string, string> } } & import('../../controller/kube/io.ts').Obj>('snapshot.storage.k8s.io/v1', 'volumesnapshotclasses').catch((e) => {
+  const classes = await io.listObjects<{ metadata: { labels?: Record<string, string> } } & import('../../../controller/kube/io.ts').Obj>('snapshot.storage.k8s.io/v1', 'volumesnapshotclasses').catch((e) => {
     throw new ClusterRunError(`the VolumeSnapshot API: ${errorMessage(e)}. npm run kind:up installs the external-snapshotter CRDs`);
   });
   if (!classes.items.some((c) => c.metadata.labels?.[VELERO_SNAPSHOT_CLASS_LABEL] === 'true')) {
@@ -436,45 +387,4 @@ async function refuseInClusterAgents(core: CoreV1Api): Promise<void> {
   if (running.length) {
     throw new ClusterRunError(`${running.length} node-agent pod(s) run in ${VELERO_NAMESPACE} (the DaemonSet): local node-agents would serve the same DataUploads. Use --node-agents in-cluster, or kubectl -n ${VELERO_NAMESPACE} delete daemonset ${NODE_AGENT_DAEMONSET}`);
   }
-}
-
-/** Waits (at most `ms`) until no data-mover pod, backup PVC or VolumeSnapshot is left in Velero's namespace. */
-async function waitForCleanups(kc: KubeConfig, clock: WallClock, ms: number): Promise<void> {
-  const deadline = clock.now() + ms;
-  while (clock.now() < deadline) {
-    const left = await leftovers(kc);
-    if (!left.pods.length && !left.persistentVolumeClaims.length && !left.volumeSnapshots.length) return;
-    await clock.sleep(1000);
-  }
-}
-
-async function leftovers(kc: KubeConfig): Promise<BackupRunResult['leftovers']> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const names = (items: { metadata?: { name?: string } }[]) => items.map((o) => o.metadata!.name!).sort();
-  const snapshots = (await custom.listNamespacedCustomObject({ group: 'snapshot.storage.k8s.io', version: 'v1', namespace: VELERO_NAMESPACE, plural: 'volumesnapshots' })) as { items: { metadata?: { name?: string } }[] };
-  const contents = (await custom.listClusterCustomObject({ group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshotcontents' })) as {
-    items: { metadata?: { name?: string }; spec?: { volumeSnapshotRef?: { namespace?: string } } }[];
-  };
-  return {
-    pods: names((await core.listNamespacedPod({ namespace: VELERO_NAMESPACE, labelSelector: DATA_UPLOAD_LABEL })).items),
-    persistentVolumeClaims: names((await core.listNamespacedPersistentVolumeClaim({ namespace: VELERO_NAMESPACE })).items),
-    volumeSnapshots: names(snapshots.items),
-    volumeSnapshotContents: names(contents.items.filter((c) => c.spec?.volumeSnapshotRef?.namespace === VELERO_NAMESPACE)),
-  };
-}
-
-/**
- * The lower bounds on the cluster's nodes as the run recorded them: those loadAffinity admits,
- * each pod at the throttled throughput. The pod start latency is the cluster's own and not
- * known, so there is no idle bound.
- */
-function lowerBoundsOnCluster(config: NodeAgentConfig, record: RunRecord, podBytesPerSecond: number): { completed: LowerBound; all: LowerBound } {
-  return lowerBounds({
-    dataUploads: record.dataUploads,
-    backupPvcs: record.backupPvcs,
-    nodes: record.nodes.map((n) => ({ name: n.name, labels: n.labels, bytesPerSecond: concurrencyForNode(config, n.labels) * podBytesPerSecond })),
-    podBytesPerSecond,
-    ...boundSettings(config),
-  });
 }
