@@ -1,20 +1,21 @@
-// The faults an API can carry out, on any cluster (--target kubeconfig; pod-kill on kind too),
-// through @kubernetes/client-node with the run's kubeconfig: the same effects as the embedded
-// injector's where the API reaches, as Chaos Mesh's PodChaos and Litmus's node hogs do them.
+// The fault actions an API can carry out, on any cluster (--target kubeconfig; pod-kill on kind
+// too), through @kubernetes/client-node with the run's kubeconfig: the same effects as the
+// embedded injector's where the API reaches, as Chaos Mesh's PodChaos and Litmus's node hogs do
+// them. Each kind's file (harness/chaos/kinds/) picks its action here:
 //   pod-kill             data-mover pods chosen from the seed, as the embedded injector chooses
 //                        them (sorted by name, the fault's own stream), deleted with its grace
 //   node-agent-restart   the node's node-agent pod deleted (its DaemonSet starts another); with
 //                        node-agents in this process (--node-agents local) there is no pod: the
 //                        node's agent is killed and started again after durationSeconds (default
 //                        30), as the embedded injector does
-//   node-memory-pressure a stress-ng pod pinned to the node allocates 95% of its memory; deleted
-//   node-cpu-pressure    a stress-ng pod pinned to the node keeps every CPU busy;   at the end
+//   node-memory-pressure a stress-ng pod pinned to the node (95% of its memory, or every CPU),
+//   node-cpu-pressure    deleted at the end
 // node-failure is not here: stopping a node is not an API's to do (kind stops its container).
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { DATA_UPLOAD_GROUP, DATA_UPLOAD_LABEL, DATA_UPLOAD_PLURAL, DATA_UPLOAD_VERSION } from '../../controller/api/dataupload.ts';
 import { errorMessage, statusOf } from '../../controller/kube/io.ts';
 import type { Random } from '../random.ts';
-import type { ClusterAction, ClusterActions, Step, StepOutcome } from './cluster-executor.ts';
+import type { ClusterAction, Step, StepOutcome } from './cluster-executor.ts';
 import type { Fault } from './faults.ts';
 
 const STRESS_IMAGE = 'ghcr.io/colinianking/stress-ng:latest';
@@ -49,7 +50,7 @@ export interface ApiActionOptions {
 }
 
 /** An API call as a step: its request line, its HTTP status or the error's. */
-async function request(step: Step, line: string, call: () => Promise<unknown>): Promise<boolean> {
+export async function request(step: Step, line: string, call: () => Promise<unknown>): Promise<boolean> {
   return step(line, async (): Promise<StepOutcome> => {
     try {
       await call();
@@ -60,21 +61,20 @@ async function request(step: Step, line: string, call: () => Promise<unknown>): 
   });
 }
 
-export function apiActions(o: ApiActionOptions): ClusterActions {
-  // Made at the first request: a schedule without API faults needs no reachable cluster.
-  let client: CoreV1Api | undefined;
-  const api = () => (client ??= o.kubeconfig.makeApiClient(CoreV1Api));
-  const ns = o.namespace;
-  const podsPath = `/api/v1/namespaces/${ns}/pods`;
+const podsPath = (ns: string) => `/api/v1/namespaces/${ns}/pods`;
+const coreOf = (o: ApiActionOptions) => o.kubeconfig.makeApiClient(CoreV1Api);
 
-  const podKill: ClusterAction = {
+/** pod-kill: the data-mover pods chosen from the seed, deleted with the fault's grace. */
+export function apiPodKill(o: ApiActionOptions): ClusterAction {
+  const ns = o.namespace;
+  return {
     does: "data-mover pods chosen from the seed are deleted, with the fault's grace period",
     async start(f, _node, step) {
-      const selector = encodeURIComponent(DATA_UPLOAD_LABEL);
+      const core = coreOf(o);
       let pods: V1Pod[] = [];
       let phases = new Map<string, string>();
-      await request(step, `GET ${podsPath}?labelSelector=${selector}`, async () => {
-        pods = (await api().listNamespacedPod({ namespace: ns, labelSelector: DATA_UPLOAD_LABEL })).items;
+      await request(step, `GET ${podsPath(ns)}?labelSelector=${encodeURIComponent(DATA_UPLOAD_LABEL)}`, async () => {
+        pods = (await core.listNamespacedPod({ namespace: ns, labelSelector: DATA_UPLOAD_LABEL })).items;
       });
       if (f.dataUploadPhase !== undefined) {
         const custom = o.kubeconfig.makeApiClient(CustomObjectsApi);
@@ -94,7 +94,7 @@ export function apiActions(o: ApiActionOptions): ClusterActions {
       const grace = f.gracePeriodSeconds ?? 0;
       const killed: typeof chosen = [];
       for (const p of chosen) {
-        if (await request(step, `DELETE ${podsPath}/${p.name}?gracePeriodSeconds=${grace}`, () => api().deleteNamespacedPod({ name: p.name, namespace: ns, gracePeriodSeconds: grace }))) killed.push(p);
+        if (await request(step, `DELETE ${podsPath(ns)}/${p.name}?gracePeriodSeconds=${grace}`, () => core.deleteNamespacedPod({ name: p.name, namespace: ns, gracePeriodSeconds: grace }))) killed.push(p);
       }
       const which = f.dataUploadPhase ? ` of DataUploads ${f.dataUploadPhase}` : '';
       return {
@@ -103,22 +103,29 @@ export function apiActions(o: ApiActionOptions): ClusterActions {
       };
     },
   };
+}
 
-  const agentPods: ClusterAction = {
+/** node-agent-restart with in-cluster node-agents: the node's pod deleted (its DaemonSet starts another). */
+export function apiAgentPodDelete(o: ApiActionOptions): ClusterAction {
+  const ns = o.namespace;
+  return {
     does: "the node's node-agent pod is deleted; its DaemonSet starts a new one at once (durationSeconds does not apply)",
     async start(_f, node, step) {
+      const core = coreOf(o);
       let names: string[] = [];
       const field = `spec.nodeName=${node}`;
-      await request(step, `GET ${podsPath}?labelSelector=${encodeURIComponent(NODE_AGENT_POD_SELECTOR)}&fieldSelector=${encodeURIComponent(field)}`, async () => {
-        names = (await api().listNamespacedPod({ namespace: ns, labelSelector: NODE_AGENT_POD_SELECTOR, fieldSelector: field })).items.map((p) => p.metadata!.name!);
+      await request(step, `GET ${podsPath(ns)}?labelSelector=${encodeURIComponent(NODE_AGENT_POD_SELECTOR)}&fieldSelector=${encodeURIComponent(field)}`, async () => {
+        names = (await core.listNamespacedPod({ namespace: ns, labelSelector: NODE_AGENT_POD_SELECTOR, fieldSelector: field })).items.map((p) => p.metadata!.name!);
       });
-      for (const name of names) await request(step, `DELETE ${podsPath}/${name}?gracePeriodSeconds=0`, () => api().deleteNamespacedPod({ name, namespace: ns, gracePeriodSeconds: 0 }));
+      for (const name of names) await request(step, `DELETE ${podsPath(ns)}/${name}?gracePeriodSeconds=0`, () => core.deleteNamespacedPod({ name, namespace: ns, gracePeriodSeconds: 0 }));
       return { detail: names.length ? `node-agent pod ${names.join(', ')} on ${node} deleted` : `no node-agent pod on ${node}` };
     },
   };
+}
 
-  const local = o.localAgents;
-  const localAgent: ClusterAction | undefined = local && {
+/** node-agent-restart with node-agents in this process: killed, started again after durationSeconds (default 30). */
+export function apiLocalAgentRestart(local: LocalAgents): ClusterAction {
+  return {
     does: "the node's node-agent (in this process) is killed, and started again after durationSeconds (default 30)",
     defaultDurationSeconds: 30,
     async start(_f, node, step) {
@@ -130,35 +137,41 @@ export function apiActions(o: ApiActionOptions): ClusterActions {
       if (!local.has(node!)) await step(`start the node-agent of ${node} (in this process)`, async () => (await local.start(node!), { code: 0 }));
     },
   };
+}
 
-  const stress = (does: string, args: (f: Fault) => string): ClusterAction => ({
+/** Node pressure: a stress-ng pod pinned to the node, created through the API, deleted at the end. */
+export function apiStressAction(does: string, args: (f: Fault) => string): (o: ApiActionOptions) => ClusterAction {
+  return (o) => ({
     does,
     async start(f, node, step) {
+      const core = coreOf(o);
       const nsPath = '/api/v1/namespaces';
       await request(step, `POST ${nsPath} ${CHAOS_NAMESPACE}`, () =>
-        api().createNamespace({ body: { metadata: { name: CHAOS_NAMESPACE } } }).catch((e) => {
+        core.createNamespace({ body: { metadata: { name: CHAOS_NAMESPACE } } }).catch((e) => {
           if (statusOf(e) !== 409) throw e;
         }),
       );
       const pod = stressPod(f.name, node!, args(f));
-      await request(step, `POST ${nsPath}/${CHAOS_NAMESPACE}/pods ${f.name} on ${node}`, () => api().createNamespacedPod({ namespace: CHAOS_NAMESPACE, body: pod }));
+      await request(step, `POST ${nsPath}/${CHAOS_NAMESPACE}/pods ${f.name} on ${node}`, () => core.createNamespacedPod({ namespace: CHAOS_NAMESPACE, body: pod }));
       return { detail: `stress pod ${CHAOS_NAMESPACE}/${f.name} on ${node}: stress-ng ${args(f)}` };
     },
     async end(f, _node, step) {
       await request(step, `DELETE /api/v1/namespaces/${CHAOS_NAMESPACE}/pods/${f.name}?gracePeriodSeconds=0`, () =>
-        api().deleteNamespacedPod({ name: f.name, namespace: CHAOS_NAMESPACE, gracePeriodSeconds: 0 }).catch((e) => {
+        coreOf(o).deleteNamespacedPod({ name: f.name, namespace: CHAOS_NAMESPACE, gracePeriodSeconds: 0 }).catch((e) => {
           if (statusOf(e) !== 404) throw e;
         }),
       );
     },
   });
+}
 
-  return {
-    'pod-kill': podKill,
-    'node-agent-restart': localAgent ?? agentPods,
-    'node-memory-pressure': stress('a stress-ng pod on the node allocates 95% of its memory until the kubelet reports MemoryPressure and evicts', (f) => `--vm 1 --vm-bytes 95% --vm-keep --timeout ${f.durationSeconds ?? 0}s`),
-    'node-cpu-pressure': stress('a stress-ng pod on the node keeps every CPU busy, slowing the data movers there', (f) => `--cpu 0 --timeout ${f.durationSeconds ?? 0}s`),
-  };
+/** The stress pod by kubectl (kind's commands, and the dry run's plan). */
+export function stressCommands(name: string, node: string, args: string): string[] {
+  return [`kubectl create namespace ${CHAOS_NAMESPACE} --dry-run=client -o yaml | kubectl apply -f -`, `kubectl apply -f - <<'EOF'\n${JSON.stringify(stressPod(name, node, args))}\nEOF`];
+}
+
+export function stressDelete(name: string): string {
+  return `kubectl -n ${CHAOS_NAMESPACE} delete pod ${name} --grace-period=0 --force`;
 }
 
 /** `count` pods from the fault's own stream, as the embedded injector draws them. */

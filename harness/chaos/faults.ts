@@ -8,28 +8,12 @@
 // selector>" (say "random:datamover-bench.io/backup-node=true"). Every flow of a run gets the
 // same choice, at the same moment.
 import { parseLabelSelector } from '../apiserver/selectors.ts';
+import { FAULT_KIND, FAULT_KIND_DEFS, type FaultKind } from './kinds/index.ts';
+import { DATA_UPLOAD_PHASES } from './kinds/types.ts';
 
-export const FAULT_KINDS = {
-  'node-memory-pressure': 'MemoryPressure=True on a node: NoSchedule taint, kubelet evictions by QoS, until durationSeconds',
-  'node-cpu-pressure': 'a node under CPU pressure: its data throughput drops (behaviour.dataPath.cpuPressureFactor), until durationSeconds',
-  'node-failure': 'a node stops (kubelet, heartbeats, its node-agent): NotReady, its pods lost after the toleration; back after durationSeconds (or never)',
-  'pod-kill': 'deletes `count` data-mover pods chosen from the seed (with `dataUploadPhase`, only pods whose DataUpload is in that phase), with `gracePeriodSeconds` (default 0, as Chaos Mesh pod-kill)',
-  'snapshot-failure': 'CSI snapshots fail with probability `rate`, until durationSeconds',
-  'backup-pvc-bind-delay': 'a PVC made from a snapshot takes `seconds` to bind, until durationSeconds',
-  'api-latency': 'the API server answers `latencyMs` (+ up to `jitterMs`) later, for `verbs`/`resources` (default all), until durationSeconds',
-  'api-errors': 'the API server answers `errorCode` (429, 500, 503, 504) with probability `rate`, for `verbs`/`resources`, until durationSeconds',
-  'drop-watches': 'the API server closes every open watch (of `resource`, or all); clients re-list',
-  'force-gone': 'the API server compacts (of `resource`, or all): watches get 410 Gone and clients re-list',
-  'node-agent-restart': 'the node-agent on a node crashes and is restarted after durationSeconds (default 30)',
-  'api-load': 'autocannon reads `path` (default: the data-mover pods) over `connections` (default 8) for durationSeconds; its figures go in the results',
-} as const;
-
-export type FaultKind = keyof typeof FAULT_KINDS;
-
-const NODE_KINDS = new Set<FaultKind>(['node-memory-pressure', 'node-cpu-pressure', 'node-failure', 'node-agent-restart']);
-const API_RULE_KINDS = new Set<FaultKind>(['api-latency', 'api-errors']);
-const INSTANT_KINDS = new Set<FaultKind>(['pod-kill', 'drop-watches', 'force-gone']);
-const DATA_UPLOAD_PHASES = ['Accepted', 'Prepared', 'DatamoverDeploying', 'InProgress', 'Completed'];
+/** Each kind and what it does (harness/chaos/kinds/, one file each). */
+export const FAULT_KINDS: Record<FaultKind, string> = Object.fromEntries(FAULT_KIND_DEFS.map((d) => [d.kind, d.summary])) as Record<FaultKind, string>;
+export type { FaultKind };
 
 export interface FaultDecl {
   kind: FaultKind;
@@ -77,7 +61,11 @@ export class FaultError extends Error {
   }
 }
 
-const KNOWN_FIELDS = new Set(['kind', 'name', 'at', 'when', 'durationSeconds', 'node', 'count', 'rate', 'seconds', 'latencyMs', 'jitterMs', 'errorCode', 'verbs', 'resources', 'resource', 'path', 'connections', 'gracePeriodSeconds', 'dataUploadPhase']);
+/** The fields every fault may have; the others are its kind's (FaultKindDef.fields). */
+const COMMON_FIELDS = ['kind', 'name', 'at', 'when', 'durationSeconds', 'node'];
+const KNOWN_FIELDS = new Set([...COMMON_FIELDS, ...FAULT_KIND_DEFS.flatMap((d) => (d.fields ?? []) as string[])]);
+/** The kinds that take a field, for the message refusing it elsewhere. */
+const TAKEN_BY = (field: string) => FAULT_KIND_DEFS.filter((d) => ((d.fields ?? []) as string[]).includes(field)).map((d) => d.kind);
 
 /**
  * Checks a schedule against the cluster it will run on; the first problem is thrown as a
@@ -112,54 +100,22 @@ export function parseFaults(decls: unknown, nodes: { name: string; labels: Recor
       if (!DATA_UPLOAD_PHASES.includes(w.phase as string)) bad('when.phase', w.phase, `one of ${DATA_UPLOAD_PHASES.join(', ')}`);
       if (typeof w.fraction !== 'number' || !(w.fraction > 0 && w.fraction <= 1)) bad('when.fraction', w.fraction, 'a number above 0 and at most 1');
     }
+    const def = FAULT_KIND[kind];
     if (d.durationSeconds !== undefined) {
-      if (INSTANT_KINDS.has(kind)) bad('durationSeconds', d.durationSeconds, `nothing: ${kind} is instant`);
+      if (def.instant) bad('durationSeconds', d.durationSeconds, `nothing: ${kind} is instant`);
       nonNegative('durationSeconds', d.durationSeconds);
     }
 
-    if (NODE_KINDS.has(kind)) {
+    if (def.node) {
       if (typeof d.node !== 'string' || d.node === '') bad('node', d.node, 'a node name, "random" or "random:<label selector>"');
       checkNodeChoice(d.node as string, nodes, (accepted) => bad('node', d.node, accepted));
     } else if (d.node !== undefined) bad('node', d.node, `nothing: ${kind} does not act on one node`);
-
-    switch (kind) {
-      case 'pod-kill':
-        if (d.count !== undefined) {
-          nonNegative('count', d.count, true);
-          if ((d.count as number) < 1) bad('count', d.count, 'a whole number >= 1');
-        }
-        if (d.gracePeriodSeconds !== undefined) nonNegative('gracePeriodSeconds', d.gracePeriodSeconds, true);
-        if (d.dataUploadPhase !== undefined && !DATA_UPLOAD_PHASES.includes(d.dataUploadPhase as string)) bad('dataUploadPhase', d.dataUploadPhase, `one of ${DATA_UPLOAD_PHASES.join(', ')}`);
-        break;
-      case 'snapshot-failure':
-      case 'api-errors':
-        if (typeof d.rate !== 'number' || !(d.rate >= 0 && d.rate <= 1)) bad('rate', d.rate, 'a probability from 0 to 1');
-        if (kind === 'api-errors' && ![429, 500, 503, 504].includes(d.errorCode as number)) bad('errorCode', d.errorCode, 'one of 429, 500, 503, 504');
-        break;
-      case 'backup-pvc-bind-delay':
-        nonNegative('seconds', d.seconds);
-        break;
-      case 'api-load':
-        if (d.durationSeconds === undefined) bad('durationSeconds', d.durationSeconds, 'seconds > 0: how long the load runs');
-        if (d.path !== undefined && (typeof d.path !== 'string' || !/^\/(api|apis)\//.test(d.path))) bad('path', d.path, 'an API path such as /api/v1/pods or /apis/velero.io/v2alpha1/datauploads');
-        if (d.connections !== undefined && (!Number.isInteger(d.connections) || (d.connections as number) < 1 || (d.connections as number) > 256)) bad('connections', d.connections, 'a whole number from 1 to 256');
-        break;
-      case 'api-latency':
-        nonNegative('latencyMs', d.latencyMs);
-        if (d.jitterMs !== undefined) nonNegative('jitterMs', d.jitterMs);
-        break;
+    for (const field of Object.keys(d)) {
+      if (COMMON_FIELDS.includes(field) || ((def.fields ?? []) as string[]).includes(field)) continue;
+      const takers = TAKEN_BY(field);
+      bad(field, d[field], `nothing: only ${takers.join(' and ')} take${takers.length === 1 ? 's' : ''} it`);
     }
-    if (API_RULE_KINDS.has(kind)) {
-      for (const f of ['verbs', 'resources'] as const) {
-        if (d[f] !== undefined && (!Array.isArray(d[f]) || !(d[f] as unknown[]).every((x) => typeof x === 'string' && x))) bad(f, d[f], 'a list of names');
-      }
-      const verbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
-      for (const v of (d.verbs as string[] | undefined) ?? []) if (!verbs.includes(v)) bad('verbs', d.verbs, `verbs of ${verbs.join(', ')}`);
-    }
-    for (const f of ['path', 'connections'] as const) if (d[f] !== undefined && kind !== 'api-load') bad(f, d[f], 'nothing: only api-load takes it');
-    if (d.gracePeriodSeconds !== undefined && kind !== 'pod-kill') bad('gracePeriodSeconds', d.gracePeriodSeconds, 'nothing: only pod-kill takes it');
-    if (d.dataUploadPhase !== undefined && kind !== 'pod-kill') bad('dataUploadPhase', d.dataUploadPhase, 'nothing: only pod-kill takes it');
-    if (d.resource !== undefined && (kind !== 'drop-watches' && kind !== 'force-gone')) bad('resource', d.resource, `nothing: only drop-watches and force-gone take a resource`);
+    def.check?.(d, bad, nonNegative);
     return { ...(d as unknown as FaultDecl), name, index };
   });
 }

@@ -6,61 +6,16 @@
 // before the run starts; the embedded cluster's fault seams (a CSI driver told to fail, an API
 // server told to slow down) do not exist on a real one.
 import { bashCommand, commandSteps, type ClusterAction, type ClusterActions, type RunCommand } from './cluster-executor.ts';
-import { apiActions, CHAOS_NAMESPACE, NODE_AGENT_POD_SELECTOR, stressPod, type ApiActionOptions } from './api-actions.ts';
-export { NODE_AGENT_POD_SELECTOR };
+import { NODE_AGENT_POD_SELECTOR, type ApiActionOptions } from './api-actions.ts';
 import { onCluster, type Fault, type FaultKind } from './faults.ts';
-export { onCluster } from './faults.ts';
+import { FAULT_KIND, FAULT_KIND_DEFS } from './kinds/index.ts';
+import type { FaultKindDef, KindCommands } from './kinds/types.ts';
+export { NODE_AGENT_POD_SELECTOR, onCluster };
 
-export interface KindAction {
-  /** What is done on the cluster, in a line. */
-  does: string;
-  /** The commands at the fault's start and, where it has a duration, at its end. */
-  start(f: Fault, node: string | undefined): string[];
-  end?(f: Fault, node: string | undefined): string[];
-}
+export type KindAction = KindCommands;
 
-function stressCommands(name: string, node: string, args: string): string[] {
-  return [`kubectl create namespace ${CHAOS_NAMESPACE} --dry-run=client -o yaml | kubectl apply -f -`, `kubectl apply -f - <<'EOF'\n${JSON.stringify(stressPod(name, node, args))}\nEOF`];
-}
-
-export const KIND_ACTIONS: Record<FaultKind, KindAction | { none: string }> = {
-  'node-memory-pressure': {
-    does: 'a stress-ng pod on the node allocates 95% of its memory until the kubelet reports MemoryPressure and evicts',
-    start: (f, node) => stressCommands(f.name, node!, `--vm 1 --vm-bytes 95% --vm-keep --timeout ${f.durationSeconds ?? 0}s`),
-    end: (f) => [`kubectl -n ${CHAOS_NAMESPACE} delete pod ${f.name} --grace-period=0 --force`],
-  },
-  'node-cpu-pressure': {
-    does: 'a stress-ng pod on the node keeps every CPU busy, slowing the data movers there',
-    start: (f, node) => stressCommands(f.name, node!, `--cpu 0 --timeout ${f.durationSeconds ?? 0}s`),
-    end: (f) => [`kubectl -n ${CHAOS_NAMESPACE} delete pod ${f.name} --grace-period=0 --force`],
-  },
-  'node-failure': {
-    does: "the node's container is stopped (kubelet, pods and node-agent with it) and started again",
-    start: (_f, node) => [`docker stop ${node}`],
-    end: (_f, node) => [`docker start ${node}`],
-  },
-  'node-agent-restart': {
-    does: "the node's node-agent pod is deleted; its DaemonSet starts a new one at once (durationSeconds does not apply)",
-    start: (_f, node) => [`kubectl -n velero delete pod -l ${NODE_AGENT_POD_SELECTOR} --field-selector spec.nodeName=${node} --grace-period=0 --force`],
-  },
-  'pod-kill': {
-    does: 'data-mover pods chosen from the seed are deleted, with the fault\'s grace period',
-    start: (f) => [
-      `kubectl -n velero get pods -l velero.io/data-upload -o name   # ${f.count ?? 1} of them, chosen from the seed, then:`,
-      (f.gracePeriodSeconds ?? 0) === 0 ? 'kubectl -n velero delete <pod> --grace-period=0 --force' : `kubectl -n velero delete <pod> --grace-period=${f.gracePeriodSeconds}`,
-    ],
-  },
-  'api-load': {
-    does: "autocannon reads the path from the cluster's API server with the kubeconfig's credentials",
-    start: (f) => [`autocannon GET <server>${f.path ?? '/api/v1/namespaces/velero/pods?labelSelector=velero.io%2Fdata-upload'} -c ${f.connections ?? 8}`],
-  },
-  'snapshot-failure': { none: 'csi-driver-host-path cannot be told to fail snapshots' },
-  'backup-pvc-bind-delay': { none: 'csi-driver-host-path binds at its own pace; it cannot be slowed' },
-  'api-latency': { none: "a real API server has no latency seam (it would need a proxy in front of it)" },
-  'api-errors': { none: 'a real API server has no error seam (it would need a proxy in front of it)' },
-  'drop-watches': { none: 'a real API server cannot be told to close watches' },
-  'force-gone': { none: "a real API server's compaction cannot be forced from outside" },
-};
+/** Each kind's commands on kind, or why it has none (its file's onKind). */
+export const KIND_ACTIONS = Object.fromEntries(FAULT_KIND_DEFS.map((d) => [d.kind, d.onKind])) as Record<FaultKind, KindAction | { none: string }>;
 
 export class UnmappedFaultError extends Error {
   constructor(message: string) {
@@ -69,18 +24,20 @@ export class UnmappedFaultError extends Error {
   }
 }
 
-/** The fault kinds each real target carries out (targetActions' keys, known before a cluster is reached). */
+const defs = FAULT_KIND_DEFS as readonly FaultKindDef[];
+const byCommand = (d: FaultKindDef) => !('none' in d.onKind) && !d.notOnKind;
+
+/** The fault kinds each real target carries out: kind by its commands or the API, kubeconfig through the API. */
 export const CARRIED_OUT: Record<'kind' | 'kubeconfig', ReadonlySet<FaultKind>> = {
-  kind: new Set(['node-failure', 'node-memory-pressure', 'node-cpu-pressure', 'node-agent-restart', 'pod-kill']),
-  kubeconfig: new Set(['pod-kill', 'node-agent-restart', 'node-memory-pressure', 'node-cpu-pressure']),
+  kind: new Set(defs.filter((d) => byCommand(d) || (d.api && d.kindByApi)).map((d) => d.kind as FaultKind)),
+  kubeconfig: new Set(defs.filter((d) => d.api).map((d) => d.kind as FaultKind)),
 };
 
 /** Why a kind is not carried out on a real target. */
 function notCarriedOut(f: Fault, target: 'kind' | 'kubeconfig'): string {
-  const a = KIND_ACTIONS[f.kind];
-  if ('none' in a) return a.none;
-  if (f.kind === 'node-failure') return 'stopping a node needs kind (docker stop); on any other cluster it is not ours to stop';
-  return "not carried out on a real cluster yet (autocannon would need the kubeconfig's credentials)";
+  const d: FaultKindDef = FAULT_KIND[f.kind];
+  if ('none' in d.onKind) return d.onKind.none;
+  return (target === 'kind' ? d.notOnKind : d.notOnKubeconfig) ?? 'not carried out there';
 }
 
 /** Refuses, by name, every fault with no action on `target` (kind or kubeconfig); embedded takes all. */
@@ -103,22 +60,20 @@ function commandAction(a: KindAction, run: RunCommand): ClusterAction {
 }
 
 /**
- * What each fault kind does on a real target. kind: node faults by command (node-agent-restart
- * on node-agents in this process by the API actions' local restart), pod-kill through the API;
- * kubeconfig: all through the API. The keys are CARRIED_OUT's.
+ * What each fault kind does on a real target, from its file: on kind its commands, or the API
+ * where the kind says (pod-kill; node-agent-restart on node-agents in this process); on
+ * kubeconfig the API. The keys are CARRIED_OUT's.
  */
 export function targetActions(target: 'kind' | 'kubeconfig', o: ApiActionOptions & { run?: RunCommand }): ClusterActions {
-  const api = apiActions(o);
-  if (target === 'kubeconfig') return api;
   const run = o.run ?? bashCommand;
-  const command = (k: FaultKind) => commandAction(KIND_ACTIONS[k] as KindAction, run);
-  return {
-    'node-failure': command('node-failure'),
-    'node-memory-pressure': command('node-memory-pressure'),
-    'node-cpu-pressure': command('node-cpu-pressure'),
-    'node-agent-restart': o.localAgents ? api['node-agent-restart'] : command('node-agent-restart'),
-    'pod-kill': api['pod-kill'],
-  };
+  const out: ClusterActions = {};
+  for (const d of defs) {
+    const kind = d.kind as FaultKind;
+    if (!CARRIED_OUT[target].has(kind)) continue;
+    const byApi = target === 'kubeconfig' || (typeof d.kindByApi === 'function' ? d.kindByApi(o) : d.kindByApi);
+    out[kind] = byApi ? d.api!(o) : commandAction(d.onKind as KindAction, run);
+  }
+  return out;
 }
 
 /**
