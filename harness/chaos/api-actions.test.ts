@@ -122,6 +122,21 @@ describe('API faults', () => {
     ]);
   });
 
+  it('node-cordon: the node cordoned through the API (the taint follows), uncordoned at its end', async () => {
+    const x = executor([{ kind: 'node-cordon', node: 'worker-3', at: 0, durationSeconds: 1 }]);
+    const node = async () => (await core.readNode({ name: 'worker-3' })).spec ?? {};
+    await until(async () => (await node()).unschedulable === true);
+    await until(async () => ((await node()).taints ?? []).some((t) => t.key === 'node.kubernetes.io/unschedulable'));
+    expect(((await node()).taints ?? []).map((t) => [t.key, t.effect])).toContainEqual(['node.kubernetes.io/unschedulable', 'NoSchedule']);
+    await until(() => x.records[0]?.endedAt !== undefined, 5000);
+    expect((await node()).unschedulable).toBeUndefined();
+    expect(x.records[0].commands.map((c) => [c.command, c.code])).toEqual([
+      ['PATCH /api/v1/nodes/worker-3 {"spec":{"unschedulable":true}}', 200],
+      ['PATCH /api/v1/nodes/worker-3 {"spec":{"unschedulable":null}}', 200],
+    ]);
+    await x.stop();
+  });
+
   it('a request the API refuses is logged with its status and message', async () => {
     // No such node: the kubelet never runs the pod, but the API takes it; a pod name the API refuses is a 422.
     const x = executor([{ kind: 'node-cpu-pressure', name: 'Bad_Name', node: 'worker-1', at: 0, durationSeconds: 1 }]);

@@ -108,7 +108,7 @@ describe('ClusterFaultExecutor with kind\'s actions', () => {
   });
 
   it('refuses the faults kind cannot carry out, by name', () => {
-    expect(() => executor([{ kind: 'drop-watches', at: 0 }], 1)).toThrow('faults[0] drop-watches-0 (drop-watches): not carried out on --target kind; node-memory-pressure, node-cpu-pressure, node-failure, pod-kill, node-agent-restart are');
+    expect(() => executor([{ kind: 'drop-watches', at: 0 }], 1)).toThrow('faults[0] drop-watches-0 (drop-watches): not carried out on --target kind; node-memory-pressure, node-cpu-pressure, node-failure, pod-kill, node-agent-restart, node-cordon are');
   });
 
   it('SIGINT mid-fault: docker start runs before the process exits', async () => {

@@ -47,6 +47,21 @@ async function setup(decls: FaultDecl[], expectedDataUploads = 4) {
 }
 
 describe('faults on the embedded cluster', () => {
+  it('node-cordon: spec.unschedulable and the unschedulable taint from `at`, both gone after the duration', async () => {
+    const t = await setup([{ kind: 'node-cordon', node: 'node-1', at: 50, durationSeconds: 200 }]);
+    const cordoned = (name: string) => (t.node(name).spec as { unschedulable?: boolean }).unschedulable === true;
+    const tainted = (name: string) => (t.node(name).spec.taints ?? []).some((x) => x.key === 'node.kubernetes.io/unschedulable');
+    await t.until(49);
+    expect([cordoned('node-1'), tainted('node-1')]).toEqual([false, false]);
+    await t.until(60);
+    expect([cordoned('node-1'), tainted('node-1')]).toEqual([true, true]);
+    expect([cordoned('node-2'), tainted('node-2')]).toEqual([false, false]);
+    expect(t.injector.records[0]).toMatchObject({ kind: 'node-cordon', node: 'node-1', startedAt: 50, detail: 'node-1 cordoned' });
+    await t.until(260);
+    expect([cordoned('node-1'), tainted('node-1')]).toEqual([false, false]);
+    expect(t.injector.records[0].endedAt).toBe(250);
+  });
+
   it('node-memory-pressure: MemoryPressure and its taint from `at`, gone after the duration', async () => {
     const t = await setup([{ kind: 'node-memory-pressure', node: 'node-2', at: 100, durationSeconds: 300 }]);
     await t.until(99);

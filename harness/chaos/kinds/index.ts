@@ -7,6 +7,7 @@ import backupPvcBindDelay from './backup-pvc-bind-delay.ts';
 import dropWatches from './drop-watches.ts';
 import forceGone from './force-gone.ts';
 import nodeAgentRestart from './node-agent-restart.ts';
+import nodeCordon from './node-cordon.ts';
 import nodeCpuPressure from './node-cpu-pressure.ts';
 import nodeFailure from './node-failure.ts';
 import nodeMemoryPressure from './node-memory-pressure.ts';
@@ -26,6 +27,7 @@ export const FAULT_KIND_DEFS = [
   forceGone,
   nodeAgentRestart,
   apiLoad,
+  nodeCordon,
 ] as const;
 
 export type FaultKind = (typeof FAULT_KIND_DEFS)[number]['kind'];
