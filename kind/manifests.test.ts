@@ -84,7 +84,8 @@ describe('kind/manifests with kubectl, against the embedded cluster', () => {
     expect(dry.err).toBe('');
     expect(dry.code).toBe(0);
     for (const n of names) expect(dry.out).toContain(`${n} created (server dry run)`);
-    for (const g of await getAll()) expect(g.err).toMatch(/NotFound|not found/);
+    // Flaky once per few CI runs (an empty stderr here): the message keeps what kubectl said, to find out why.
+    for (const g of await getAll()) expect(g.err, `kubectl get after the dry run: exit ${g.code}, stdout ${JSON.stringify(g.out)}`).toMatch(/NotFound|not found/);
 
     const real = await kubectl(['apply', '-f', path]);
     expect(real.err).toBe('');
