@@ -19,7 +19,7 @@ import type { ClusterAction, Step, StepOutcome } from './cluster-executor.ts';
 import type { Fault } from './faults.ts';
 
 const STRESS_IMAGE = 'ghcr.io/colinianking/stress-ng:latest';
-/** The node-agent pods of kind/manifests/node-agent.yaml (the kind target's NODE_AGENT_SELECTOR). */
+/** The node-agent pods of kind/manifests/node-agent.yaml (the real-cluster target restarts them by it too). */
 export const NODE_AGENT_POD_SELECTOR = 'app.kubernetes.io/name=node-agent';
 /** Where stress pods run. */
 export const CHAOS_NAMESPACE = 'datamover-bench-chaos';

@@ -28,6 +28,7 @@ import type { FlowName } from '../../../controller/flows/types.ts';
 import { errorMessage, KubeIo, statusOf } from '../../../controller/kube/io.ts';
 import { formatBytes, parseBytes } from '../../../controller/quantity.ts';
 import { ClusterFaultExecutor, undoInterrupted, type FaultExecutor } from '../../chaos/cluster-executor.ts';
+import { NODE_AGENT_POD_SELECTOR } from '../../chaos/api-actions.ts';
 import { checkFaultsForTarget, targetActions } from '../../chaos/kind-actions.ts';
 import type { Experiment } from '../../scenario/scenario.ts';
 import { resolveBehaviour } from '../../sim/behaviour.ts';
@@ -40,7 +41,8 @@ const MiB = 1024 * 1024;
 export const WORKLOAD_LABEL = 'datamover-bench.io/workload';
 /** The node-agent DaemonSet of kind/manifests/node-agent.yaml. */
 export const NODE_AGENT_DAEMONSET = 'node-agent';
-export const NODE_AGENT_SELECTOR = 'app.kubernetes.io/name=node-agent';
+/** The node-agent pods of kind/manifests/node-agent.yaml: the fault actions' selector too. */
+export const NODE_AGENT_SELECTOR = NODE_AGENT_POD_SELECTOR;
 export const NODE_AGENT_CONFIG_MAP = 'node-agent-config';
 export const KIND_IMAGE = 'datamover-bench:dev';
 
@@ -159,6 +161,8 @@ async function connectCluster(name: 'kind' | 'kubeconfig', spec: RunSpec, o: Clu
   let made = false;
   let controller: Controller | undefined;
   let releaseInterrupt: (() => void) | undefined;
+  // The leftovers' reads: polled every second through the grace period.
+  const io = new KubeIo(kc, { who: 'leftovers', clock });
   return {
     kubeconfig: kc,
     clock,
@@ -213,7 +217,6 @@ async function connectCluster(name: 'kind' | 'kubeconfig', spec: RunSpec, o: Clu
       }
     },
     list: async (apiVersion, resource, namespace, labelSelector) => {
-      const io = new KubeIo(kc, { who: 'leftovers', clock });
       const items = (await io.listObjects<{ metadata: { name?: string }; spec?: { volumeSnapshotRef?: { namespace?: string } } } & import('../../../controller/kube/io.ts').Obj>(apiVersion, resource, namespace, labelSelector)).items;
       return items.map((i) => ({ name: i.metadata.name!, volumeSnapshotNamespace: i.spec?.volumeSnapshotRef?.namespace }));
     },
