@@ -109,6 +109,8 @@ export interface RunningBackup {
   done(): boolean;
   /** Resolves once done(). */
   outcome: Promise<BackupOutcome>;
+  /** Resolves when the item phase ends (every PVC's DataUpload made, or the backup failed): Velero's InProgress -> WaitingForPluginOperations. */
+  itemsDone: Promise<void>;
   /** Stops polling and watching; the backup is left as it is. */
   stop(): Promise<void>;
 }
@@ -267,6 +269,8 @@ export function backupPhase(fatal: boolean, itemErrors: number, operations: Item
 
 class Backup implements RunningBackup {
   readonly outcome: Promise<BackupOutcome>;
+  readonly itemsDone: Promise<void>;
+  private itemsEnded!: () => void;
   private readonly operations: ItemOperation[] = [];
   private readonly errors: string[] = [];
   private readonly podCacheBuilt = new Set<string>();
@@ -299,6 +303,7 @@ class Backup implements RunningBackup {
     this.itemOperationTimeoutMs = spec.itemOperationTimeoutMs ?? DEFAULT_ITEM_OPERATION_TIMEOUT_MS;
     this.startedAt = clock.now();
     this.outcome = new Promise((r) => (this.resolve = r));
+    this.itemsDone = new Promise((r) => (this.itemsEnded = r));
   }
 
   async start(): Promise<void> {
@@ -344,6 +349,8 @@ class Backup implements RunningBackup {
       this.errors.push(`backup ${this.spec.name}: ${(e as Error).message}`);
       this.decide(true);
       return;
+    } finally {
+      this.itemsEnded();
     }
     if (this.stopped) return;
     // runBackup's own progress check, then the operations controller's every 10 s.

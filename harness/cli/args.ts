@@ -26,6 +26,22 @@ export function scenarioArgument(argv: string[]): { name?: string; rest: string[
   return { name, rest: name ? argv.slice(1) : argv };
 }
 
+/** --file PATH or --file=PATH, taken out of the arguments (the rest are parsed against the scenario's options). */
+export function fileOption(argv: string[]): { file?: string; rest: string[] } {
+  const rest: string[] = [];
+  let file: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--file' || a.startsWith('--file=')) {
+      const v = a === '--file' ? argv[++i] : a.slice('--file='.length);
+      if (v === undefined || v === '' || v.startsWith('--')) throw new UsageError('--file: a path to a scenario file (YAML or JSON) is needed');
+      if (file !== undefined) throw new UsageError('--file: given twice; one scenario file per run');
+      file = v;
+    } else rest.push(a);
+  }
+  return { file, rest };
+}
+
 /** The scenario of that name, or a UsageError listing the scenarios there are. */
 export function knownScenario(scenarios: Map<string, Scenario>, name: string): Scenario {
   const scenario = scenarios.get(name);

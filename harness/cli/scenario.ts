@@ -9,21 +9,27 @@ import { parseFaults } from '../chaos/faults.ts';
 import { checkFaultsForTarget, faultPlan } from '../chaos/kind-actions.ts';
 import { faultNodes } from '../run/targets/embedded.ts';
 import { ClusterRunError, KIND_SCALE } from '../run/targets/cluster.ts';
-import { flowsOption, knownScenario, runCommand, scenarioArgument, UsageError, wholeNumber } from './args.ts';
+import { fileOption, flowsOption, knownScenario, runCommand, scenarioArgument, UsageError, wholeNumber } from './args.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, clusterTargetOf, scaleOption, TargetError } from './cluster-target.ts';
 import { defaultJobs, runSeeds } from '../run/scenario-run.ts';
 import { loadScenarios, REPO_ROOT } from '../scenario/registry.ts';
-import { faultLog, repeatTable, summarizeRepeats, summaryTable, type Results } from '../scenario/results.ts';
+import { columnOf, faultLog, repeatTable, summarizeRepeats, summaryTable, type Results } from '../scenario/results.ts';
 import { parseParam, type ParamValues, type Scenario } from '../scenario/scenario.ts';
+import { loadScenarioFile } from '../scenario/file/load.ts';
+import { ScenarioFileError } from '../scenario/file/parse.ts';
+import { evaluateGates } from '../../reports/gates.ts';
 
 const repoRoot = REPO_ROOT;
 
 
 function usage(scenario?: Scenario): string {
   const common = `usage: npm run scenario NAME [-- options]
+       npm run scenario -- --file my-backup.yaml [options]
        npm run scenario -- --list
 
 options:
+  --file FILE         a scenario file (YAML or JSON: docs/scenario-file.md) instead of NAME;
+                      npm run capture writes one from a live cluster
   --seed N            the seed of every random choice (default 1)
   --flows A,B         flows to run, of ${FLOW_NAMES.join(', ')} (default: the scenario's)
 ${CLUSTER_USAGE}
@@ -44,17 +50,19 @@ ${CLUSTER_USAGE}
 
 async function main(argv: string[]): Promise<number> {
   const scenarios = await loadScenarios();
-  const { name, rest } = scenarioArgument(argv);
+  const { name, rest: args } = scenarioArgument(argv);
+  const { file, rest } = fileOption(args);
+  if (file !== undefined && name) throw new UsageError(`--file: a scenario file or a scenario name (${name}), not both`);
   if (rest.includes('--list')) {
     const width = Math.max(...[...scenarios.keys()].map((n) => n.length)) + 2;
     for (const s of scenarios.values()) console.log(`${s.name.padEnd(width)}${s.summary}`);
     return 0;
   }
-  if (!name) {
+  if (!name && file === undefined) {
     console.log(usage());
     return rest.includes('--help') ? 0 : 2;
   }
-  const scenario = knownScenario(scenarios, name);
+  const scenario = file !== undefined ? await loadScenarioFile(file) : knownScenario(scenarios, name!);
   const { values } = parseArgs({
     args: rest,
     strict: true,
@@ -115,8 +123,8 @@ async function main(argv: string[]): Promise<number> {
   const runs = await runSeeds({ scenario, params, variants: variants?.length ? variants : undefined, seeds, flows, target: String(values.target), jobs: jobsAtOnce, quiet: !!values.quiet, cluster });
   const results: Results = repeat > 1 ? { ...runs[0], repeat: summarizeRepeats(runs) } : runs[0];
   await fs.mkdirp(out);
-  const file = join(out, 'results.json');
-  await fs.writeFile(file, JSON.stringify(results, null, 2) + '\n');
+  const resultsFile = join(out, 'results.json');
+  await fs.writeFile(resultsFile, JSON.stringify(results, null, 2) + '\n');
   if (repeat > 1) {
     for (const r of runs) await fs.writeFile(join(out, `results-seed-${r.seed}.json`), JSON.stringify(r, null, 2) + '\n');
     console.log(`\n${repeatTable(results.repeat!)}\n`);
@@ -125,13 +133,27 @@ async function main(argv: string[]): Promise<number> {
     if (cluster) console.log(`Times are wall seconds on ${values.target}, in a run scaled down: durations / ${cluster.scale.time}, sizes / ${cluster.scale.size}.\n`);
     const faults = faultLog(results);
     if (faults.length) console.log(`${faults.join('\n')}\n`);
+    // PVCs Velero could not back up are no DataUpload of any figure: said here, or they are silently gone.
+    for (const r of results.flows.filter((f) => f.itemErrors?.length)) {
+      console.log(`${columnOf(r)}: ${r.itemErrors!.length} PVC(s) got no DataUpload (Velero's item errors): ${r.itemErrors!.slice(0, 3).join('; ')}${r.itemErrors!.length > 3 ? '; ...' : ''}`);
+    }
   }
   if (repeat === 1) for (const line of scenario.explain?.(results.flows.map((r) => ({ flow: r.flow, variant: r.variant, ...r.figures }))) ?? []) console.log(line);
-  console.log(`results: ${file}`);
-  const report = writeReport(file);
+  console.log(`results: ${resultsFile}`);
+  const report = writeReport(resultsFile);
   writeIndex(join(repoRoot, 'reports', 'out'));
   console.log(`report:  ${report}`);
+  // A scenario file's own gates (no baseline): a CI job fails on them.
+  if (scenario.file && scenario.gate?.gates.length && repeat === 1) {
+    const gates = evaluateGates(results, scenario.gate.gates);
+    console.log(`\ngates of ${scenario.file}:\n${gates.map((g) => g.line).join('\n')}`);
+    const failed = gates.filter((g) => !g.ok).length;
+    if (failed) {
+      console.log(`${failed} of ${gates.length} gates failed`);
+      return 1;
+    }
+  }
   return 0;
 }
 
-runCommand('scenario', () => main(process.argv.slice(2)), [ClusterRunError, TargetError]);
+runCommand('scenario', () => main(process.argv.slice(2)), [ClusterRunError, TargetError, ScenarioFileError]);

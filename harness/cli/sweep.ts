@@ -8,7 +8,9 @@ import { writeSweepReport } from '../../reports/sweep-html.ts';
 import { writeIndex } from '../../reports/write.ts';
 import { defaultJobs } from '../run/scenario-run.ts';
 import { runSweep } from '../run/sweep-run.ts';
-import { flowsOption, knownScenario, runCommand, scenarioArgument, UsageError, wholeNumber } from './args.ts';
+import { fileOption, flowsOption, knownScenario, runCommand, scenarioArgument, UsageError, wholeNumber } from './args.ts';
+import { loadScenarioFile } from '../scenario/file/load.ts';
+import { ScenarioFileError } from '../scenario/file/parse.ts';
 import { loadScenarios, REPO_ROOT } from '../scenario/registry.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import { expandGrid, frontierTable, parseSweepParams, SweepError, sweepJson } from '../scenario/sweep.ts';
@@ -18,6 +20,7 @@ const MAX_RUNS = 10_000;
 
 function usage(scenario?: Scenario): string {
   const common = `usage: npm run sweep NAME -- --param NAME=V1,V2,... [--param NAME=V1,V2,...] [options]
+       npm run sweep -- --file my-backup.yaml --param NAME=V1,V2,... [options]
 
 Runs the scenario's flows at every point of the grid (every combination of the --param values),
 all the runs side by side, and writes reports/out/sweep-NAME/sweep.json and index.html: per flow,
@@ -25,6 +28,7 @@ heatmaps of timeouts, idle CPU core-seconds and makespan x lower bound over the 
 parameters, and the frontier: the first value of the first parameter at which each flow times out.
 
 options:
+  --file FILE         a scenario file (docs/scenario-file.md) instead of NAME
   --param NAME=V1,V2  a scenario parameter and the values to sweep it over (repeat for more
                       axes); given one value, the parameter is fixed at it, not swept
   --seeds N           seeds per point (default 1); each figure is the mean over them. Each
@@ -48,12 +52,14 @@ variants: sweep the variants' parameter to see them side by side. The embedded c
 
 async function main(argv: string[]): Promise<number> {
   const scenarios = await loadScenarios();
-  const { name, rest } = scenarioArgument(argv);
-  if (!name) {
+  const { name, rest: args } = scenarioArgument(argv);
+  const { file, rest } = fileOption(args);
+  if (file !== undefined && name) throw new UsageError(`--file: a scenario file or a scenario name (${name}), not both`);
+  if (!name && file === undefined) {
     console.log(usage());
     return rest.includes('--help') ? 0 : 2;
   }
-  const scenario = knownScenario(scenarios, name);
+  const scenario = file !== undefined ? await loadScenarioFile(file) : knownScenario(scenarios, name!);
   const { values } = parseArgs({
     args: rest,
     strict: true,
@@ -86,17 +92,17 @@ async function main(argv: string[]): Promise<number> {
   const out = resolve(values.out ?? join(REPO_ROOT, 'reports', 'out', `sweep-${scenario.name}`));
   const sweep = await runSweep({ scenario, axes, fixed, flows, firstSeed, seedsPerPoint, jobs, quiet: !!values.quiet });
   await fs.mkdirp(out);
-  const file = join(out, 'sweep.json');
-  await fs.writeFile(file, sweepJson(sweep));
-  const page = writeSweepReport(file);
+  const sweepFile = join(out, 'sweep.json');
+  await fs.writeFile(sweepFile, sweepJson(sweep));
+  const page = writeSweepReport(sweepFile);
   writeIndex(join(REPO_ROOT, 'reports', 'out'));
   const [first, second] = axes;
   console.log(`\nWhere each flow starts losing DataUploads: the first ${first.name} with mean failed, canceled or unfinished above 0${second ? `, per ${axes.slice(1).map((a) => a.name).join(' and ')}` : ''}\n`);
   console.log(frontierTable(sweep));
   console.log(`\n${sweep.points.length} points, ${runs} runs in ${sweep.wallSeconds} s`);
-  console.log(`sweep:  ${file}`);
+  console.log(`sweep:  ${sweepFile}`);
   console.log(`report: ${page}`);
   return 0;
 }
 
-runCommand('sweep', () => main(process.argv.slice(2)), [SweepError]);
+runCommand('sweep', () => main(process.argv.slice(2)), [SweepError, ScenarioFileError]);

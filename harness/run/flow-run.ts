@@ -7,7 +7,8 @@ import { ratiosToLowerBound } from '../figures/lower-bound.ts';
 import type { Interval } from '../figures/intervals.ts';
 import type { FlowResult } from '../scenario/results.ts';
 import { scenarioByName } from '../scenario/registry.ts';
-import type { ParamValues } from '../scenario/scenario.ts';
+import type { ParamValues, Scenario } from '../scenario/scenario.ts';
+import { loadScenarioFile } from '../scenario/file/load.ts';
 import { KubeConfig } from '@kubernetes/client-node';
 import { experimentSpec, runFlow, type RunProgress, type RunResult, type Target } from './run.ts';
 import { kindTarget, kubeconfigTarget, type ClusterScale } from './targets/cluster.ts';
@@ -16,6 +17,8 @@ import { tuneHeapForRuns } from './heap.ts';
 
 export interface FlowJob {
   scenario: string;
+  /** A scenario file's absolute path: the job's scenario is read from it, not found by name. */
+  file?: string;
   params: ParamValues;
   seed: number;
   flow: FlowName;
@@ -55,6 +58,11 @@ export function clusterKubeConfig(t: ClusterTarget): KubeConfig {
 
 export type { RunProgress };
 
+/** How a job names its scenario: by name, or a scenario file by its path. */
+export function scenarioRef(s: Scenario): Pick<FlowJob, 'scenario' | 'file'> {
+  return { scenario: s.name, ...(s.file ? { file: s.file } : {}) };
+}
+
 /** The target a job's cluster names. */
 function clusterTarget(t: ClusterTarget): Target {
   const o = { kubeconfig: clusterKubeConfig(t), scale: t.scale, nodeAgents: t.nodeAgents, image: t.image, storageClass: t.storageClass };
@@ -63,7 +71,7 @@ function clusterTarget(t: ClusterTarget): Target {
 
 export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => void): Promise<FlowResult> {
   tuneHeapForRuns();
-  const scenario = await scenarioByName(job.scenario);
+  const scenario = job.file ? await loadScenarioFile(job.file) : await scenarioByName(job.scenario);
   if (!scenario) throw new Error(`unknown scenario "${job.scenario}"`);
   const experiment = scenario.build(job.params, job.seed);
   // One run at a time per process (the pool's rule), so the process's CPU is the run's (in the
@@ -104,7 +112,15 @@ export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => 
       fault: r.failuresByFault[d.name] ?? null,
     })),
     backupPvcs: r.record.backupPvcs,
+    ...(r.outcome?.errors.length ? { itemErrors: r.outcome.errors.map(firstLine) } : {}),
   };
+}
+
+/** An item error's first line, the API's status message where the client wrapped one. */
+function firstLine(e: string): string {
+  // The client's error holds the Status as escaped JSON: its message comes before its reason.
+  const message = /"message":"(.*?)","reason"/.exec(e.replace(/\\/g, ''))?.[1];
+  return message ? `${e.split(':')[0]}: ${message}` : e.split('\n')[0];
 }
 
 function rounded(list: Interval[]): Interval[] {

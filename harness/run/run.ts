@@ -22,7 +22,8 @@ import type { FlowName } from '../../controller/flows/types.ts';
 import { API_VERBS, ApiCost, KubeIo, type ApiVerb } from '../../controller/kube/io.ts';
 import { ClientThrottle, VELERO_SERVER_DEFAULT, veleroServerLimits } from '../../controller/kube/rate-limit.ts';
 import { parseBytes, parseCpu } from '../../controller/quantity.ts';
-import { VeleroServer, type BackupOutcome } from '../../controller/server/backup.ts';
+import { validLabelValue, VeleroServer, type BackupOutcome } from '../../controller/server/backup.ts';
+import { BackupQueue, type QueuedBackup } from '../../controller/server/backup-queue.ts';
 import type { FaultExecutor } from '../chaos/cluster-executor.ts';
 import { parseFaults, type Fault } from '../chaos/faults.ts';
 import type { FaultRecord } from '../chaos/injector.ts';
@@ -140,7 +141,7 @@ export interface Leftovers extends Record<string, string[]> {
 
 /** The workload as it runs on a target: a real cluster scales sizes and durations down. */
 export interface ShapedRun {
-  pvcs: { namespace: string; name: string; size: string; bytes: number }[];
+  pvcs: { namespace: string; name: string; size: string; bytes: number; storageClass?: string }[];
   /** The node-agent ConfigMap document for the flow. */
   nodeAgentConfig: Record<string, unknown>;
   resourceQuotas: QuotaDecl[];
@@ -199,7 +200,6 @@ export interface Target {
 export async function runFlow(spec: RunSpec, target: Target): Promise<RunResult> {
   const wallStart = performance.now();
   const random = seededRandom(spec.seed);
-  const backupName = spec.backupName ?? 'backup-1';
   // 1. the cluster
   const cluster = await target.connect(spec);
   const { clock, kubeconfig: kc, timeScale } = cluster;
@@ -229,9 +229,13 @@ export async function runFlow(spec: RunSpec, target: Target): Promise<RunResult>
       clock,
       () => serverRandom.next(),
     );
+    const planned = backupSpecs(spec, run, timeScale);
+    const backups = new BackupQueue(server, clock, planned, { concurrentBackups: spec.concurrentBackups });
+    const backupNames = backups.names().map(validLabelValue);
     // 5. the recorder, the node-agents, the backup
     const bytes = new Map(run.pvcs.map((p) => [`${p.namespace}/${p.name}`, p.bytes]));
-    recorder = new RunRecorder(kc, clock, VELERO_NAMESPACE, (pvc) => bytes.get(pvc) ?? 0, start, `${BACKUP_NAME_LABEL}=${backupName}`);
+    const selector = backupNames.length === 1 ? `${BACKUP_NAME_LABEL}=${backupNames[0]}` : `${BACKUP_NAME_LABEL} in (${backupNames.join(',')})`;
+    recorder = new RunRecorder(kc, clock, VELERO_NAMESPACE, (pvc) => bytes.get(pvc) ?? 0, start, selector);
     const rec = recorder;
     let peakRss = process.memoryUsage.rss();
     const progress = () => {
@@ -246,26 +250,26 @@ export async function runFlow(spec: RunSpec, target: Target): Promise<RunResult>
     await recorder.startWatching();
     spec.log?.('starting the node-agents');
     await agents.start();
-    const backup = await server.startBackup({ name: backupName, namespace: VELERO_NAMESPACE, pvcs: run.pvcs, itemOperationTimeoutMs: run.itemOperationTimeoutMs });
+    await backups.start();
     // 6. the faults
-    chaos = cluster.faultExecutor(faults, { nodes, random: random.fork('chaos'), start, expectedDataUploads: run.pvcs.length, controller: agents.controller, log: spec.log });
+    chaos = cluster.faultExecutor(faults, { nodes, random: random.fork('chaos'), start, expectedDataUploads: planned.reduce((n, b) => n + b.pvcs.length, 0), controller: agents.controller, log: spec.log });
     for (const [du, phase] of early.splice(0)) chaos.observe(du, phase);
     // 7. until the backup ends, then the grace period
-    const endedBy = await cluster.runUntil(() => backup.done(), start + run.deadlineSeconds * 1000);
+    const endedBy = await cluster.runUntil(() => backups.done(), start + run.deadlineSeconds * 1000);
     const seconds = at();
     progress();
     spec.log?.(`backup ${endedBy} after ${Math.round(seconds * timeScale)} s; the grace period for the last cleanups`);
     const left = () => leftovers(cluster.list);
     await cluster.settle(left);
     // 8. the record and what is computed from it
-    const outcome = endedBy === 'done' ? await backup.outcome : undefined;
+    const outcome = endedBy === 'done' ? await backups.outcome() : undefined;
     const controller = agents.controller;
     controller?.countParkedRechecks();
     const nodeAgentCost = controller?.cost ?? new ApiCost();
     const { idleResidentMiB, busyResidentMiB } = resolveBehaviour(spec.behaviour).dataPath;
     const record = recorder.record(nodeAgentCost, { idle: idleResidentMiB, busy: busyResidentMiB }, { 'node-agent': nodeAgentCost, 'velero-server': serverCost });
     const slotsHeld = controller?.slotsHeld() ?? {};
-    await backup.stop();
+    await backups.stop();
     await agents.afterRecord();
     await recorder.stop();
     record.endAt = Math.min(record.endAt, seconds);
@@ -306,6 +310,22 @@ export async function runFlow(spec: RunSpec, target: Target): Promise<RunResult>
     await recorder?.stop();
     await cluster.close();
   }
+}
+
+/**
+ * The run's backups: one of every PVC (named spec.backupName, default backup-1), or the spec's,
+ * each of the PVCs in its namespaces (on a real cluster named after the run: <backupName>-<name>),
+ * created at its start (scenario seconds; the cluster's are fewer by the time scale).
+ */
+export function backupSpecs(spec: RunSpec, run: ShapedRun, timeScale: number): QueuedBackup[] {
+  const common = { namespace: VELERO_NAMESPACE, itemOperationTimeoutMs: run.itemOperationTimeoutMs };
+  if (!spec.backups?.length) return [{ ...common, name: spec.backupName ?? 'backup-1', pvcs: run.pvcs }];
+  return spec.backups.map((b) => ({
+    ...common,
+    name: spec.backupName ? `${spec.backupName}-${b.name}`.slice(0, 63).replace(/-+$/, '') : b.name,
+    pvcs: run.pvcs.filter((p) => b.namespaces.includes(p.namespace)),
+    startAfterMs: ((b.startAfterSeconds ?? 0) * 1000) / timeScale,
+  }));
 }
 
 /** The objects the exposer makes, still present in Velero's namespace (VolumeSnapshotContents: those bound to its snapshots). */

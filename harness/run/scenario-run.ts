@@ -14,7 +14,7 @@ import { columnOf, RESULTS_SCHEMA, type Results } from '../scenario/results.ts';
 import type { ParamValues, Scenario, Variant } from '../scenario/scenario.ts';
 import { scaleExperiment } from './targets/cluster.ts';
 import { faultNodes } from './targets/embedded.ts';
-import type { ClusterTarget, FlowJob } from './flow-run.ts';
+import { scenarioRef, type ClusterTarget, type FlowJob } from './flow-run.ts';
 import { runJobs } from './pool.ts';
 
 const repoRoot = REPO_ROOT;
@@ -56,7 +56,7 @@ export async function runSeeds(o: SeedRuns): Promise<Results[]> {
     ? o.variants.map((v) => ({ variant: v.name, params: { ...params, ...v.params }, flows: flows.filter((f) => !v.flows || v.flows.includes(f)) }))
     : [{ params, flows }];
   const cluster = o.cluster ? { cluster: o.cluster } : {};
-  const jobs: FlowJob[] = seeds.flatMap((seed) => settings.flatMap(({ flows: its, ...s }) => its.map((flow) => ({ scenario: scenario.name, ...s, seed, flow, ...cluster }))));
+  const jobs: FlowJob[] = seeds.flatMap((seed) => settings.flatMap(({ flows: its, ...s }) => its.map((flow) => ({ ...scenarioRef(scenario), ...s, seed, flow, ...cluster }))));
   // One cluster: its flows take turns, in this process.
   const parallel = o.cluster ? 1 : o.jobs;
   // Every setting's node-agent config is checked here, so a bad value fails before any run.

@@ -10,7 +10,7 @@ import type { FlowResult } from '../scenario/results.ts';
 import type { ParamValues, Scenario } from '../scenario/scenario.ts';
 import { expandGrid, meanOf, pointLabel, pointSeeds, SWEEP_SCHEMA, sweepRunOf, type Sweep, type SweepAxis, type SweepRun } from '../scenario/sweep.ts';
 import { faultNodes } from './targets/embedded.ts';
-import type { FlowJob } from './flow-run.ts';
+import { scenarioRef, type FlowJob } from './flow-run.ts';
 import { runJobs } from './pool.ts';
 import { codeVersion } from './scenario-run.ts';
 
@@ -45,7 +45,7 @@ export async function runSweep(o: SweepOptions): Promise<Sweep> {
     parseFaults(experiment.faults, faultNodes(experiment.nodes));
     return experiment.pvcs.length;
   });
-  const jobs: (FlowJob & { point: number })[] = points.flatMap((pt, point) => pt.seeds.flatMap((seed) => flows.map((flow) => ({ scenario: scenario.name, params: pt.params, seed, flow, point }))));
+  const jobs: (FlowJob & { point: number })[] = points.flatMap((pt, point) => pt.seeds.flatMap((seed) => flows.map((flow) => ({ ...scenarioRef(scenario), params: pt.params, seed, flow, point }))));
   const perPoint = flows.length * o.seedsPerPoint;
   /** A point's jobs: they are consecutive. */
   const jobsOf = (point: number) => Array.from({ length: perPoint }, (_, k) => point * perPoint + k);

@@ -2,11 +2,9 @@
 // applications, data movement limited by loadConcurrency and loadAffinity, data-mover pods with
 // requests. Its parameters and their defaults (the why is in scenarios/large-pvc.ts); a
 // scenario takes them as they are, or with other defaults (withDefaults).
-import { faker } from '@faker-js/faker';
 import { parseGoDuration } from '../../controller/duration.ts';
-import { seededRandom } from '../random.ts';
 import { STORAGE_TOPOLOGIES, type StorageTopology } from '../sim/context.ts';
-import { sample } from '../sim/distribution.ts';
+import { generatePvcs } from './pvc-groups.ts';
 import { ParamError, type Experiment, type ParamDecl, type ParamValues } from './scenario.ts';
 
 export const BACKUP_NODE_LABEL = 'datamover-bench.io/backup-node';
@@ -38,14 +36,7 @@ export function withDefaults(defaults: ParamValues): ParamDecl[] {
 }
 
 export function backupWorkload(p: ParamValues, seed: number): Experiment {
-  const random = seededRandom(seed).fork('large-pvc');
-  faker.seed(seed);
-  const namespaces = Array.from({ length: Number(p.namespaces) }, (_, i) => `${faker.word.noun().toLowerCase().replace(/[^a-z0-9]/g, '')}-${i}`);
-  const pvcs = Array.from({ length: Number(p.pvcs) }, (_, i) => {
-    const gib = sample({ kind: 'lognormal', median: Number(p['median-gib']), sigma: 0.6, min: 1, max: 250 }, random);
-    const app = faker.hacker.noun().toLowerCase().replace(/[^a-z0-9]/g, '');
-    return { namespace: namespaces[i % namespaces.length], name: `${app}-data-${i}`, size: `${Math.max(1, Math.round(gib * 1024))}Mi` };
-  });
+  const pvcs = generatePvcs([{ count: Number(p.pvcs), namespaces: Number(p.namespaces), gib: { kind: 'lognormal', median: Number(p['median-gib']), sigma: 0.6, min: 1, max: 250 } }], seed);
   const backupNodes = Math.min(Number(p['backup-nodes']), Number(p.nodes));
   const deadline = p['pod-in-progress-timeout'] === 'none' ? undefined : String(p['pod-in-progress-timeout']);
   const topology = p['storage-topology'] as StorageTopology;

@@ -59,6 +59,8 @@ export interface FlowResult {
   dataUploads: (Omit<DataUploadRecord, 'createdAt' | 'outcome' | 'reason'> & { outcome: string | null; reason: string | null; fault: string | null })[];
   /** The backup PVCs as the recorder saw them: created, Bound, deleted (seconds from the start), GiB. */
   backupPvcs: BackupPvcRecord[];
+  /** The Velero server's item errors: PVCs that got no DataUpload (a missing StorageClass, a snapshot that failed); absent when none. */
+  itemErrors?: string[];
 }
 
 export interface Results {

@@ -31,16 +31,26 @@ export interface QuotaDecl {
 
 export interface Experiment {
   nodes: NodePoolDecl[];
-  pvcs: { namespace: string; name: string; size: string }[];
+  /** The PVCs; storageClass: one of storageClasses (default: the default class). */
+  pvcs: { namespace: string; name: string; size: string; storageClass?: string }[];
   /** The node-agent ConfigMap document for a flow (Velero's format plus datamoverBench). */
   nodeAgentConfig(flow: FlowName): Record<string, unknown>;
   behaviour?: BehaviourOverrides;
   /** The StorageClass's volumeBindingMode on the embedded cluster (default Immediate). */
   volumeBindingMode?: 'Immediate' | 'WaitForFirstConsumer';
+  /** The embedded CSI driver's StorageClasses, the default first, instead of its one class (volumeBindingMode is then each class's). */
+  storageClasses?: { name: string; volumeBindingMode?: 'Immediate' | 'WaitForFirstConsumer' }[];
   /** Where volumes can be attached from on the embedded cluster (default none; zonal needs pools with zones). */
   storageTopology?: StorageTopology;
   /** ResourceQuotas on Velero's namespace, made before the backup starts (the quota scenario). */
   resourceQuotas?: QuotaDecl[];
+  /**
+   * Several backups, each of the PVCs in its namespaces, created startAfterSeconds after the
+   * start (a Schedule's); default one backup of every PVC. Run as Velero's server runs them
+   * (controller/server/backup-queue.ts), concurrentBackups InProgress at once (default 1).
+   */
+  backups?: { name: string; namespaces: string[]; startAfterSeconds?: number }[];
+  concurrentBackups?: number;
   /** Simulated seconds after which a flow's run is stopped and reported unfinished. */
   deadlineSeconds: number;
   itemOperationTimeoutMs?: number;
@@ -58,6 +68,8 @@ export interface Variant {
 
 export interface Scenario {
   name: string;
+  /** A scenario file's absolute path (harness/scenario/file/): a flow job carries it, so a child process reloads the file. */
+  file?: string;
   /** One line, for --list. */
   summary: string;
   flows: FlowName[];

@@ -7,7 +7,7 @@ import type { Clock } from '../clock.ts';
 import type { Random } from '../random.ts';
 import { resolveBehaviour, type BehaviourOverrides } from './behaviour.ts';
 import type { SimContext, StorageTopology, WorkTracker } from './context.ts';
-import { CsiDriver, installStorage } from './csi.ts';
+import { CsiDriver, installStorage, installStorageClass } from './csi.ts';
 import { DataPath } from './datapath.ts';
 import { Kubelets } from './kubelet.ts';
 import { NodeLifecycle } from './node-lifecycle.ts';
@@ -22,6 +22,8 @@ export interface SimulationOptions {
   podInProgressTimeoutSeconds?: number;
   /** The default StorageClass's binding mode (default Immediate). */
   volumeBindingMode?: 'Immediate' | 'WaitForFirstConsumer';
+  /** The StorageClasses of the CSI driver instead of its one default class: the first is the default (a scenario file's storageClasses). */
+  storageClasses?: { name: string; volumeBindingMode?: 'Immediate' | 'WaitForFirstConsumer' }[];
   /** Where volumes can be attached from (PV nodeAffinity); default none. zonal needs node pools with zones. */
   storageTopology?: StorageTopology;
 }
@@ -47,7 +49,9 @@ export function startSimulation(
   opts: SimulationOptions,
 ): Simulation {
   const ctx: SimContext = { ...env, behaviour: resolveBehaviour(opts.behaviour), storageTopology: opts.storageTopology ?? 'none' };
-  installStorage(ctx, { volumeBindingMode: opts.volumeBindingMode });
+  const [first, ...others] = opts.storageClasses ?? [];
+  installStorage(ctx, first ? { storageClassName: first.name, volumeBindingMode: first.volumeBindingMode } : { volumeBindingMode: opts.volumeBindingMode });
+  for (const c of others) installStorageClass(ctx, c.name, c.volumeBindingMode);
   const nodes = createNodes(ctx, opts.nodes);
   const dataPath = new DataPath(ctx, { podInProgressTimeoutSeconds: opts.podInProgressTimeoutSeconds });
   const programFor: ProgramFor = (pod) => {

@@ -147,6 +147,21 @@ export function installStorage(ctx: SimContext, opts: StorageOptions = {}): Inst
   return { driver, storageClassName, snapshotClassName };
 }
 
+/** Another StorageClass of the driver, not the default (a scenario file may declare several). */
+export function installStorageClass(ctx: SimContext, name: string, volumeBindingMode: 'Immediate' | 'WaitForFirstConsumer' = 'Immediate', driver = CSI_HOSTPATH_DRIVER): void {
+  const i = infos(ctx);
+  if (live(ctx, i.storageClass, undefined, name)) return;
+  ctx.api.create(i.storageClass, undefined, {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name },
+    provisioner: driver,
+    reclaimPolicy: 'Delete',
+    volumeBindingMode,
+    allowVolumeExpansion: true,
+  });
+}
+
 export interface WorkloadPvcOptions {
   namespace: string;
   name: string;
