@@ -16,7 +16,7 @@ function fakeServer() {
       const itemsDone = new Promise<void>((r) => ends.set(spec.name, r));
       let done = false;
       void itemsDone.then(() => (done = true));
-      const outcome: BackupOutcome = { phase: 'Completed', dataUploads: [], errors: [], startedAt: 0, endedAt: 0 };
+      const outcome: BackupOutcome = { phase: 'Completed', dataUploads: [], errors: [], itemErrors: [], startedAt: 0, endedAt: 0 };
       return { dataUploads: () => [], done: () => done, outcome: Promise.resolve(outcome), itemsDone, stop: async () => undefined };
     },
   };

@@ -87,6 +87,7 @@ export class BackupQueue {
       phase: all.reduce((w, o) => (rank[o.phase] > rank[w] ? o.phase : w), all[0].phase),
       dataUploads: all.flatMap((o) => o.dataUploads),
       errors: all.flatMap((o) => o.errors),
+      itemErrors: all.flatMap((o) => o.itemErrors),
       startedAt: Math.min(...all.map((o) => o.startedAt)),
       endedAt: Math.max(...all.map((o) => o.endedAt)),
     };

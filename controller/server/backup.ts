@@ -97,6 +97,8 @@ export interface BackupOutcome {
   dataUploads: { name: string; namespace: string; pvc: string; phase: string; message?: string; canceledByServer: boolean }[];
   /** Item errors as Velero logs them (e.g. a snapshot that got no handle in time, a failed operation). */
   errors: string[];
+  /** Of those, the PVCs that got no DataUpload, and the backup's own fatal error: what no DataUpload figure counts. */
+  itemErrors: string[];
   /** When the backup started, and when Velero would have set its completionTimestamp (clock ms). */
   startedAt: number;
   endedAt: number;
@@ -273,6 +275,7 @@ class Backup implements RunningBackup {
   private itemsEnded!: () => void;
   private readonly operations: ItemOperation[] = [];
   private readonly errors: string[] = [];
+  private readonly itemErrors: string[] = [];
   private readonly podCacheBuilt = new Set<string>();
   /** DataUploads as created, for the moment before the watch has them; dropped when the watch sees one deleted. */
   private readonly created = new Map<string, DataUpload>();
@@ -346,7 +349,7 @@ class Backup implements RunningBackup {
       await this.backUpItems();
     } catch (e) {
       // Not one PVC's error: the backup as a whole could not run (Velero's fatal errors).
-      this.errors.push(`backup ${this.spec.name}: ${(e as Error).message}`);
+      this.itemError(`backup ${this.spec.name}: ${(e as Error).message}`);
       this.decide(true);
       return;
     } finally {
@@ -356,6 +359,11 @@ class Backup implements RunningBackup {
     // runBackup's own progress check, then the operations controller's every 10 s.
     await this.syncOperations();
     this.tick();
+  }
+
+  private itemError(e: string): void {
+    this.errors.push(e);
+    this.itemErrors.push(e);
   }
 
   // ---- item phase ------------------------------------------------------------------------------
@@ -371,13 +379,13 @@ class Backup implements RunningBackup {
       const key = `${ref.namespace}/${ref.name}`;
       const pvc = claims.get(key);
       if (!pvc) {
-        this.errors.push(`PVC ${key}: not found`);
+        this.itemError(`PVC ${key}: not found`);
         continue;
       }
       try {
         await this.backUpPvc(pvc);
       } catch (e) {
-        this.errors.push(`PVC ${key}: ${(e as Error).message}`);
+        this.itemError(`PVC ${key}: ${(e as Error).message}`);
       }
     }
   }
@@ -529,6 +537,7 @@ class Backup implements RunningBackup {
         };
       }),
       errors: [...this.errors],
+      itemErrors: [...this.itemErrors],
       startedAt: this.startedAt,
       endedAt: this.final!.at,
     });

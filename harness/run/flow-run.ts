@@ -112,7 +112,7 @@ export async function runFlowJob(job: FlowJob, onProgress?: (p: RunProgress) => 
       fault: r.failuresByFault[d.name] ?? null,
     })),
     backupPvcs: r.record.backupPvcs,
-    ...(r.outcome?.errors.length ? { itemErrors: r.outcome.errors.map(firstLine) } : {}),
+    ...(r.outcome?.itemErrors.length ? { itemErrors: r.outcome.itemErrors.map(firstLine) } : {}),
   };
 }
 

@@ -141,7 +141,7 @@ export interface Leftovers extends Record<string, string[]> {
 
 /** The workload as it runs on a target: a real cluster scales sizes and durations down. */
 export interface ShapedRun {
-  pvcs: { namespace: string; name: string; size: string; bytes: number; storageClass?: string }[];
+  pvcs: { namespace: string; name: string; size: string; bytes: number; storageClass?: string; place?: string }[];
   /** The node-agent ConfigMap document for the flow. */
   nodeAgentConfig: Record<string, unknown>;
   resourceQuotas: QuotaDecl[];

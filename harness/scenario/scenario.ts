@@ -31,8 +31,8 @@ export interface QuotaDecl {
 
 export interface Experiment {
   nodes: NodePoolDecl[];
-  /** The PVCs; storageClass: one of storageClasses (default: the default class). */
-  pvcs: { namespace: string; name: string; size: string; storageClass?: string }[];
+  /** The PVCs; storageClass: one of storageClasses (default: the default class); place: the volume's node or zone under a storage topology (default drawn from the seed). */
+  pvcs: { namespace: string; name: string; size: string; storageClass?: string; place?: string }[];
   /** The node-agent ConfigMap document for a flow (Velero's format plus datamoverBench). */
   nodeAgentConfig(flow: FlowName): Record<string, unknown>;
   behaviour?: BehaviourOverrides;

@@ -171,6 +171,8 @@ export interface WorkloadPvcOptions {
   driver?: string;
   labels?: Record<string, string>;
   accessModes?: string[];
+  /** Where the volume lives under a storage topology: its node (node-local) or zone (zonal), as a captured cluster's PV says; default drawn from the seed. */
+  place?: string;
 }
 
 /**
@@ -186,7 +188,7 @@ export function createWorkloadPvc(ctx: SimContext, opts: WorkloadPvcOptions): { 
   const topology = ctx.storageTopology ?? 'none';
   // Provisioned long ago for an application pod on some node: where it lives is drawn from the seed
   // (first, so a topology the nodes cannot serve leaves nothing half made).
-  const place = topology === 'none' ? undefined : drawPlace(ctx, topology, `${opts.namespace}/${opts.name}`);
+  const place = topology === 'none' ? undefined : opts.place !== undefined ? checkPlace(ctx, topology, opts.place) : drawPlace(ctx, topology, `${opts.namespace}/${opts.name}`);
   const created = ctx.api.create(i.pvc, opts.namespace, {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
@@ -226,12 +228,25 @@ export function volumePlace(pv: Obj | undefined, topology: StorageTopology): str
 
 /** A node (node-local) or zone (zonal) drawn from the seed, among the cluster's nodes in name order. */
 function drawPlace(ctx: SimContext, topology: Exclude<StorageTopology, 'none'>, streamKey: string): string {
+  const places = placesOf(ctx, topology);
+  return places[Math.floor(ctx.random.fork(`csi/topology/${streamKey}`).next() * places.length)];
+}
+
+/** A volume's given place, if the cluster has it. */
+function checkPlace(ctx: SimContext, topology: Exclude<StorageTopology, 'none'>, place: string): string {
+  const places = placesOf(ctx, topology);
+  if (!places.includes(place)) throw new Error(`storage topology ${topology}: a volume in ${JSON.stringify(place)}, which no node is${topology === 'zonal' ? ' in' : ''} (${places.join(', ')})`);
+  return place;
+}
+
+/** The nodes (node-local) or zones (zonal) a volume can live in, sorted. */
+function placesOf(ctx: SimContext, topology: Exclude<StorageTopology, 'none'>): string[] {
   const nodes = [...ctx.api.table(resourceInfo(ctx.api, '', 'v1', 'nodes')).objects.values()].map((n) => n.obj).sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
   const places = topology === 'node-local' ? nodes.map((n) => n.metadata.name!) : [...new Set(nodes.map((n) => n.metadata.labels?.[ZONE_LABEL]).filter((z): z is string => Boolean(z)))].sort();
   if (!places.length) {
     throw new Error(topology === 'zonal' ? `storage topology zonal: no node has the label ${ZONE_LABEL}; give the node pools zones` : 'storage topology node-local: the cluster has no nodes');
   }
-  return places[Math.floor(ctx.random.fork(`csi/topology/${streamKey}`).next() * places.length)];
+  return places;
 }
 
 function persistentVolume(

@@ -72,7 +72,7 @@ async function connectEmbedded(spec: RunSpec, o: EmbeddedTargetOptions): Promise
     async createWorkload(run) {
       const namespaces = resourceInfo(api, '', 'v1', 'namespaces');
       for (const ns of new Set([VELERO_NAMESPACE, ...run.pvcs.map((p) => p.namespace)])) api.create(namespaces, undefined, { metadata: { name: ns } });
-      for (const p of run.pvcs) createWorkloadPvc(ctx, { namespace: p.namespace, name: p.name, size: p.size, storageClassName: p.storageClass ?? spec.storageClasses?.[0]?.name });
+      for (const p of run.pvcs) createWorkloadPvc(ctx, { namespace: p.namespace, name: p.name, size: p.size, storageClassName: p.storageClass ?? spec.storageClasses?.[0]?.name, place: p.place });
       const quotas = resourceInfo(api, '', 'v1', 'resourcequotas');
       for (const q of run.resourceQuotas) api.create(quotas, VELERO_NAMESPACE, { metadata: { name: q.name }, spec: { hard: q.hard } });
       // The quota controller fills status before anything is admitted against it.

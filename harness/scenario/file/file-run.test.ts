@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { runFlowJob } from '../../run/flow-run.ts';
 import { startEmbeddedCluster } from '../../cluster/embedded.ts';
 import { resourceInfo } from '../../sim/context.ts';
+import { createWorkloadPvc } from '../../sim/csi.ts';
 import { VirtualClock } from '../../sim/virtual-clock.ts';
 import type { ScenarioFile } from './format.ts';
 import { loadScenarioFile } from './load.ts';
@@ -77,7 +78,20 @@ describe('a scenario file with two backups', () => {
   });
 });
 
-describe("the file's StorageClasses on the embedded cluster", () => {
+describe("the file's volumes and StorageClasses on the embedded cluster", () => {
+  it('a volume given its zone is made there; one not given is placed from the seed; an unknown zone is refused', async () => {
+    const cluster = await startEmbeddedCluster({ clock: new VirtualClock(), seed: 1, simulation: { nodes: [{ count: 3, namePrefix: 'w', capacity: { cpu: '1', memory: '1Gi', pods: '10' }, zones: ['z1', 'z2', 'z3'] }], storageTopology: 'zonal' } });
+    try {
+      const ctx = cluster.simulation!.ctx;
+      const zoneOf = (pv: object) => ((pv as { spec: unknown }).spec as { nodeAffinity: { required: { nodeSelectorTerms: { matchExpressions: { values: string[] }[] }[] } } }).nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values[0];
+      for (const [i, zone] of ['z2', 'z3', 'z2', 'z1'].entries()) expect(zoneOf(createWorkloadPvc(ctx, { namespace: 'default', name: `placed-${i}`, size: '1Gi', place: zone }).pv)).toBe(zone);
+      expect(['z1', 'z2', 'z3']).toContain(zoneOf(createWorkloadPvc(ctx, { namespace: 'default', name: 'drawn', size: '1Gi' }).pv));
+      expect(() => createWorkloadPvc(ctx, { namespace: 'default', name: 'nowhere', size: '1Gi', place: 'z9' })).toThrow('a volume in "z9", which no node is in (z1, z2, z3)');
+    } finally {
+      await cluster.stop();
+    }
+  });
+
   it('are made with their binding modes, the default one annotated', async () => {
     const cluster = await startEmbeddedCluster({ clock: new VirtualClock(), simulation: { nodes: [{ count: 1, namePrefix: 'w', capacity: { cpu: '1', memory: '1Gi', pods: '10' } }], storageClasses: [{ name: 'standard' }, { name: 'local', volumeBindingMode: 'WaitForFirstConsumer' }] } });
     try {

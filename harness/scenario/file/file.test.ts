@@ -71,6 +71,8 @@ describe('malformed files are refused with the path of the problem, the value an
     ['a name Kubernetes refuses', variant((d) => (d.metadata.name = 'Large_PVC')), 'metadata.name: "Large_PVC" is not accepted'],
     ['two PVCs of one name', variant((d) => (d.pvcs = [{ namespace: 'a', name: 'x', size: '1Gi' }, { namespace: 'a', name: 'x', size: '2Gi' }])), 'pvcs[1].name: "x" is not accepted: a name no other PVC of namespace a has'],
     ['a log-normal with no median', variant((d) => delete d.pvcs[0].size.median), 'pvcs[0].size.median: (missing) is not accepted'],
+    ['a volume placed in a zone without a zonal topology', variant((d) => (d.pvcs = [{ namespace: 'a', name: 'x', size: '1Gi', zone: 'zone-a' }])), `pvcs[0].zone: "zone-a" is not accepted: nothing: a volume's zone is for storageTopology zonal`],
+    ['a volume in a zone no node is in', variant((d) => ((d.storageTopology = 'zonal'), (d.nodes[0].zones = ['zone-a', 'zone-b']), (d.pvcs = [{ namespace: 'a', name: 'x', size: '1Gi', zone: 'zone-c' }]))), 'pvcs[0].zone: "zone-c" is not accepted: a zone of the nodes (zone-a, zone-b)'],
     ['not YAML', 'nodes: [\n  - name: a\n', '(file): "line 2, column 3" is not accepted: YAML or JSON'],
     ['another kind of document', variant((d) => (d.kind = 'ConfigMap')), 'kind: "ConfigMap" is not accepted: Scenario'],
   ];

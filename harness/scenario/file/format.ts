@@ -88,6 +88,9 @@ export interface PvcFile {
   size: string;
   /** Default: the default StorageClass. */
   storageClass?: string;
+  /** Where the volume lives: its zone (storageTopology zonal) or node (node-local), as its PV's nodeAffinity says; default drawn from the seed. */
+  zone?: string;
+  node?: string;
 }
 
 export interface PvcGroupFile {

@@ -138,7 +138,8 @@ function filePvcs(entries: ScenarioFile['pvcs'], seed: number): Experiment['pvcs
   return entries.flatMap((e) => {
     if (!('count' in e)) {
       const p = e as PvcFile;
-      return [{ namespace: p.namespace, name: p.name, size: p.size, ...(p.storageClass ? { storageClass: p.storageClass } : {}) }];
+      const place = p.zone ?? p.node;
+      return [{ namespace: p.namespace, name: p.name, size: p.size, ...(p.storageClass ? { storageClass: p.storageClass } : {}), ...(place ? { place } : {}) }];
     }
     const mine = drawn.slice(next, next + e.count);
     next += e.count;

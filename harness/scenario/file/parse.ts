@@ -93,7 +93,7 @@ export function checkScenarioFile(raw: unknown, source: string): ScenarioFile {
   if (d.storageTopology === 'zonal' && !(d.nodes as NodePoolFile[]).some((p) => p.zones?.length || p.labels?.[ZONE_LABEL])) {
     bad('storageTopology', d.storageTopology, `zonal needs node pools with zones (nodes[i].zones or the ${ZONE_LABEL} label)`);
   }
-  const namespaces = checkPvcs(d.pvcs, classes, bad);
+  const namespaces = checkPvcs(d.pvcs, classes, placesOf(pools, d.storageTopology as string | undefined), bad);
 
   if (d.nodeAgentConfigMap !== undefined && d.nodeAgentConfig !== undefined) bad('nodeAgentConfig', d.nodeAgentConfig, 'nothing when nodeAgentConfigMap is given: one of the two');
   if (d.nodeAgentConfigMap !== undefined) {
@@ -224,7 +224,15 @@ function checkStorageClasses(raw: unknown, bad: Bad): Set<string> {
 }
 
 /** Returns the PVCs' namespaces (a group's counted namespaces by their generated names are not known here: "*"). */
-function checkPvcs(raw: unknown, classes: Set<string>, bad: Bad): { names: Set<string>; generated: boolean } {
+/** The zones (zonal) or nodes (node-local) a PVC may be placed in; none without a topology. */
+function placesOf(pools: NodePoolDecl[], topology: string | undefined): { field: 'zone' | 'node'; places: string[] } | undefined {
+  const nodes = expandNodePools(pools);
+  if (topology === 'zonal') return { field: 'zone', places: [...new Set(nodes.map((n) => n.labels[ZONE_LABEL]).filter((z): z is string => !!z))].sort() };
+  if (topology === 'node-local') return { field: 'node', places: nodes.map((n) => n.name) };
+  return undefined;
+}
+
+function checkPvcs(raw: unknown, classes: Set<string>, where: ReturnType<typeof placesOf>, bad: Bad): { names: Set<string>; generated: boolean } {
   const entries = list(raw, 'pvcs', bad, 'a list of PVCs ({ namespace, name, size }) and groups ({ count, namespaces, size: { distribution, ... } })');
   if (!entries.length) bad('pvcs', raw, 'at least one PVC or group');
   const seen = new Set<string>();
@@ -254,7 +262,12 @@ function checkPvcs(raw: unknown, classes: Set<string>, bad: Bad): { names: Set<s
       checkSize(o.size, `${at}.size`, bad);
       sc(o.storageClass, `${at}.storageClass`);
     } else {
-      knownKeys(o, at, ['namespace', 'name', 'size', 'storageClass'], bad);
+      knownKeys(o, at, ['namespace', 'name', 'size', 'storageClass', 'zone', 'node'], bad);
+      for (const field of ['zone', 'node'] as const) {
+        if (o[field] === undefined) continue;
+        if (where?.field !== field) bad(`${at}.${field}`, o[field], `nothing: a volume's ${field} is for storageTopology ${field === 'zone' ? 'zonal' : 'node-local'}`);
+        if (!where!.places.includes(o[field] as string)) bad(`${at}.${field}`, o[field], `a ${field} of the nodes (${where!.places.join(', ')})`);
+      }
       dnsLabel(o.namespace, `${at}.namespace`, bad);
       subdomain(o.name, `${at}.name`, bad);
       const key = `${o.namespace}/${o.name}`;
