@@ -2,10 +2,9 @@
 // applications, data movement limited by loadConcurrency and loadAffinity, data-mover pods with
 // requests. Its parameters and their defaults (the why is in scenarios/large-pvc.ts); a
 // scenario takes them as they are, or with other defaults (withDefaults).
-import { parseGoDuration } from '../../controller/duration.ts';
 import { STORAGE_TOPOLOGIES, type StorageTopology } from '../sim/context.ts';
 import { generatePvcs } from './pvc-groups.ts';
-import { ParamError, type Experiment, type ParamDecl, type ParamValues } from './scenario.ts';
+import { durationParam, type Experiment, type ParamDecl, type ParamValues } from './scenario.ts';
 
 export const BACKUP_NODE_LABEL = 'datamover-bench.io/backup-node';
 /** The zones of --storage-topology zonal. */
@@ -61,18 +60,7 @@ export function backupWorkload(p: ParamValues, seed: number): Experiment {
       datamoverBench: { prepareTimeout: String(p['prepare-timeout']), ...(deadline ? { podInProgressTimeout: deadline } : {}) },
     }),
     volumeBindingMode: p['binding-mode'] as 'Immediate' | 'WaitForFirstConsumer',
-    itemOperationTimeoutMs: goDuration(p, 'item-operation-timeout'),
+    itemOperationTimeoutMs: durationParam(p, 'item-operation-timeout'),
     deadlineSeconds: Number(p['deadline-hours']) * 3600,
   };
-}
-
-function goDuration(p: ParamValues, name: string): number {
-  let ms: number;
-  try {
-    ms = parseGoDuration(String(p[name]), `--${name}`);
-  } catch (e) {
-    throw new ParamError((e as Error).message);
-  }
-  if (ms <= 0) throw new ParamError(`--${name}: ${JSON.stringify(p[name])} is not accepted: a Go duration above 0, such as 90m or 4h`);
-  return ms;
 }

@@ -1,6 +1,7 @@
 // What a scenario declares: its parameters (with defaults, ranges and a line of why), and, from
 // their values and the seed, the experiment: cluster, workload, node-agent config per flow,
 // flows, deadline. The scenario files in scenarios/ read like the experiment; this is the shape.
+import { parseGoDuration } from '../../controller/duration.ts';
 import type { FlowName } from '../../controller/flows/types.ts';
 import type { GateDecl } from '../../reports/gates.ts';
 export { completionGates, faultGoalGates } from '../../reports/gates.ts';
@@ -107,6 +108,18 @@ export function defineScenario(s: Scenario): Scenario {
 }
 
 export class ParamError extends Error {}
+
+/** A Go-duration parameter's milliseconds, above 0, or a ParamError naming --<name>. */
+export function durationParam(values: ParamValues, name: string): number {
+  let ms: number;
+  try {
+    ms = parseGoDuration(String(values[name]), `--${name}`);
+  } catch (e) {
+    throw new ParamError((e as Error).message);
+  }
+  if (ms <= 0) throw new ParamError(`--${name}: ${JSON.stringify(values[name])} is not accepted: a Go duration above 0, such as 90m or 4h`);
+  return ms;
+}
 
 /** Checks and converts one raw command-line value against its declaration. */
 export function parseParam(decl: ParamDecl, raw: string | boolean): number | string | boolean {

@@ -11,7 +11,7 @@ import { parseBytes } from '../../../controller/quantity.ts';
 import { validateLabelValue, validateQualifiedName } from '../../apiserver/names.ts';
 import type { Distribution } from '../../sim/distribution.ts';
 import { generatePvcs, type PvcGroup } from '../pvc-groups.ts';
-import { ParamError, type Experiment, type ParamDecl, type ParamValues, type Scenario } from '../scenario.ts';
+import { durationParam, ParamError, type Experiment, type ParamDecl, type ParamValues, type Scenario } from '../scenario.ts';
 import type { PvcFile, PvcGroupFile, ScenarioFile, SizeDistribution } from './format.ts';
 import { nodePoolsOf, parseScenarioFile } from './parse.ts';
 
@@ -173,17 +173,6 @@ function dataMoverNodes(raw: string): 'configured' | Record<string, string> | un
     labels[key] = value;
   }
   return labels;
-}
-
-function durationParam(v: ParamValues, name: string): number {
-  let ms: number;
-  try {
-    ms = parseGoDuration(String(v[name]), `--${name}`);
-  } catch (e) {
-    throw new ParamError((e as Error).message);
-  }
-  if (ms <= 0) throw new ParamError(`--${name}: ${JSON.stringify(v[name])} is not accepted: a Go duration above 0, such as 30m or 4h`);
-  return ms;
 }
 
 function quantityParam(v: ParamValues, name: string): string | undefined {
