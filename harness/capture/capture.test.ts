@@ -121,7 +121,8 @@ describe('npm run capture on the 300-PVC inventory, read back through parseScena
         capacity: { cpu: '16', memory: '65021364Ki', pods: '110', 'ephemeral-storage': '203056560Ki' },
         allocatable: { cpu: '15890m', memory: '63173044Ki', pods: '110', 'ephemeral-storage': '186130324519' },
         labels: { ...region, 'node-role.kubernetes.io/worker': '', 'workload.example.com/tier': 'app' },
-        zones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+        // The app nodes in sorted order are in zones c, a, b, c: the cycle the embedded cluster repeats.
+        zones: ['eu-west-1c', 'eu-west-1a', 'eu-west-1b'],
         instanceType: 'm6i.4xlarge',
       },
       {

@@ -1,11 +1,12 @@
 // A seeded, production-like cluster for `npm run capture` to read: what its tests capture, and
 // what `npm run cluster -- --inventory production` serves for a user to try capture on.
 //
-// 9 nodes in 3 pools over 3 zones (eu-west-1a/b/c): 4 application nodes (16 CPU / 64 GiB), 2
-// backup nodes (8 CPU / 32 GiB, labelled for the node-agent's loadAffinity, with a
-// PreferNoSchedule taint so other workloads keep off) and 3 control-plane nodes (tainted
-// NoSchedule). Every node also carries the label the hostpath CSI node plugin adds,
-// topology.hostpath.csi/node = its own name: a label that names the node, which capture drops.
+// 9 nodes in 3 pools over 3 zones (eu-west-1a/b/c): 4 application nodes (16 CPU / 64 GiB; two
+// in eu-west-1c, which the backup pool is not in, one in each other zone), 2 backup nodes (8 CPU
+// / 32 GiB, labelled for the node-agent's loadAffinity, with a PreferNoSchedule taint so other
+// workloads keep off) and 3 control-plane nodes (tainted NoSchedule). Every node also carries
+// the label the hostpath CSI node plugin adds, topology.hostpath.csi/node = its own name: a label
+// that names the node, which capture drops.
 //
 // 300 Bound CSI PVCs in 20 namespaces, StatefulSet-style names (data-postgres-0), heavy-tailed
 // provisioned sizes (log-normal around 8 GiB, sigma 1, snapped to the sizes people ask for, 512Mi
@@ -118,7 +119,9 @@ export function productionInventory(seed = 1): Inventory {
       allocatable: { cpu: '15890m', memory: '63173044Ki', pods: '110', 'ephemeral-storage': '186130324519' },
       labels: { ...region, 'node-role.kubernetes.io/worker': '', [TIER_LABEL]: 'app' },
       instanceType: 'm6i.4xlarge',
-      zones: ZONES,
+      // Two nodes that may move data in each zone, with the backup pool's (a and b): the app
+      // pool's fourth node goes to the zone the backup pool lacks, as a per-zone node group would.
+      zones: [ZONES[2], ZONES[0], ZONES[1]],
     },
     {
       names: backup,
