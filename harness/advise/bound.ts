@@ -10,11 +10,9 @@ import { parseBytes } from '../../controller/quantity.ts';
 import { lowerBounds, type BoundNode, type BoundWorkload } from '../figures/lower-bound.ts';
 import { boundSettings } from '../run/run.ts';
 import type { Experiment } from '../scenario/scenario.ts';
-import { resolveBehaviour } from '../sim/behaviour.ts';
-import { minimumOf } from '../sim/distribution.ts';
+import { embeddedDataPath } from '../run/targets/embedded.ts';
 import { expandNodePools } from '../sim/nodes.ts';
 
-const MiB = 1024 ** 2;
 
 /** Why a setting cannot meet the window, from its bounds alone. */
 export type BoundLimit = 'pvc-size' | 'bandwidth' | 'slots';
@@ -36,11 +34,11 @@ export interface SettingBound {
 
 /**
  * The embedded cluster's nodes as their kubelets register them (harness/sim/nodes.ts nodeObject:
- * hostname, os, arch, instance type, then the pool's labels), each with its data bandwidth (its
- * pool's, else the cluster's: as harness/run/targets/embedded.ts dataPath gives the run's bound).
+ * hostname, os, arch, instance type, then the pool's labels), each with the data bandwidth the
+ * run's own bound gives it (harness/run/targets/embedded.ts embeddedDataPath).
  */
 export function boundNodes(experiment: Experiment): BoundNode[] {
-  const nodeMiBps = resolveBehaviour(experiment.behaviour).dataPath.nodeMiBps;
+  const path = embeddedDataPath(experiment.nodes, experiment.behaviour);
   return expandNodePools(experiment.nodes).map((n) => ({
     name: n.name,
     labels: {
@@ -50,41 +48,41 @@ export function boundNodes(experiment: Experiment): BoundNode[] {
       ...(n.instanceType ? { 'node.kubernetes.io/instance-type': n.instanceType } : {}),
       ...n.labels,
     },
-    bytesPerSecond: (n.dataMiBps ?? nodeMiBps) * MiB,
+    bytesPerSecond: path.nodeBytesPerSecond(n),
   }));
 }
 
 /** The bounds of a built experiment under one flow's node-agent config. */
 export function settingBound(experiment: Experiment, flow: FlowName): SettingBound {
   const config = parseNodeAgentConfig(experiment.nodeAgentConfig(flow), `the node-agent config for ${flow}`);
-  const behaviour = resolveBehaviour(experiment.behaviour);
+  const path = embeddedDataPath(experiment.nodes, experiment.behaviour);
   const settings = boundSettings(config);
-  const nodes = boundNodes(experiment);
-  // One DataUpload per PVC of each backup (a PVC two backups include is moved twice).
-  const backedUp = experiment.backups?.length ? experiment.backups.flatMap((b) => experiment.pvcs.filter((p) => b.namespaces.includes(p.namespace))) : experiment.pvcs;
-  const dataUploads = backedUp.map((p) => ({ bytes: parseBytes(p.size), createdAt: 0 }));
   // A data-mover pod carries no tolerations (controller/exposer.ts: the node-agent's third-party
   // tolerations are none here), so a node tainted NoSchedule or NoExecute never runs one.
   const untolerated = new Set(expandNodePools(experiment.nodes).filter((n) => n.taints.some((t) => t.effect !== 'PreferNoSchedule')).map((n) => n.name));
+  const nodes = boundNodes(experiment).filter((n) => !untolerated.has(n.name));
+  // One DataUpload per PVC of each backup (a PVC two backups include is moved twice).
+  const backedUp = experiment.backups?.length ? experiment.backups.flatMap((b) => experiment.pvcs.filter((p) => b.namespaces.includes(p.namespace))) : experiment.pvcs;
+  const dataUploads = backedUp.map((p) => ({ bytes: parseBytes(p.size), createdAt: 0 }));
   const workload = (w: Partial<BoundWorkload>): BoundWorkload => ({
     dataUploads,
-    nodes: nodes.filter((n) => !untolerated.has(n.name)),
-    podBytesPerSecond: behaviour.dataPath.perPodMiBps * MiB,
-    podStartSeconds: minimumOf(behaviour.scheduler.bindSeconds) + minimumOf(behaviour.kubelet.podStartSeconds),
+    nodes,
+    podBytesPerSecond: path.podBytesPerSecond,
+    podStartSeconds: path.podStartSeconds,
     ...settings,
     ...w,
   });
   const largest = dataUploads.reduce((a, d) => (d.bytes > a.bytes ? d : a), dataUploads[0] ?? { bytes: 0, createdAt: 0 });
-  const admitted = nodes.filter((n) => settings.admits(n.labels) && !untolerated.has(n.name)).map((n) => ({ name: n.name, slots: settings.slots(n.labels), bytesPerSecond: n.bytesPerSecond }));
+  const admitted = nodes.filter((n) => settings.admits(n.labels)).map((n) => ({ name: n.name, slots: settings.slots(n.labels), bytesPerSecond: n.bytesPerSecond }));
   // No node to move data on: no setting of this kind can end a DataUpload.
-  if (!admitted.length) return { makespanSeconds: Infinity, unlimitedSlotsSeconds: Infinity, largestPvcSeconds: Infinity, nodes: [], slots: 0, podBytesPerSecond: behaviour.dataPath.perPodMiBps * MiB };
+  if (!admitted.length) return { makespanSeconds: Infinity, unlimitedSlotsSeconds: Infinity, largestPvcSeconds: Infinity, nodes: [], slots: 0, podBytesPerSecond: path.podBytesPerSecond };
   return {
     makespanSeconds: lowerBounds(workload({})).all.makespanSeconds,
     unlimitedSlotsSeconds: lowerBounds(workload({ slots: () => Infinity })).all.makespanSeconds,
     largestPvcSeconds: lowerBounds(workload({ dataUploads: [largest] })).all.makespanSeconds,
     nodes: admitted,
     slots: admitted.reduce((s, n) => s + n.slots, 0),
-    podBytesPerSecond: behaviour.dataPath.perPodMiBps * MiB,
+    podBytesPerSecond: path.podBytesPerSecond,
   };
 }
 

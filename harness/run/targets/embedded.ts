@@ -32,6 +32,18 @@ export function faultNodes(pools: NodePoolDecl[]): { name: string; labels: Recor
   return expandNodePools(pools).map((n) => ({ name: n.name, labels: { ...n.labels, 'kubernetes.io/hostname': n.name } }));
 }
 
+/** What the lower bound takes from the embedded cluster's data path: each node's pool bandwidth (else the cluster's), the per-pod cap, the fastest pod start the simulation can draw. */
+export function embeddedDataPath(pools: NodePoolDecl[], overrides: RunSpec['behaviour']): ReturnType<Connected['dataPath']> {
+  const { dataPath, scheduler, kubelet } = resolveBehaviour(overrides);
+  const MiB = 1024 * 1024;
+  const bandwidth = new Map(expandNodePools(pools).map((n) => [n.name, (n.dataMiBps ?? dataPath.nodeMiBps) * MiB]));
+  return {
+    nodeBytesPerSecond: (n) => bandwidth.get(n.name) ?? dataPath.nodeMiBps * MiB,
+    podBytesPerSecond: dataPath.perPodMiBps * MiB,
+    podStartSeconds: minimumOf(scheduler.bindSeconds) + minimumOf(kubelet.podStartSeconds),
+  };
+}
+
 export interface EmbeddedTargetOptions {
   /** Called on every DataUpload write: to check what the controller writes. */
   onDataUploadWrite?: (du: DataUpload) => void;
@@ -52,8 +64,6 @@ async function connectEmbedded(spec: RunSpec, o: EmbeddedTargetOptions): Promise
   const api = cluster.server.api;
   const ctx = cluster.simulation!.ctx;
   const kubeconfig = cluster.inProcessKubeConfig();
-  const behaviour = resolveBehaviour(spec.behaviour);
-  const MiB = 1024 * 1024;
   return {
     kubeconfig,
     clock,
@@ -104,15 +114,7 @@ async function connectEmbedded(spec: RunSpec, o: EmbeddedTargetOptions): Promise
         volumeSnapshotNamespace: (s.obj as { spec?: { volumeSnapshotRef?: { namespace?: string } } }).spec?.volumeSnapshotRef?.namespace,
       }));
     },
-    dataPath: () => {
-      // Each node's pool bandwidth; the fastest pod start the simulation can draw.
-      const bandwidth = new Map(expandNodePools(spec.nodes).map((n) => [n.name, (n.dataMiBps ?? behaviour.dataPath.nodeMiBps) * MiB]));
-      return {
-        nodeBytesPerSecond: (n) => bandwidth.get(n.name) ?? behaviour.dataPath.nodeMiBps * MiB,
-        podBytesPerSecond: behaviour.dataPath.perPodMiBps * MiB,
-        podStartSeconds: minimumOf(behaviour.scheduler.bindSeconds) + minimumOf(behaviour.kubelet.podStartSeconds),
-      };
-    },
+    dataPath: () => embeddedDataPath(spec.nodes, spec.behaviour),
     close: () => cluster.stop(),
   };
 }
